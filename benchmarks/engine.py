@@ -1,0 +1,240 @@
+"""Benchmark the Value engine on micrograd's demo step, against micrograd and plain floats.
+
+The workload is one training step of micrograd's demo (demo.ipynb): an MLP 2 -> 16 -> 16 -> 1
+with ReLU, on 100 two-moons points, hinge loss plus L2 regularisation (alpha = 1e-4), written
+exactly as micrograd writes it (every multiply and add a node), then backward() and an SGD
+update.  Three implementations run in one process, with the garbage collector on as users
+run it, in interleaved rounds so that machine noise hits all of them alike:
+
+    tinygrad_lite   Values from this package
+    micrograd       micrograd==0.1.0 from PyPI, if installed (pip install -e '.[bench]')
+    floats          the same forward and backward written by hand on plain floats
+
+Run:    python benchmarks/engine.py            (a table)
+        python benchmarks/engine.py --json     (full precision)
+"""
+
+import argparse
+import gc
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from tinygrad_lite import Value  # noqa: E402
+from tinygrad_lite.data import make_moons  # noqa: E402
+
+SIZES = [2, 16, 16, 1]
+ALPHA = 1e-4
+LEARNING_RATE = 0.01
+
+
+def initial_weights(seed):
+    """Weights W[l][j][k] and biases B[l][j] drawn once, shared by every implementation."""
+    rng = random.Random(seed)
+    W = [[[rng.uniform(-1, 1) for _ in range(SIZES[l])] for _ in range(SIZES[l + 1])]
+         for l in range(len(SIZES) - 1)]
+    B = [[0.0] * SIZES[l + 1] for l in range(len(SIZES) - 1)]
+    return W, B
+
+
+# ---- the step on an autograd Value class (tinygrad_lite or micrograd) ------------------------
+
+class ValueMLP:
+    """micrograd's MLP, written once for any Value class with + * relu backward."""
+
+    def __init__(self, value_class, W, B):
+        self.Value = value_class
+        self.layers = [[([value_class(w) for w in row], value_class(b)) for row, b in zip(Wl, Bl)]
+                       for Wl, Bl in zip(W, B)]
+        self.params = [p for layer in self.layers for w, b in layer for p in w + [b]]
+
+    def __call__(self, x):
+        last = len(self.layers) - 1
+        for l, layer in enumerate(self.layers):
+            out = []
+            for w, b in layer:
+                act = sum((wi * xi for wi, xi in zip(w, x)), b)
+                out.append(act.relu() if l < last else act)
+            x = out
+        return x[0]
+
+    def loss(self, X, y):
+        inputs = [list(map(self.Value, row)) for row in X]
+        scores = list(map(self, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum((p * p for p in self.params))
+        return data_loss + reg_loss
+
+    def step(self, X, y):
+        total = self.loss(X, y)
+        for p in self.params:
+            p.grad = 0
+        total.backward()
+        for p in self.params:
+            p.data -= LEARNING_RATE * p.grad
+        return total.data
+
+
+# ---- the same step by hand on plain floats (the CPython floor) -------------------------------
+
+class FloatMLP:
+    def __init__(self, W, B):
+        self.W = [[list(row) for row in Wl] for Wl in W]
+        self.B = [list(Bl) for Bl in B]
+
+    def step(self, X, y):
+        W, B = self.W, self.B
+        n = len(X)
+        gW = [[[0.0] * len(row) for row in Wl] for Wl in W]
+        gB = [[0.0] * len(Bl) for Bl in B]
+        last = len(W) - 1
+        data_loss = 0.0
+        for x, label in zip(X, y):
+            acts, pres = [x], []
+            for l in range(last + 1):
+                z = [sum(w * a for w, a in zip(row, acts[-1])) + b for row, b in zip(W[l], B[l])]
+                pres.append(z)
+                acts.append([v if v > 0 else 0.0 for v in z] if l < last else z)
+            margin = 1 - label * acts[-1][0]
+            if margin > 0:
+                data_loss += margin / n
+                delta = [-label / n]
+            else:
+                delta = [0.0]
+            for l in range(last, -1, -1):
+                if l < last:
+                    delta = [d if z > 0 else 0.0 for d, z in zip(delta, pres[l])]
+                a = acts[l]
+                for j, d in enumerate(delta):
+                    gB[l][j] += d
+                    grow = gW[l][j]
+                    for k, ak in enumerate(a):
+                        grow[k] += d * ak
+                delta = [sum(W[l][j][k] * delta[j] for j in range(len(delta)))
+                         for k in range(len(a))]
+        reg = 0.0
+        for l in range(last + 1):
+            for j, row in enumerate(W[l]):
+                for k, w in enumerate(row):
+                    reg += w * w
+                    gW[l][j][k] += 2 * ALPHA * w
+                reg += B[l][j] * B[l][j]
+                gB[l][j] += 2 * ALPHA * B[l][j]
+        for l in range(last + 1):
+            for j, row in enumerate(W[l]):
+                for k in range(len(row)):
+                    row[k] -= LEARNING_RATE * gW[l][j][k]
+                B[l][j] -= LEARNING_RATE * gB[l][j]
+        return data_loss + ALPHA * reg
+
+
+# ---- measuring -------------------------------------------------------------------------------
+
+def count_nodes(root, children):
+    seen, stack = {id(root)}, [root]
+    while stack:
+        for child in children(stack.pop()):
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)
+
+
+def graph_memory(model, X, y, children):
+    """Bytes allocated while building one loss graph, per node of that graph (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    total = model.loss(X, y)
+    allocated, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    nodes = count_nodes(total, children)
+    return nodes, allocated / nodes
+
+
+def run(rounds, block, seed):
+    X, y = make_moons(100, noise=0.1, seed=seed)
+    W, B = initial_weights(seed)
+    contestants = {"tinygrad_lite": ValueMLP(Value, W, B), "floats": FloatMLP(W, B)}
+    try:
+        from micrograd.engine import Value as MicrogradValue
+        contestants["micrograd"] = ValueMLP(MicrogradValue, W, B)
+    except ImportError:
+        MicrogradValue = None
+
+    # the three must compute the same loss before any timing counts
+    losses = {name: model.step(X, y) for name, model in contestants.items()}
+    reference = losses["floats"]
+    for name, loss in losses.items():
+        if abs(loss - reference) > 1e-9 * max(1.0, abs(reference)):
+            raise SystemExit(f"benchmark: {name} computed loss {loss!r}, floats {reference!r}")
+
+    times = {name: [] for name in contestants}
+    for _ in range(rounds):
+        for name, model in contestants.items():
+            gc.collect()   # start each block clean: no one pays for another's garbage
+            for _ in range(block):
+                start = time.perf_counter()
+                model.step(X, y)
+                times[name].append(time.perf_counter() - start)
+
+    result = {"workload": "micrograd demo step: MLP 2-16-16-1 ReLU, 100 moons, hinge + L2, "
+                          "forward + backward + SGD update",
+              "rounds": rounds, "steps_per_block": block, "python": sys.version.split()[0],
+              "seconds_per_step": {name: statistics.median(t) for name, t in times.items()},
+              "all_seconds": times}
+    nodes, per_node = graph_memory(contestants["tinygrad_lite"], X, y, lambda v: v.operands)
+    result["graph_nodes"] = nodes
+    result["bytes_per_node"] = {"tinygrad_lite": per_node}
+    if MicrogradValue is not None:
+        _, per_node = graph_memory(contestants["micrograd"], X, y, lambda v: v._prev)
+        result["bytes_per_node"]["micrograd"] = per_node
+    median = result["seconds_per_step"]
+    result["tinygrad_lite_vs_floats"] = median["tinygrad_lite"] / median["floats"]
+    if "micrograd" in median:
+        result["speedup_vs_micrograd"] = median["micrograd"] / median["tinygrad_lite"]
+    return result
+
+
+def report(result):
+    median = result["seconds_per_step"]
+    lines = [f"Workload: {result['workload']}",
+             f"Graph: {result['graph_nodes']:,} nodes per step; median over {result['rounds']} rounds "
+             f"of {result['steps_per_block']} steps each, Python {result['python']}, GC on", "",
+             f"  {'implementation':<16}{'s/step':>10}{'bytes/node':>12}"]
+    for name in ("tinygrad_lite", "micrograd", "floats"):
+        if name in median:
+            memory = result["bytes_per_node"].get(name)
+            lines.append(f"  {name:<16}{median[name]:>10.4f}"
+                         f"{(f'{memory:.0f}' if memory is not None else '-'):>12}")
+    lines.append("")
+    lines.append(f"tinygrad_lite / floats: {result['tinygrad_lite_vs_floats']:.1f}x the time")
+    if "speedup_vs_micrograd" in result:
+        lines.append(f"micrograd / tinygrad_lite: {result['speedup_vs_micrograd']:.1f}x faster")
+    else:
+        lines.append("micrograd is not installed, so it was not measured: "
+                     "pip install -e '.[bench]' (micrograd==0.1.0)")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of blocks (default 5)")
+    parser.add_argument("--block", type=int, default=4, help="timed steps per block (default 4)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print full-precision JSON")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.block < 1:
+        parser.error("--rounds and --block must be at least 1")
+    result = run(args.rounds, args.block, args.seed)
+    print(json.dumps(result, indent=2) if args.json else report(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,399 @@
+"""The Value engine: each op's value and derivative against closed forms from the math module,
+domain errors, conventions at kinks, fan-out, repeated backward, no_grad and deep graphs."""
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from tinygrad_lite import Value, no_grad, enable_grad, is_grad_enabled, zero_grad
+from tinygrad_lite import engine
+
+
+def derivative(f, x):
+    """f(Value(x)) and d f / d x by backward()."""
+    v = Value(x)
+    out = f(v)
+    out.backward()
+    return out.data, v.grad
+
+
+# ---- each unary op: value and derivative against closed forms ---------------------------------
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+# name, op on a Value, value closed form, derivative closed form, points inside the domain
+UNARY_CASES = [
+    ("neg", lambda v: -v, lambda x: -x, lambda x: -1.0, [-2.0, 0.0, 3.5]),
+    ("pos", lambda v: +v, lambda x: x, lambda x: 1.0, [-2.0, 3.5]),
+    ("exp", lambda v: v.exp(), math.exp, math.exp, [-3.0, 0.0, 1.5]),
+    ("log", lambda v: v.log(), math.log, lambda x: 1 / x, [0.25, 1.0, 7.0]),
+    ("sqrt", lambda v: v.sqrt(), math.sqrt, lambda x: 0.5 / math.sqrt(x), [0.25, 4.0]),
+    ("tanh", lambda v: v.tanh(), math.tanh, lambda x: 1 / math.cosh(x) ** 2, [-1.2, 0.0, 0.7]),
+    ("sigmoid", lambda v: v.sigmoid(), sigmoid,
+     lambda x: math.exp(-x) / (1 + math.exp(-x)) ** 2, [-4.0, 0.0, 2.0]),
+    ("relu", lambda v: v.relu(), lambda x: max(x, 0.0), lambda x: float(x > 0), [-1.5, 2.5]),
+    ("leaky_relu", lambda v: v.leaky_relu(0.2), lambda x: x if x > 0 else 0.2 * x,
+     lambda x: 1.0 if x > 0 else 0.2, [-1.5, 2.5]),
+    ("abs", lambda v: abs(v), abs, lambda x: math.copysign(1.0, x), [-1.5, 2.5]),
+    ("abs method", lambda v: v.abs(), abs, lambda x: math.copysign(1.0, x), [-1.5]),
+    ("sin", lambda v: v.sin(), math.sin, math.cos, [-1.0, 0.0, 2.0]),
+    ("cos", lambda v: v.cos(), math.cos, lambda x: -math.sin(x), [-1.0, 0.0, 2.0]),
+    ("x**3", lambda v: v ** 3, lambda x: x ** 3, lambda x: 3 * x ** 2, [-2.0, 0.0, 1.5]),
+    ("x**2.5", lambda v: v ** 2.5, lambda x: x ** 2.5, lambda x: 2.5 * x ** 1.5, [0.5, 3.0]),
+    ("x**-1", lambda v: v ** -1, lambda x: 1 / x, lambda x: -1 / x ** 2, [-2.0, 0.5]),
+    ("x**-2", lambda v: v ** -2, lambda x: x ** -2, lambda x: -2 / x ** 3, [-2.0, 0.5]),
+    ("x**0.5", lambda v: v ** 0.5, math.sqrt, lambda x: 0.5 / math.sqrt(x), [0.5, 9.0]),
+    ("2**x", lambda v: 2 ** v, lambda x: 2 ** x, lambda x: 2 ** x * math.log(2), [-1.0, 0.0, 3.0]),
+    ("x**x", lambda v: v ** v, lambda x: x ** x, lambda x: x ** x * (math.log(x) + 1), [0.5, 2.0]),
+]
+
+
+@pytest.mark.parametrize("name, op, value, slope, points", UNARY_CASES,
+                         ids=[case[0] for case in UNARY_CASES])
+def test_unary_value_and_derivative(name, op, value, slope, points):
+    for x in points:
+        out, grad = derivative(op, x)
+        assert out == pytest.approx(value(x), rel=1e-12, abs=1e-15), (name, x)
+        assert grad == pytest.approx(slope(x), rel=1e-12, abs=1e-15), (name, x)
+
+
+# ---- each binary op, with a Value or a plain number on either side -----------------------------
+
+BINARY_CASES = [
+    # name, op, value, d/da, d/db
+    ("+", lambda a, b: a + b, lambda a, b: a + b, lambda a, b: 1.0, lambda a, b: 1.0),
+    ("-", lambda a, b: a - b, lambda a, b: a - b, lambda a, b: 1.0, lambda a, b: -1.0),
+    ("*", lambda a, b: a * b, lambda a, b: a * b, lambda a, b: b, lambda a, b: a),
+    ("/", lambda a, b: a / b, lambda a, b: a / b, lambda a, b: 1 / b, lambda a, b: -a / b ** 2),
+    ("**", lambda a, b: a ** b, lambda a, b: a ** b, lambda a, b: b * a ** (b - 1),
+     lambda a, b: a ** b * math.log(a)),
+]
+
+
+@pytest.mark.parametrize("name, op, value, d_a, d_b", BINARY_CASES,
+                         ids=[case[0] for case in BINARY_CASES])
+@pytest.mark.parametrize("a, b", [(1.5, -2.0), (0.75, 3.0), (4.0, 0.5)])
+def test_binary_both_operand_orders(name, op, value, d_a, d_b, a, b):
+    # Value (op) Value
+    va, vb = Value(a), Value(b)
+    out = op(va, vb)
+    out.backward()
+    assert out.data == pytest.approx(value(a, b), rel=1e-12)
+    assert va.grad == pytest.approx(d_a(a, b), rel=1e-12)
+    assert vb.grad == pytest.approx(d_b(a, b), rel=1e-12)
+    # Value (op) number
+    va = Value(a)
+    out = op(va, b)
+    out.backward()
+    assert out.data == pytest.approx(value(a, b), rel=1e-12)
+    assert va.grad == pytest.approx(d_a(a, b), rel=1e-12)
+    # number (op) Value
+    vb = Value(b)
+    out = op(a, vb)
+    out.backward()
+    assert out.data == pytest.approx(value(a, b), rel=1e-12)
+    assert vb.grad == pytest.approx(d_b(a, b), rel=1e-12)
+
+
+def test_operators_are_exact_like_floats():
+    a, b = 0.1, 0.7
+    assert (Value(a) + b).data == a + b
+    assert (Value(a) - b).data == a - b
+    assert (Value(a) * b).data == a * b
+    assert (Value(a) / b).data == a / b
+    assert (b / Value(a)).data == b / a
+
+
+# ---- what a Value accepts ----------------------------------------------------------------------
+
+class HasFloat:
+    def __float__(self):
+        return 2.5
+
+
+@pytest.mark.parametrize("given, expected", [
+    (3, 3.0), (True, 1.0), (2.5, 2.5), (Fraction(1, 4), 0.25), (Decimal("1.5"), 1.5),
+    (HasFloat(), 2.5)])
+def test_value_converts_real_numbers(given, expected):
+    v = Value(given)
+    assert v.data == expected and type(v.data) is float
+    assert v.grad == 0.0
+
+
+@pytest.mark.parametrize("given, type_name", [
+    ("1.5", "str"), (None, "NoneType"), ([1.0], "list"), (1 + 2j, "complex"), (b"1", "bytes")])
+def test_value_rejects_non_numbers_with_a_clear_type_error(given, type_name):
+    with pytest.raises(TypeError, match=rf"Value\(data\) must be a real number.*got {type_name}"):
+        Value(given)
+
+
+def test_value_of_a_value_says_to_use_data():
+    with pytest.raises(TypeError, match="use v.data"):
+        Value(Value(1.0))
+
+
+def test_name_must_be_a_string():
+    with pytest.raises(TypeError, match="name"):
+        Value(1.0, name=3)
+
+
+@pytest.mark.parametrize("op", [lambda v: v + "a", lambda v: "a" * v, lambda v: v - None,
+                                lambda v: v * [1], lambda v: v ** "2", lambda v: v / 1j])
+def test_unsupported_operand_types_raise_type_error(op):
+    with pytest.raises(TypeError, match="unsupported operand|can't multiply|must be"):
+        op(Value(1.0))
+
+
+def test_numbers_with_float_mix_in():
+    v = Value(2.0)
+    out = Fraction(1, 2) * v + Decimal("1")
+    out.backward()
+    assert out.data == 2.0 and v.grad == 0.5
+
+
+def test_repr_shows_data_grad_name_and_op():
+    x = Value(2.0, name="x")
+    y = x * 3
+    assert repr(x) == "Value(data=2.0, grad=0.0, name='x')"
+    assert repr(y) == "Value(data=6.0, grad=0.0, op='*')"
+
+
+# ---- domain errors name the op and the operands ------------------------------------------------
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Value(0.0, "x").log(), ValueError, r"log\(0.0\): the input must be > 0 \[x = 0.0\]"),
+    (lambda: Value(-2.0, "x").log(), ValueError, r"log\(-2.0\).*> 0 \[x = -2.0\]"),
+    (lambda: Value(-1.0, "x").sqrt(), ValueError, r"sqrt\(-1.0\).*>= 0 \[x = -1.0\]"),
+    (lambda: Value(1.0, "a") / Value(0.0, "b"), ZeroDivisionError,
+     r"division by zero: 1.0 / 0.0 \[a = 1.0, b = 0.0\]"),
+    (lambda: 1 / Value(0.0), ZeroDivisionError, r"division by zero"),
+    (lambda: Value(0.0, "x") ** -1, ZeroDivisionError, r"0 \*\* -1.0 is undefined.*\[x = 0.0\]"),
+    (lambda: Value(-8.0, "x") ** 0.5, ValueError,
+     r"\(-8.0\) \*\* 0.5: a negative base needs an integer exponent"),
+    (lambda: Value(-2.0) ** Value(2.0), ValueError, r"with a Value exponent the base must be >= 0"),
+    (lambda: (-2) ** Value(2.0), ValueError, r"with a Value exponent the base must be >= 0"),
+    (lambda: Value(1000.0, "x").exp(), OverflowError, r"exp\(1000.0\) overflows.*\[x = 1000.0\]"),
+    (lambda: Value(10.0) ** 400, OverflowError, r"overflows a float"),
+])
+def test_domain_errors_are_clear(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_a_domain_error_is_also_a_value_error_where_python_raises_one():
+    with pytest.raises(ValueError):
+        Value(-1.0).log()
+
+
+# ---- numerically stable at the extremes, conventions at kinks ----------------------------------
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 750.0, -750.0])
+def test_sigmoid_and_tanh_do_not_overflow(x):
+    s, ds = derivative(lambda v: v.sigmoid(), x)
+    t, dt = derivative(lambda v: v.tanh(), x)
+    assert s == (1.0 if x > 0 else 0.0) and ds == 0.0
+    assert t == math.copysign(1.0, x) and dt == 0.0
+
+
+def test_kinks_follow_pytorch():
+    assert derivative(lambda v: v.relu(), 0.0) == (0.0, 0.0)
+    assert derivative(lambda v: abs(v), 0.0) == (0.0, 0.0)
+    assert derivative(lambda v: v.leaky_relu(0.1), 0.0) == (0.0, 0.1)
+    assert derivative(lambda v: v.sqrt(), 0.0) == (0.0, math.inf)
+
+
+def test_zero_to_the_zero_is_one_with_zero_derivative():
+    assert derivative(lambda v: v ** 0, 0.0) == (1.0, 0.0)
+    assert derivative(lambda v: v ** 0, -3.0) == (1.0, 0.0)
+
+
+def test_powers_at_zero():
+    assert derivative(lambda v: v ** 2, 0.0) == (0.0, 0.0)
+    assert derivative(lambda v: v ** 1, 0.0) == (0.0, 1.0)
+    assert derivative(lambda v: v ** 0.5, 0.0) == (0.0, math.inf)
+    # d/db 0**b is taken as 0 (PyTorch), d/da a**2 at 0 is 0
+    a, b = Value(0.0), Value(2.0)
+    out = a ** b
+    out.backward()
+    assert (out.data, a.grad, b.grad) == (0.0, 0.0, 0.0)
+
+
+def test_integer_powers_of_negative_bases():
+    assert derivative(lambda v: v ** 3, -2.0) == (-8.0, 12.0)
+    assert derivative(lambda v: v ** 2.0, -3.0) == (9.0, -6.0)
+    assert derivative(lambda v: v ** -1, -2.0) == (-0.5, -0.25)
+
+
+# ---- graph structure, fan-out, repeated backward -----------------------------------------------
+
+def test_operands_keep_order_and_duplicates():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    assert (a - b).operands == (a, b)
+    assert (a * a).operands == (a, a)
+    c = 2 - a
+    assert c.operands[1] is a and c.operands[0].data == 2.0 and c.operands[0].is_leaf
+    assert a.operands == () and a.is_leaf and a.op is None
+    assert (a * b).op.name == "*" and a.exp().op.name == "exp" and (a ** 2).op.name == "**2"
+
+
+def test_shared_node_fan_out():
+    a = Value(3.0, "a")
+    b = a + a            # db/da = 2
+    c = b + b            # dc/db = 2
+    c.backward()
+    assert (c.data, b.grad, a.grad) == (12.0, 2.0, 4.0)
+
+
+def test_square_by_self_multiplication():
+    a = Value(3.0)
+    (a * a).backward()
+    assert a.grad == 6.0
+
+
+def test_diamond():
+    x = Value(2.0)
+    y = x * 3.0
+    z = x.exp()
+    out = y * z          # d/dx = 3 e^x + 3x e^x
+    out.backward()
+    assert x.grad == pytest.approx(3 * math.exp(2) + 6 * math.exp(2), rel=1e-14)
+
+
+def test_repeated_backward_accumulates_leaves_and_refreshes_interior_nodes():
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    c.backward()
+    assert a.grad == 8.0            # leaves accumulate, as in PyTorch
+    assert b.grad == 2.0            # interior nodes hold the latest backward alone
+    assert c.grad == 1.0
+    zero_grad([a])
+    c.backward()
+    assert a.grad == 4.0
+
+
+def test_gradient_accumulation_over_samples():
+    w = Value(0.5)
+    for x, y in [(1.0, 2.0), (2.0, 1.0)]:
+        loss = (w * x - y) ** 2
+        loss.backward()
+    # d/dw Σ (w x - y)² = Σ 2 (w x - y) x
+    assert w.grad == pytest.approx(2 * (0.5 - 2) * 1 + 2 * (1.0 - 1) * 2)
+
+
+def test_backward_of_a_leaf_and_a_seed():
+    x = Value(2.0)
+    x.backward()
+    assert x.grad == 1.0
+    y = x * 5
+    y.backward(gradient=0.5)
+    assert x.grad == 1.0 + 2.5
+    with pytest.raises(TypeError, match=r"backward\(gradient\)"):
+        y.backward(gradient="1")
+
+
+def test_backward_from_an_interior_node_leaves_later_nodes_alone():
+    x = Value(2.0)
+    y = x * x
+    z = y * 3
+    z.backward()
+    assert (x.grad, y.grad) == (12.0, 3.0)
+    y.backward()
+    assert (x.grad, y.grad) == (16.0, 1.0)
+
+
+def test_interrupted_backward_leaves_the_graph_usable(monkeypatch):
+    x = Value(2.0)
+    y = (x * x).sin()
+    original = engine.SIN.local
+
+    def interrupted(a, out):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.SIN, "local", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    monkeypatch.setattr(engine.SIN, "local", original)
+    x.grad = 0.0
+    y.backward()
+    assert x.grad == pytest.approx(math.cos(4.0) * 4.0)
+
+
+def test_detach_cuts_the_graph():
+    x = Value(2.0, "x")
+    y = (x * x).detach()
+    z = y * x
+    z.backward()
+    assert y.is_leaf and y.grad == 2.0 and x.grad == 4.0
+
+
+# ---- no_grad ------------------------------------------------------------------------------------
+
+def test_no_grad_computes_without_recording():
+    x = Value(2.0)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * x + 1).exp().log()
+    assert is_grad_enabled()
+    assert y.data == pytest.approx(5.0) and y.is_leaf and y.op is None
+    y.backward()
+    assert x.grad == 0.0
+
+
+def test_no_grad_nests_with_enable_grad_and_restores_after_errors():
+    x = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            y = x * x
+        z = x * x
+    assert not y.is_leaf and z.is_leaf
+    with pytest.raises(ValueError):
+        with no_grad():
+            Value(-1.0).log()
+    assert is_grad_enabled()
+
+
+def test_no_grad_as_a_decorator():
+    @no_grad()
+    def square(v):
+        return v * v
+
+    assert square(Value(3.0)).is_leaf and square.__name__ == "square"
+    assert is_grad_enabled()
+
+
+# ---- deep graphs without recursion -------------------------------------------------------------
+
+def chain(n):
+    x = Value(1.0, "x")
+    v = x
+    for i in range(n):
+        v = v * 1.0 if i % 2 else v + 0.5
+    return x, v
+
+
+def test_deep_chain_of_100_000_ops():
+    x, v = chain(100_000)
+    v.backward()
+    assert x.grad == 1.0 and v.data == 1.0 + 0.5 * 50_000
+
+
+@pytest.mark.slow
+def test_deep_chain_of_1_000_000_ops():
+    import sys
+    limit = sys.getrecursionlimit()
+    x, v = chain(1_000_000)
+    v.backward()
+    assert sys.getrecursionlimit() == limit
+    assert x.grad == 1.0 and v.data == 1.0 + 0.5 * 500_000
+    del v   # freeing a long chain must not overflow the C stack either
+
+
+def test_node_is_small():
+    # no __dict__: the slots are all a node carries
+    assert not hasattr(Value(1.0), "__dict__")

@@ -1,0 +1,621 @@
+"""The Value engine: scalars that remember how they were computed, and reverse-mode backward.
+
+Contents
+    Op          one primitive operation: its forward on floats and its local derivative
+    the ops     the primitive operations, each forward beside its local derivative
+    Value       a scalar node of the graph; operators and elementary functions
+    backward    reverse-mode accumulation over the recorded graph, without recursion
+    no_grad     a context in which operations are computed but not recorded
+
+Every Value made by an operation keeps its operands, in order (``a * a`` keeps ``a`` twice),
+and the Op that made it.  ``backward()`` walks that graph once from the output and applies
+the chain rule: each operand receives ``local derivative * gradient of the result``.
+
+A local derivative is written once, as plain arithmetic on the operands and the result.
+The same rule therefore runs on floats (ordinary ``backward``), on Values (derivatives of
+derivatives, see ``tinygrad_lite.autograd``) and on symbols (``tinygrad_lite.explain``).
+
+Gradient semantics (as in PyTorch): a leaf (a Value no operation produced: parameters,
+inputs, constants) *accumulates* its gradient across ``backward()`` calls, so gradients
+of several samples add up; an interior node holds the gradient of the latest
+``backward()`` alone.  Reset leaves with ``zero_grad(values)`` (or a Module's or an
+optimizer's ``zero_grad()``).
+
+Conventions at non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0,
+leaky_relu'(0) = negative_slope, sqrt'(0) = +inf, d/dx x**c at x = 0 is +inf for 0 < c < 1
+and 0 for c = 0, and d/db a**b at a = 0 is 0.
+"""
+
+import math
+import operator
+from functools import lru_cache
+
+__all__ = ["Value", "Op", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad"]
+
+
+# ================================================================================================
+# Op: a primitive operation
+# ================================================================================================
+
+class Op:
+    """A primitive operation: ``forward`` on floats and ``local``, its local derivative.
+
+    For a unary op ``local(a, out)`` returns d out / d a; for a binary op
+    ``local(a, b, out)`` returns the pair (d out / d a, d out / d b).  ``a``, ``b`` and
+    ``out`` may be floats, Values or symbols: the rule is plain arithmetic on them.
+    """
+
+    __slots__ = ("name", "arity", "forward", "local")
+
+    def __init__(self, name, arity, forward, local):
+        self.name = name          # how the op is printed: "+", "exp", "**2", ...
+        self.arity = arity        # 1 or 2 operands
+        self.forward = forward    # floats -> float; raises on a domain error
+        self.local = local        # local derivative rule (see the class docstring)
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
+
+
+def _number(x):
+    """The float behind a float, a Value or a symbol (used where a rule branches on a sign)."""
+    return x if x.__class__ is float else x.data
+
+
+def _call(method, fallback):
+    """A unary function that works on floats (``fallback``) and on Values or symbols (``method``)."""
+    def function(x):
+        return fallback(x) if x.__class__ is float else getattr(x, method)()
+    function.__name__ = method
+    return function
+
+
+_exp = _call("exp", math.exp)
+_log = _call("log", math.log)
+_sin = _call("sin", math.sin)
+_cos = _call("cos", math.cos)
+
+
+# ================================================================================================
+# The primitive ops.  Each forward checks its domain; each local derivative sits beside it.
+# ================================================================================================
+
+def _divide(a, b):
+    if b == 0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+    return a / b
+
+
+def _power(a, b):
+    """a ** b on floats, refusing what has no real answer."""
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"0 ** {b!r} is undefined (a negative power of zero)")
+    if a < 0 and b != math.floor(b):
+        raise ValueError(f"({a!r}) ** {b!r}: a negative base needs an integer exponent "
+                         "(the result would be complex)")
+    try:
+        return a ** b
+    except OverflowError:
+        raise OverflowError(f"({a!r}) ** {b!r} overflows a float") from None
+
+
+def _power_local_base(a, b):
+    """d(a**b)/da = b * a**(b-1), with 0 for b = 0 and +inf at a = 0 for 0 < b < 1."""
+    b_ = _number(b)
+    if b_ == 0:
+        return 0.0
+    if _number(a) == 0 and b_ < 1:
+        return math.inf
+    return b * a ** (b - 1)
+
+
+def _power_local_exponent(a, out):
+    """d(a**b)/db = a**b * log(a), taken as 0 at a = 0 (PyTorch's convention)."""
+    return 0.0 if _number(a) == 0 else out * _log(a)
+
+
+def _value_power(a, b):
+    """a ** b where the exponent is itself a Value: needs a >= 0 so that log(a) exists."""
+    if a < 0:
+        raise ValueError(f"({a!r}) ** {b!r}: with a Value exponent the base must be >= 0, "
+                         "since d/db a**b = a**b * log(a); use a plain number exponent "
+                         "for a negative base")
+    return _power(a, b)
+
+
+def _exp_forward(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp({x!r}) overflows a float (the largest is exp(709.78))") from None
+
+
+def _log_forward(x):
+    if x <= 0:
+        raise ValueError(f"log({x!r}): the input must be > 0")
+    return math.log(x)
+
+
+def _sqrt_forward(x):
+    if x < 0:
+        raise ValueError(f"sqrt({x!r}): the input must be >= 0")
+    return math.sqrt(x)
+
+
+def _sigmoid_forward(x):
+    # Two branches so that exp never overflows: sigmoid(-1000) = 0, sigmoid(1000) = 1.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+ADD = Op("+", 2, operator.add, lambda a, b, out: (1.0, 1.0))
+SUB = Op("-", 2, operator.sub, lambda a, b, out: (1.0, -1.0))
+MUL = Op("*", 2, operator.mul, lambda a, b, out: (b, a))
+DIV = Op("/", 2, _divide, lambda a, b, out: (1.0 / b, -out / b))
+POW = Op("**", 2, _value_power,
+         lambda a, b, out: (_power_local_base(a, b), _power_local_exponent(a, out)))
+NEG = Op("neg", 1, operator.neg, lambda a, out: -1.0)
+EXP = Op("exp", 1, _exp_forward, lambda a, out: out)
+LOG = Op("log", 1, _log_forward, lambda a, out: 1.0 / a)
+SQRT = Op("sqrt", 1, _sqrt_forward, lambda a, out: 0.5 / out if _number(out) != 0 else math.inf)
+TANH = Op("tanh", 1, math.tanh, lambda a, out: 1.0 - out * out)
+SIGMOID = Op("sigmoid", 1, _sigmoid_forward, lambda a, out: out * (1.0 - out))
+RELU = Op("relu", 1, lambda x: x if x > 0 else 0.0,
+          lambda a, out: 1.0 if _number(a) > 0 else 0.0)
+ABS = Op("abs", 1, abs,
+         lambda a, out: 1.0 if _number(a) > 0 else (-1.0 if _number(a) < 0 else 0.0))
+SIN = Op("sin", 1, math.sin, lambda a, out: _cos(a))
+COS = Op("cos", 1, math.cos, lambda a, out: -_sin(a))
+
+
+@lru_cache(maxsize=1024)
+def power_op(c):
+    """The op x ** c for a plain-number exponent c: d/dx = c * x**(c-1)."""
+    return Op(f"**{_short(c)}", 1, lambda x: _power(x, c),
+              lambda a, out: _power_local_base(a, c))
+
+
+@lru_cache(maxsize=64)
+def leaky_relu_op(slope):
+    """The op leaky_relu(x) = x if x > 0 else slope*x: d/dx = 1 if x > 0 else slope."""
+    return Op(f"leaky_relu({_short(slope)})", 1, lambda x: x if x > 0 else slope * x,
+              lambda a, out: 1.0 if _number(a) > 0 else slope)
+
+
+def _short(c):
+    """2.0 -> '2', 0.5 -> '0.5': exponents and slopes as people write them."""
+    return str(int(c)) if c == int(c) and abs(c) < 1e15 else repr(c)
+
+
+# ================================================================================================
+# Recording on or off
+# ================================================================================================
+
+_grad_enabled = True
+
+
+class no_grad:
+    """Context manager (and decorator) in which operations compute values but record no graph.
+
+    >>> from tinygrad_lite import Value, no_grad
+    >>> x = Value(2.0)
+    >>> with no_grad():
+    ...     y = x * x
+    >>> y.is_leaf
+    True
+    """
+
+    _enabled_inside = False
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = self._enabled_inside
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self._previous
+        return False
+
+    def __call__(self, function):
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return function(*args, **kwargs)
+        wrapper.__name__ = function.__name__
+        wrapper.__doc__ = function.__doc__
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Context manager that turns recording back on inside a ``no_grad`` block."""
+    _enabled_inside = True
+
+
+def is_grad_enabled():
+    """True when operations record the graph (outside any ``no_grad`` block)."""
+    return _grad_enabled
+
+
+# ================================================================================================
+# Value
+# ================================================================================================
+
+class Value:
+    """A scalar that records the operations that produced it, for reverse-mode differentiation.
+
+    >>> from tinygrad_lite import Value
+    >>> x = Value(3.0, name="x")
+    >>> y = x * x + 2 * x        # y = x² + 2x
+    >>> y.backward()
+    >>> x.grad                   # dy/dx = 2x + 2 = 8
+    8.0
+    """
+
+    # Slots keep a node small (no __dict__).  _a and _b are the operands of the op that made
+    # this node (None for a leaf; _b None for a unary op).  _pending counts consumers still
+    # to be processed during backward() and is 0 at rest.
+    __slots__ = ("data", "grad", "name", "_op", "_a", "_b", "_pending")
+
+    __array_ufunc__ = None  # numpy defers to our reflected operators (np.float64(2) * v)
+
+    def __init__(self, data, name=None):
+        self.data = _to_float(data, "Value(data)")
+        self.grad = 0.0
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Value(name=...) must be a str or None, got {type(name).__name__} "
+                            f"{name!r}")
+        self.name = name
+        self._op = None
+        self._a = None
+        self._b = None
+        self._pending = 0
+
+    # ---- what the node is ------------------------------------------------------------------
+
+    @property
+    def op(self):
+        """The Op that produced this Value, or None for a leaf."""
+        return self._op
+
+    @property
+    def operands(self):
+        """The Values this one was computed from, in order, duplicates kept: () for a leaf."""
+        if self._a is None:
+            return ()
+        if self._b is None:
+            return (self._a,)
+        return (self._a, self._b)
+
+    @property
+    def is_leaf(self):
+        """True for a Value no recorded operation produced (parameters, inputs, constants)."""
+        return self._a is None
+
+    def label(self):
+        """The name if there is one, else the number: how messages refer to this Value."""
+        return self.name if self.name is not None else _short_number(self.data)
+
+    def __repr__(self):
+        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
+        if self.name is not None:
+            parts.append(f"name={self.name!r}")
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        return f"Value({', '.join(parts)})"
+
+    def detach(self):
+        """A new leaf with the same data: the graph behind this Value is cut off."""
+        return Value(self.data, name=self.name)
+
+    # ---- arithmetic ------------------------------------------------------------------------
+    # Each operator lifts a plain number to a constant leaf; an unsupported type returns
+    # NotImplemented so that Python raises its usual TypeError naming the operator.
+
+    def __add__(self, other):
+        # + and * are every dot product's ops, so their node is built right here: one
+        # function call less per node is a sixth of the forward time (benchmarks/engine.py).
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        node = _new(Value)
+        node.data = self.data + other.data      # ADD.forward
+        node.grad = 0.0
+        node.name = None
+        node._pending = 0
+        if _grad_enabled:
+            node._op, node._a, node._b = ADD, self, other
+        else:
+            node._op = node._a = node._b = None
+        return node
+
+    def __mul__(self, other):
+        if other.__class__ is not Value and not isinstance(other, Value):
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        node = _new(Value)
+        node.data = self.data * other.data      # MUL.forward
+        node.grad = 0.0
+        node.name = None
+        node._pending = 0
+        if _grad_enabled:
+            node._op, node._a, node._b = MUL, self, other
+        else:
+            node._op = node._a = node._b = None
+        return node
+
+    def __radd__(self, other):
+        other = _constant(other)
+        return NotImplemented if other is None else _binary(ADD, other, self)
+
+    def __rmul__(self, other):
+        other = _constant(other)
+        return NotImplemented if other is None else _binary(MUL, other, self)
+
+    def __sub__(self, other):
+        other = other if isinstance(other, Value) else _constant(other)
+        return NotImplemented if other is None else _binary(SUB, self, other)
+
+    def __rsub__(self, other):
+        other = _constant(other)
+        return NotImplemented if other is None else _binary(SUB, other, self)
+
+    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else _constant(other)
+        return NotImplemented if other is None else _binary(DIV, self, other)
+
+    def __rtruediv__(self, other):
+        other = _constant(other)
+        return NotImplemented if other is None else _binary(DIV, other, self)
+
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            return _binary(POW, self, other)
+        c = _plain_number(other)
+        return NotImplemented if c is None else _unary(power_op(c), self)
+
+    def __rpow__(self, other):
+        other = _constant(other)
+        return NotImplemented if other is None else _binary(POW, other, self)
+
+    def __neg__(self):
+        return _unary(NEG, self)
+
+    def __pos__(self):
+        return self
+
+    # ---- elementary functions --------------------------------------------------------------
+
+    def exp(self):
+        """e**x; d/dx = e**x."""
+        return _unary(EXP, self)
+
+    def log(self):
+        """Natural logarithm, for x > 0; d/dx = 1/x."""
+        return _unary(LOG, self)
+
+    def sqrt(self):
+        """Square root, for x >= 0; d/dx = 1/(2 sqrt x), +inf at 0."""
+        return _unary(SQRT, self)
+
+    def tanh(self):
+        """Hyperbolic tangent; d/dx = 1 - tanh²x."""
+        return _unary(TANH, self)
+
+    def sigmoid(self):
+        """Logistic sigmoid 1/(1+e**-x), stable for large |x|; d/dx = σ(x)(1 - σ(x))."""
+        return _unary(SIGMOID, self)
+
+    def relu(self):
+        """max(x, 0); d/dx = 1 for x > 0, else 0 (0 at x = 0, as in PyTorch)."""
+        return _unary(RELU, self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        """x for x > 0, else negative_slope*x; d/dx = 1 for x > 0, else negative_slope."""
+        slope = _plain_number(negative_slope)
+        if slope is None:
+            raise TypeError(f"leaky_relu(negative_slope=...) must be a number, got "
+                            f"{negative_slope!r}")
+        return _unary(leaky_relu_op(slope), self)
+
+    def __abs__(self):
+        """|x|; d/dx = sign(x), 0 at x = 0 (as in PyTorch)."""
+        return _unary(ABS, self)
+
+    abs = __abs__
+
+    def sin(self):
+        """sin x; d/dx = cos x."""
+        return _unary(SIN, self)
+
+    def cos(self):
+        """cos x; d/dx = -sin x."""
+        return _unary(COS, self)
+
+    # ---- differentiation -------------------------------------------------------------------
+
+    def backward(self, gradient=1.0):
+        """Accumulate d(self)/d(node) * gradient into ``.grad`` of every node of the graph.
+
+        Leaves add to what they hold (as in PyTorch); interior nodes are overwritten.
+        Runs in time linear in the graph and without recursion, so any depth works.
+        """
+        seed = _to_float(gradient, "backward(gradient)")
+        try:
+            _count_consumers(self)
+            _propagate(self, seed)
+        except BaseException:
+            _reset_pending(self)
+            raise
+
+
+# ================================================================================================
+# Making nodes
+# ================================================================================================
+
+_new = object.__new__
+
+
+def _unary(op, a):
+    """The node op(a): compute the forward on floats and record a as the operand."""
+    try:
+        data = op.forward(a.data)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        raise type(error)(_with_names(error, a)) from None
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.name = None
+    node._pending = 0
+    if _grad_enabled:
+        node._op, node._a, node._b = op, a, None
+    else:
+        node._op = node._a = node._b = None
+    return node
+
+
+def _binary(op, a, b):
+    """The node a (op) b.  (The node is filled in here rather than in a shared helper:
+    one function call less per node is a tenth of the engine's forward time.)"""
+    try:
+        data = op.forward(a.data, b.data)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        raise type(error)(_with_names(error, a, b)) from None
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.name = None
+    node._pending = 0
+    if _grad_enabled:
+        node._op, node._a, node._b = op, a, b
+    else:
+        node._op = node._a = node._b = None
+    return node
+
+
+def _with_names(error, *operands):
+    """The error's message, plus the names of the operands where they have one."""
+    named = [f"{v.name} = {v.data!r}" for v in operands if v.name is not None]
+    return f"{error} [{', '.join(named)}]" if named else str(error)
+
+
+def _plain_number(x):
+    """x as a float if it is a real number (int, float, bool, numpy scalar, Fraction...), else None."""
+    cls = x.__class__
+    if cls is float:
+        return x
+    if cls is int:
+        return float(x)
+    if isinstance(x, (str, bytes, complex, Value)) or not hasattr(type(x), "__float__"):
+        return None
+    try:
+        return float(x)
+    except (TypeError, ValueError):   # e.g. a numpy array of more than one element
+        return None
+
+
+def _constant(x):
+    """A plain number lifted to a constant leaf, or None if x is not a real number."""
+    c = _plain_number(x)
+    if c is None:
+        return None
+    node = _new(Value)
+    node.data = c
+    node.grad = 0.0
+    node.name = None
+    node._op = node._a = node._b = None
+    node._pending = 0
+    return node
+
+
+def _to_float(x, where):
+    c = _plain_number(x)
+    if c is None:
+        hint = "; use v.data for its number or use v itself" if isinstance(x, Value) else ""
+        raise TypeError(f"{where} must be a real number (int, float or anything with "
+                        f"__float__), got {type(x).__name__} {x!r}{hint}")
+    return c
+
+
+def _short_number(x):
+    return f"{x:.6g}"
+
+
+# ================================================================================================
+# backward: Kahn's algorithm on consumer counts, with an explicit stack
+# ================================================================================================
+# Pass 1 counts, for every node reachable from the output, how many times it is used as an
+# operand (a * a uses a twice).  Pass 2 starts at the output; a node is processed once all
+# its consumers have been, i.e. in reverse topological order, and hands each operand
+# local derivative * its own gradient.  The counts are back to 0 when it finishes.
+
+def _count_consumers(root):
+    stack = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        a = node._a
+        if a is None:
+            continue
+        if a._pending == 0:          # first time a is reached
+            if a._a is not None:
+                a.grad = 0.0         # interior: hold this backward's gradient alone
+            push(a)
+        a._pending += 1
+        b = node._b
+        if b is not None:
+            if b._pending == 0:
+                if b._a is not None:
+                    b.grad = 0.0
+                push(b)
+            b._pending += 1
+
+
+def _propagate(root, seed):
+    if root._a is None:
+        root.grad += seed            # a leaf accumulates, even as the output
+        return
+    root.grad = seed
+    stack = [root]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        a = node._a
+        if a is None:
+            continue
+        g = node.grad
+        b = node._b
+        if b is None:
+            a.grad += node._op.local(a.data, node.data) * g
+        else:
+            da, db = node._op.local(a.data, b.data, node.data)
+            a.grad += da * g
+            b.grad += db * g
+            b._pending -= 1
+            if b._pending == 0:
+                push(b)
+        a._pending -= 1
+        if a._pending == 0:
+            push(a)
+
+
+def _reset_pending(root):
+    """Put every consumer count back to 0 after an interrupted backward()."""
+    root._pending = 0
+    stack = [root]
+    seen = {id(root)}
+    while stack:
+        for child in stack.pop().operands:
+            child._pending = 0
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+
+
+def zero_grad(values):
+    """Set ``.grad`` of every Value in ``values`` to 0.0."""
+    for v in values:
+        v.grad = 0.0
