@@ -1,0 +1,42 @@
+"""Nested lists as tensors: the shape of a nested list, its entries with their indices, and
+making one of a given shape.  (The library keeps parameters as nested lists of Values, laid
+out like PyTorch's tensors, so that ``torch.tensor(entry)`` of a saved entry just works.)"""
+
+__all__ = ["shape_of", "entries", "full", "index_label"]
+
+
+def shape_of(nested):
+    """The shape of a rectangular nested list: [[1, 2, 3], [4, 5, 6]] -> (2, 3); a scalar -> ()."""
+    shape = []
+    while isinstance(nested, (list, tuple)):
+        shape.append(len(nested))
+        if not nested:
+            break
+        nested = nested[0]
+    return tuple(shape)
+
+
+def entries(nested, index=()):
+    """Yield (index tuple, leaf) for every leaf of a nested list, in row-major order."""
+    stack = [(index, nested)]
+    while stack:
+        index, item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(((*index, i), sub) for i, sub in reversed(list(enumerate(item))))
+        else:
+            yield index, item
+
+
+def full(shape, make):
+    """A nested list of the given shape whose leaf at index i is make(i)."""
+    def build(prefix):
+        depth = len(prefix)
+        if depth == len(shape):
+            return make(prefix)
+        return [build((*prefix, i)) for i in range(shape[depth])]
+    return build(())
+
+
+def index_label(index):
+    """(1, 2) -> '[1][2]': how a scalar inside a tensor is named."""
+    return "".join(f"[{i}]" for i in index)

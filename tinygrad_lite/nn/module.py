@@ -1,0 +1,268 @@
+"""Module: the base of every layer, and Sequential.
+
+    Module          parameters, named_parameters, zero_grad, train/eval, repr,
+                    state_dict / load_state_dict, save / load (JSON, atomic, no pickle)
+    Sequential      layers applied in order, named "0", "1", ... as in PyTorch
+    StateDictError  a state dict or file that does not fit the model
+
+A parameter is a tensor kept as a nested list of Values with PyTorch's layout (a Dense
+``weight`` is out×in).  ``state_dict()`` uses PyTorch's keys ("0.weight", "0.bias", ...) and
+nested lists of floats, so each entry loads into the equivalent torch module with
+``torch.tensor(entry)``.
+"""
+
+import json
+import os
+import tempfile
+from collections import OrderedDict
+
+from ..engine import Value
+from ..nested import shape_of, entries, index_label
+
+__all__ = ["Module", "Sequential", "StateDictError"]
+
+FORMAT = "tinygrad_lite.state_dict"
+FORMAT_VERSION = 1
+
+
+class StateDictError(ValueError):
+    """A state dict (or a saved file) that does not fit the model; the model is left unchanged."""
+
+
+class Module:
+    """Base class of layers and models: holds parameters (nested lists of Values) and submodules.
+
+    Subclasses call ``super().__init__()``, create parameters with ``register_parameter`` and
+    assign submodules as attributes; ``forward`` computes the output and ``__call__`` runs it.
+    """
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        modules = self.__dict__.get("_modules")
+        if modules is None:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
+                                 f"assigning attributes (assigning {name!r})")
+        if isinstance(value, Module):
+            modules[name] = value
+        elif name in modules:
+            del modules[name]
+        if name in self._parameters and not isinstance(value, list):
+            raise AttributeError(f"{type(self).__name__}.{name} is a parameter; assign its "
+                                 "entries' .data instead of replacing it")
+        object.__setattr__(self, name, value)
+
+    def register_parameter(self, name, tensor):
+        """Make ``tensor`` (a nested list of Values) a parameter called ``name``; returns it."""
+        for index, v in entries(tensor):
+            if not isinstance(v, Value):
+                raise TypeError(f"{type(self).__name__}.register_parameter({name!r}): entry "
+                                f"{index_label(index)} is {type(v).__name__}, not a Value")
+        self._parameters[name] = tensor
+        object.__setattr__(self, name, tensor)
+        return tensor
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ---- parameters -----------------------------------------------------------------------
+
+    def named_modules(self, prefix=""):
+        """Yield (qualified name, module) for this module and every submodule, depth first."""
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            yield name, module
+            children = list(module._modules.items())
+            for child_name, child in reversed(children):
+                stack.append((f"{name}.{child_name}" if name else child_name, child))
+
+    def named_tensors(self):
+        """Yield (state-dict key, nested list of Values): "0.weight", "0.bias", ..."""
+        for module_name, module in self.named_modules():
+            for name, tensor in module._parameters.items():
+                yield (f"{module_name}.{name}" if module_name else name), tensor
+
+    def named_parameters(self):
+        """Yield (name, Value) for every scalar parameter: "0.weight[1][2]", "0.bias[1]", ..."""
+        for key, tensor in self.named_tensors():
+            for index, v in entries(tensor):
+                yield key + index_label(index), v
+
+    def parameters(self):
+        """Every scalar parameter, in a stable order."""
+        return [v for _, v in self.named_parameters()]
+
+    def zero_grad(self):
+        """Set every parameter's gradient to 0.0."""
+        for v in self.parameters():
+            v.grad = 0.0
+
+    def train(self, mode=True):
+        """Training mode (dropout active) for this module and its submodules; returns self."""
+        for _, module in self.named_modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Evaluation mode (dropout off); returns self."""
+        return self.train(False)
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        count = sum(1 for _ in self.named_parameters())
+        head = f"{type(self).__name__}({self.extra_repr()})"
+        if not self._modules:
+            return head + (f"  # {count:,} parameters" if count else "")
+        lines = [f"{type(self).__name__}(" + self.extra_repr()]
+        for name, module in self._modules.items():
+            body = repr(module).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(f")  # {count:,} parameters")
+        return "\n".join(lines)
+
+    # ---- saving and loading ---------------------------------------------------------------
+
+    def state_dict(self):
+        """OrderedDict of PyTorch-style key -> nested list of floats (a copy)."""
+        return OrderedDict((key, _to_floats(tensor)) for key, tensor in self.named_tensors())
+
+    def load_state_dict(self, state):
+        """Copy the numbers of ``state`` into the parameters.  Every key must be present, none
+        extra, every shape equal and every entry a finite-or-not real number; otherwise a
+        ``StateDictError`` says which, and the model is left unchanged."""
+        if not isinstance(state, dict):
+            raise StateDictError(f"load_state_dict: expected a dict of key -> nested list, "
+                                 f"got {type(state).__name__}")
+        tensors = OrderedDict(self.named_tensors())
+        missing = [key for key in tensors if key not in state]
+        extra = [key for key in state if key not in tensors]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing {', '.join(missing)}")
+            if extra:
+                parts.append(f"unexpected {', '.join(map(str, extra))}")
+            raise StateDictError(f"load_state_dict into {type(self).__name__}: "
+                                 + "; ".join(parts))
+        updates = []
+        for key, tensor in tensors.items():
+            expected, given = shape_of(tensor), shape_of(state[key])
+            if expected != given:
+                raise StateDictError(f"load_state_dict: {key} has shape {list(given)}, the "
+                                     f"model's is {list(expected)}")
+            for (index, v), (_, x) in zip(entries(tensor), entries(state[key])):
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    raise StateDictError(f"load_state_dict: {key}{index_label(index)} is "
+                                         f"{x!r}, not a number")
+                updates.append((v, float(x)))
+        for v, x in updates:
+            v.data = x
+
+    def save(self, path):
+        """Write the state dict to ``path`` as JSON, atomically: a crash mid-write leaves the
+        previous file intact (the text goes to a temporary file that then replaces ``path``)."""
+        document = {"format": FORMAT, "version": FORMAT_VERSION, "model": type(self).__name__,
+                    "shapes": {key: list(shape_of(t)) for key, t in self.named_tensors()},
+                    "state_dict": self.state_dict()}
+        text = json.dumps(document, allow_nan=True)
+        write_atomically(path, text)
+
+    def load(self, path):
+        """Load a file written by ``save``; a missing, corrupt or mismatched file is a
+        ``StateDictError`` (or ``FileNotFoundError``) and the model is left unchanged.
+        Loading reads JSON only: it never executes code."""
+        document = read_json(path, FORMAT, FORMAT_VERSION)
+        self.load_state_dict(document.get("state_dict"))
+        return self
+
+
+def _to_floats(tensor):
+    if isinstance(tensor, list):
+        return [_to_floats(item) for item in tensor]
+    return tensor.data
+
+
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` through a temporary file in the same folder and os.replace."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def read_json(path, expected_format, expected_version):
+    """Read a JSON document written by save(), checking its format tag and version."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            document = json.load(file)
+    except json.JSONDecodeError as error:
+        raise StateDictError(f"{path}: not a valid JSON file (corrupt or truncated?): "
+                             f"{error}") from None
+    except UnicodeDecodeError:
+        raise StateDictError(f"{path}: not a text file") from None
+    if not isinstance(document, dict) or document.get("format") != expected_format:
+        raise StateDictError(f"{path}: not a {expected_format} file")
+    if document.get("version") != expected_version:
+        raise StateDictError(f"{path}: format version {document.get('version')!r}; this "
+                             f"tinygrad_lite reads version {expected_version}")
+    return document
+
+
+class Sequential(Module):
+    """Modules applied in order; submodules are named "0", "1", ... (PyTorch's keys)."""
+
+    def __init__(self, *layers):
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module) and not callable(layer):
+                raise TypeError(f"Sequential: layer {i} is {type(layer).__name__}, "
+                                "not a Module or a callable")
+            if not isinstance(layer, Module):
+                layer = Lambda(layer)
+            setattr(self, str(i), layer)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __getitem__(self, i):
+        return list(self._modules.values())[i]
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def forward(self, x):
+        for layer in self._modules.values():
+            x = layer(x)
+        return x
+
+
+class Lambda(Module):
+    """A plain function as a parameter-free layer."""
+
+    def __init__(self, function):
+        super().__init__()
+        object.__setattr__(self, "function", function)
+
+    def forward(self, x):
+        return self.function(x)
+
+    def extra_repr(self):
+        return getattr(self.function, "__name__", "function")
+
