@@ -1,0 +1,178 @@
+"""The command line: ``tinygrad-lite practice`` (or ``python -m tinygrad_lite practice``).
+
+    practice     the tutorial's worked example: data, parameters, forward values, all 21
+                 gradients, the update, losses and predictions (a report, or --json)
+
+Errors in what the user typed (a bad config, a malformed --predict) are one line on stderr
+and exit code 2; no traceback.
+"""
+
+import argparse
+import json
+import sys
+
+from .practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, load_config, parameter_names,
+                       run_practice, validate_config)
+
+__all__ = ["main"]
+
+PROG = "tinygrad-lite"
+
+
+class UsageError(Exception):
+    """Something the user typed is wrong; reported in one line, exit code 2."""
+
+
+def _fmt(x):
+    """A number for people: rounded to 10 decimals (so float noise such as 2.8e-17 shows as 0),
+    then 6 significant digits.  --json gives the full precision."""
+    x = round(x, 10)
+    return "0" if x == 0 else f"{x:.6g}"
+
+
+def parse_vector(text):
+    """'1, 2.5,3' -> [1.0, 2.5, 3.0], or a UsageError naming the bad entry."""
+    parts = [part.strip() for part in text.split(",")]
+    values = []
+    for i, part in enumerate(parts, 1):
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise UsageError(f"--predict {text!r}: entry {i} ({part!r}) is not a number") from None
+    return values
+
+
+# ---- the report ------------------------------------------------------------------------------
+
+def _matrix_lines(title, names, values, indent="  "):
+    width = max(len(n) for row in names for n in row)
+    lines = [title]
+    for name_row, value_row in zip(names, values):
+        cells = [f"{n:>{width}} = {_fmt(v):>9}" for n, v in zip(name_row, value_row)]
+        lines.append(indent + "   ".join(cells))
+    return lines
+
+
+def format_report(result):
+    """The human-readable report of run_practice's result."""
+    X, y = result["X"], result["y"]
+    n = len(y)
+    params, grads, updated = result["params"], result["grads"], result["updated"]
+    lines = ["The tutorial's worked example: Dense 3→4 (θ, b) → Dense 4→1 (δ, d1), "
+             "identity activations,",
+             f"L = ½·Σ_k (y_k − q_1k)², plain gradient descent θ ← θ − η·∂L/∂θ with "
+             f"η = {_fmt(result['lr'])}, {result['epochs']} epoch"
+             f"{'' if result['epochs'] == 1 else 's'}, full batch.", ""]
+
+    lines += _matrix_lines(f"Data: X is 3×{n} (rows = attributes, columns = data points), "
+                           f"y has {n} labels",
+                           [[f"X{i + 1}{k + 1}" if n < 10 else f"X{i + 1},{k + 1}"
+                             for k in range(n)] for i in range(3)], X)
+    lines += _matrix_lines("", [[f"y{k + 1}" for k in range(n)]], [y])
+    lines.append("")
+
+    names = parameter_names()
+    theta = [names[3 * i:3 * i + 3] for i in range(4)]
+    lines += _matrix_lines("Initial parameters: W1 (4×3) and b1", theta,
+                           [[params[m] for m in row] for row in theta])
+    lines += _matrix_lines("", [names[12:16]], [[params[m] for m in names[12:16]]])
+    lines += _matrix_lines("W2 (1×4) and d1", [names[16:21]], [[params[m] for m in names[16:21]]])
+    lines.append("")
+
+    forward = result["forward"]
+    lines.append("Forward pass at the initial parameters")
+    for k in range(1, n + 1):
+        for i in range(1, 5):
+            name = f"p{i}{k}" if n < 10 else f"p{i},{k}"
+            formula = " + ".join(f"θ{i}{j}·X{j}{k}" if n < 10 else f"θ{i}{j}·X{j},{k}"
+                                 for j in range(1, 4)) + f" + b{i}"
+            lines.append(f"  {name:>6} = {formula:<44} = {_fmt(forward[name]):>10}")
+        q = f"q1{k}" if n < 10 else f"q1,{k}"
+        formula = " + ".join(f"δ1{i}·p{i}{k}" if n < 10 else f"δ1{i}·p{i},{k}"
+                             for i in range(1, 5)) + " + d1"
+        lines.append(f"  {q:>6} = {formula:<44} = {_fmt(forward[q]):>10}")
+    lines.append(f"  {'L':>6} = {'½·Σ_k (y_k − q_1k)²':<44} = {_fmt(forward['L']):>10}")
+    lines.append("")
+
+    lines.append("Gradients at the initial parameters, and the update θ ← θ − η·∂L/∂θ")
+    lines.append(f"  {'parameter':>9} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
+    for name in names:
+        lines.append(f"  {name:>9} {_fmt(params[name]):>11} {_fmt(grads[name]):>12} "
+                     f"{_fmt(updated[name]):>15}")
+    lines.append("")
+
+    lines.append("Loss")
+    for epoch, loss in enumerate(result["losses"], 1):
+        lines.append(f"  epoch {epoch:>3}: L = {_fmt(loss)} before the update")
+    lines.append(f"  after training: L = {_fmt(result['final_loss'])}")
+    if result["predictions"]:
+        lines.append("")
+        lines.append("Predictions of the trained network")
+        for p in result["predictions"]:
+            inputs = ", ".join(_fmt(x) for x in p["input"])
+            lines.append(f"  x = [{inputs}]  →  q = {_fmt(p['output'])}")
+    return "\n".join(lines)
+
+
+def json_document(result):
+    """Exactly the documented keys, full precision."""
+    keys = ["X", "y", "lr", "epochs", "params", "forward", "grads", "updated", "losses",
+            "predictions"]
+    return {key: result[key] for key in keys}
+
+
+# ---- the commands ----------------------------------------------------------------------------
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog=PROG, description="tinygrad_lite: see, check and "
+                                     "trust backpropagation.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    practice = commands.add_parser(
+        "practice", help="the tutorial's worked example: every forward value and gradient",
+        description="Run the tutorial's worked example (Dense 3→4, Dense 4→1, "
+                    "L = ½·Σ(y − q)², gradient descent) and show every number by name.")
+    practice.add_argument("--config", metavar="FILE.json",
+                          help="JSON with any of: " + ", ".join(DEFAULT_CONFIG))
+    practice.add_argument("--lr", type=float, help="learning rate η (overrides the config)")
+    practice.add_argument("--epochs", type=int, help="epochs (overrides the config)")
+    practice.add_argument("--predict", action="append", default=[], metavar='"x1,x2,x3"',
+                          help="the trained network's output for this input (repeatable)")
+    practice.add_argument("--json", action="store_true",
+                          help="print one JSON object (full precision) instead of the report")
+    return parser
+
+
+def run_practice_command(args):
+    config = load_config(args.config) if args.config else validate_config({})
+    overrides = {}
+    if args.lr is not None:
+        overrides["lr"] = args.lr
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    if overrides:
+        config = validate_config({**config, **overrides})
+    inputs = []
+    for text in args.predict:
+        x = parse_vector(text)
+        if len(x) != N_INPUTS:
+            raise UsageError(f"--predict {text!r}: the network takes {N_INPUTS} inputs "
+                             f"(x1,x2,x3), got {len(x)}")
+        inputs.append(x)
+    result = run_practice(config, predict=inputs)
+    if args.json:
+        return json.dumps(json_document(result), ensure_ascii=False, indent=2)
+    return format_report(result)
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "practice":
+            output = run_practice_command(args)
+    except (ConfigError, UsageError) as error:
+        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    print(output)
+    return 0
