@@ -231,13 +231,3 @@ def test_runs_from_a_plain_checkout_without_install():
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["grads"]) == 21
-
-
-def test_the_example_script_runs():
-    sys.path.insert(0, os.path.join(ROOT, "examples"))
-    try:
-        import practice as example
-        text = example.main()
-    finally:
-        sys.path.pop(0)
-    assert "∂L/∂θ12" in text and "after one step" in text
