@@ -44,7 +44,7 @@ def _reverse_topological(output):
     while ready:
         node = ready.pop()
         order.append(node)
-        for child in node.operands:
+        for child in reversed(node.operands):     # so that first operands come out first
             consumers[id(child)] -= 1
             if consumers[id(child)] == 0:
                 ready.append(child)

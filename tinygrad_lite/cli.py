@@ -11,8 +11,11 @@ import argparse
 import json
 import sys
 
-from .practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, load_config, parameter_names,
-                       run_practice, validate_config)
+from .check import check_formula, read_formula_file
+from .explain import explain
+from .formula import FormulaError, parse_name
+from .practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, Practice, PracticeNetwork,
+                       load_config, parameter_names, run_practice, validate_config)
 
 __all__ = ["main"]
 
@@ -138,6 +141,14 @@ def build_parser():
     practice.add_argument("--epochs", type=int, help="epochs (overrides the config)")
     practice.add_argument("--predict", action="append", default=[], metavar='"x1,x2,x3"',
                           help="the trained network's output for this input (repeatable)")
+    practice.add_argument("--check", action="append", default=[], metavar='"∂L/∂θ12 = …"',
+                          help="check a hand-derived formula against the true gradient "
+                               "(repeatable); exit code 1 if any is wrong")
+    practice.add_argument("--check-file", action="append", default=[], metavar="FILE",
+                          help="check every formula in FILE (one a line, # comments)")
+    practice.add_argument("--explain", action="append", default=[], metavar="ENTRY",
+                          help="show ∂L/∂ENTRY as the sum over paths of local derivatives "
+                               "(e.g. θ12, theta_12, p11; repeatable)")
     practice.add_argument("--json", action="store_true",
                           help="print one JSON object (full precision) instead of the report")
     return parser
@@ -159,10 +170,35 @@ def run_practice_command(args):
             raise UsageError(f"--predict {text!r}: the network takes {N_INPUTS} inputs "
                              f"(x1,x2,x3), got {len(x)}")
         inputs.append(x)
+    formulas = [(f"--check {i}", text) for i, text in enumerate(args.check, 1)]
+    for path in args.check_file:
+        formulas += [(f"{path}:{line}", text) for line, text in read_formula_file(path)]
+    checks = []
+    for where, text in formulas:
+        try:
+            checks.append(check_formula(text, config))
+        except FormulaError as error:
+            raise UsageError(f"{where}: {error}") from None
+    explanations = []
+    if args.explain:
+        practice = Practice(PracticeNetwork(config), config["X"], config["y"])
+        for text in args.explain:
+            try:
+                name = parse_name(text, [n for n in practice.nodes if n != "L"])
+            except FormulaError as error:
+                raise UsageError(f"--explain {text!r}: {error}") from None
+            explanations.append(explain(practice.L, practice.nodes[name]))
     result = run_practice(config, predict=inputs)
+    failed = any(not c.ok for c in checks)
     if args.json:
-        return json.dumps(json_document(result), ensure_ascii=False, indent=2)
-    return format_report(result)
+        document = json_document(result)
+        if checks:
+            document["checks"] = [c.to_json() for c in checks]
+        return json.dumps(document, ensure_ascii=False, indent=2), failed
+    sections = [format_report(result)]
+    sections += [str(e) for e in explanations]
+    sections += [str(c) for c in checks]
+    return "\n\n".join(sections), failed
 
 
 def main(argv=None):
@@ -170,9 +206,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "practice":
-            output = run_practice_command(args)
+            output, failed = run_practice_command(args)
     except (ConfigError, UsageError) as error:
         print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
         return 2
     print(output)
-    return 0
+    return 1 if failed else 0

@@ -45,13 +45,14 @@ class Op:
     ``out`` may be floats, Values or symbols: the rule is plain arithmetic on them.
     """
 
-    __slots__ = ("name", "arity", "forward", "local")
+    __slots__ = ("name", "arity", "forward", "local", "param")
 
-    def __init__(self, name, arity, forward, local):
+    def __init__(self, name, arity, forward, local, param=None):
         self.name = name          # how the op is printed: "+", "exp", "**2", ...
         self.arity = arity        # 1 or 2 operands
         self.forward = forward    # floats -> float; raises on a domain error
         self.local = local        # local derivative rule (see the class docstring)
+        self.param = param        # the constant of a parameterised op: exponent, slope
 
     def __repr__(self):
         return f"Op({self.name!r})"
@@ -174,14 +175,14 @@ COS = Op("cos", 1, math.cos, lambda a, out: -_sin(a))
 def power_op(c):
     """The op x ** c for a plain-number exponent c: d/dx = c * x**(c-1)."""
     return Op(f"**{_short(c)}", 1, lambda x: _power(x, c),
-              lambda a, out: _power_local_base(a, c))
+              lambda a, out: _power_local_base(a, c), param=c)
 
 
 @lru_cache(maxsize=64)
 def leaky_relu_op(slope):
     """The op leaky_relu(x) = x if x > 0 else slope*x: d/dx = 1 if x > 0 else slope."""
     return Op(f"leaky_relu({_short(slope)})", 1, lambda x: x if x > 0 else slope * x,
-              lambda a, out: 1.0 if _number(a) > 0 else slope)
+              lambda a, out: 1.0 if _number(a) > 0 else slope, param=slope)
 
 
 def _short(c):

@@ -1,0 +1,151 @@
+"""Verdicts on hand-derived formulas: right, wrong, mislabelled, right-by-chance-at-one-point,
+the tutorial's four, and the command line's --check, --check-file, --explain and --json."""
+
+import json
+import os
+
+import pytest
+
+from tinygrad_lite.check import check_formula, read_formula_file
+from tinygrad_lite.cli import main
+from tinygrad_lite.formula import FormulaError
+from tinygrad_lite.practice import DEFAULT_CONFIG
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TUTORIAL = os.path.join(ROOT, "examples", "tutorial_formulas.txt")
+
+
+@pytest.mark.parametrize("formula", [
+    "∂L/∂θ12 = -((y1 - q11)*δ11*X21 + (y2 - q12)*δ11*X22)",
+    "∂L/∂θ43 = -(y1 - q11) δ14 X31 - (y2 - q12) δ14 X32",
+    "∂L/∂b3 = -δ13 (y1 - q11 + y2 - q12)",
+    "∂L/∂δ12 = -((y1 - q11) p21 + (y2 - q12) p22)",
+    "∂L/∂d1 = q11 + q12 - y1 - y2",
+    "∂L/∂q11 = q11 - y1",
+    "∂L/∂p31 = -(y1 - q11) δ13",
+    "∂L/∂X21 = -(y1 - q11)(δ11 θ12 + δ12 θ22 + δ13 θ32 + δ14 θ42)",
+    "∂L/∂y2 = y2 - q12",
+])
+def test_correct_formulas_pass(formula):
+    result = check_formula(formula)
+    assert result.ok, str(result)
+    assert result.points == 21 and result.max_abs_error < 1e-9
+    assert "RIGHT" in str(result)
+
+
+@pytest.mark.parametrize("formula, target, equals", [
+    ("∂L/∂θ12 = -((y1 - q11) δ12 X21 + (y2 - q12) δ12 X22)", "θ12", ["θ22"]),
+    ("∂L/∂θ13 = -((y1 - q11) p31 + (y2 - q12) p32)", "θ13", ["δ13"]),
+    ("∂L/∂b1 = -((y1 - q11) + (y2 - q12))", "b1", ["d1"]),
+    ("∂L/∂δ11 = (y1 - q11) p11 + (y2 - q12) p12", "δ11", []),    # a sign error
+    ("∂L/∂θ11 = -(y1 - q11) δ11 X11", "θ11", []),                # a missing data point
+])
+def test_wrong_formulas_fail_and_say_what_they_are_instead(formula, target, equals):
+    result = check_formula(formula)
+    assert not result.ok and result.target == target
+    assert result.matches == equals
+    text = str(result)
+    assert "WRONG" in text and "The correct formula: ∂L/∂" + target in text
+    for other in equals:
+        assert f"it is the formula for {other}, not {target}" in text
+
+
+def test_a_formula_right_at_one_point_only_fails():
+    # the true ∂L/∂d1 at the example's own point, typed as a number
+    true_value = check_formula("∂L/∂d1 = q11 + q12 - y1 - y2")
+    x, y, d = DEFAULT_CONFIG["X"], DEFAULT_CONFIG["y"], DEFAULT_CONFIG
+    q = [sum(d["delta"][i] * (sum(d["theta"][i][j] * x[j][k] for j in range(3)) + d["b"][i])
+             for i in range(4)) + d["d1"] for k in range(2)]
+    number = q[0] + q[1] - y[0] - y[1]
+    result = check_formula(f"∂L/∂d1 = {number!r}")
+    assert true_value.ok and not result.ok
+    assert result.agreeing == 1 and "one point proves nothing" in str(result)
+    assert result.worst_point != 0
+
+
+def test_the_tutorials_four_formulas():
+    verdicts = {}
+    for _, text in read_formula_file(TUTORIAL):
+        result = check_formula(text)
+        verdicts[result.target] = (result.ok, result.matches)
+    assert verdicts == {"θ12": (False, ["θ22"]), "b2": (True, ["b2"]),
+                        "θ13": (False, ["δ13"]), "d1": (True, ["d1"])}
+
+
+def test_correct_formula_shown_for_a_wrong_one_is_itself_right():
+    wrong = check_formula("∂L/∂θ32 = 0")
+    assert not wrong.ok
+    assert check_formula(f"∂L/∂θ32 = {wrong.correct.replace('·', '*')}").ok
+
+
+def test_undefined_formula():
+    result = check_formula("∂L/∂d1 = 1 / (y1 - y1)")
+    assert not result.ok and "undefined" in str(result) and result.max_abs_error == float("inf")
+
+
+def test_check_uses_a_given_config_and_seed():
+    config = dict(DEFAULT_CONFIG, X=[[1.0, 2.0, 3.0]] * 3, y=[0.0, 1.0, 2.0])
+    result = check_formula("∂L/∂d1 = -(y1 - q11) - (y2 - q12) - (y3 - q13)", config,
+                           points=5, seed=3)
+    assert result.ok and result.points == 6
+
+
+def test_formula_file_skips_comments_and_blank_lines(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text("# header\n\nθ12 = 1  # trailing\n   \nb1 = 2\n", encoding="utf-8")
+    assert read_formula_file(str(path)) == [(3, "θ12 = 1"), (5, "b1 = 2")]
+    with pytest.raises(FormulaError, match="cannot read"):
+        read_formula_file(str(tmp_path / "missing.txt"))
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+def run(capsys, *argv):
+    code = main(["practice", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_check_file_gives_the_tutorials_verdicts(capsys):
+    code, out, _ = run(capsys, "--check-file", TUTORIAL)
+    assert code == 1                      # two of the four are wrong
+    assert out.count("RIGHT") == 2 and out.count("WRONG") == 2
+    assert "it is the formula for δ13, not θ13" in out
+
+
+def test_cli_json_gains_checks(capsys):
+    code, out, _ = run(capsys, "--json", "--check", "dL/dd1 = q11 + q12 - y1 - y2",
+                       "--check", "θ13 = -((y1 - q11) p31 + (y2 - q12) p32)")
+    doc = json.loads(out)
+    assert code == 1
+    assert [sorted(c) for c in doc["checks"]] == [
+        sorted(["formula", "target", "ok", "max_abs_error", "points", "matches"])] * 2
+    assert doc["checks"][0]["ok"] is True and doc["checks"][0]["target"] == "d1"
+    assert doc["checks"][1]["ok"] is False and doc["checks"][1]["matches"] == ["δ13"]
+    assert doc["checks"][1]["points"] == 21
+
+
+def test_cli_all_right_exits_0(capsys):
+    code, out, _ = run(capsys, "--check", "∂L/∂d1 = q11 + q12 - y1 - y2")
+    assert code == 0 and "RIGHT" in out
+
+
+def test_cli_parse_error_is_exit_2_and_points_at_the_column(capsys):
+    code, out, err = run(capsys, "--check", "θ12 = (y1 - q11")
+    assert code == 2 and out == ""
+    assert "--check 1: the '(' opened here is never closed (column 7)" in err
+
+
+def test_cli_check_file_error_names_the_line(tmp_path, capsys):
+    path = tmp_path / "f.txt"
+    path.write_text("θ12 = 1\n# ok\nθ99 = 2\n", encoding="utf-8")
+    code, _, err = run(capsys, "--check-file", str(path))
+    assert code == 2 and f"{path}:3: unknown name 'θ99'" in err
+
+
+def test_cli_explain(capsys):
+    code, out, _ = run(capsys, "--explain", "theta_12", "--explain", "d1")
+    assert code == 0
+    assert "∂L/∂θ12 = sum over 2 paths" in out and "∂L/∂d1 = sum over 2 paths" in out
+    code, _, err = run(capsys, "--explain", "θ77")
+    assert code == 2 and "unknown name" in err
