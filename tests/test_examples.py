@@ -33,3 +33,38 @@ def test_newton_example_converges_to_the_closed_form():
     library, by_hand = newton.curvature_of_practice_loss()
     assert library == pytest.approx(by_hand, rel=1e-12)
     assert "∂²L/∂θ12²" in newton.main()
+
+
+def test_moons_example_quick_run(tmp_path):
+    moons = load("moons")
+    text, history = moons.main(["--steps", "6", "--png", str(tmp_path / "m.png")])
+    assert history[-1][1] < history[0][1]                     # the loss falls
+    assert "step   loss      accuracy" in text
+    art = [line for line in text.splitlines() if set(line) <= set(".#ox") and len(line) == 64]
+    assert len(art) == 24 and any("x" in line for line in art) and any("o" in line for line in art)
+    try:
+        import matplotlib  # noqa: F401
+        assert (tmp_path / "m.png").exists()
+    except ImportError:
+        assert "matplotlib is not installed" in text
+
+
+@pytest.mark.slow
+def test_moons_example_reaches_full_training_accuracy():
+    moons = load("moons")
+    _, _, _, history = moons.train()
+    assert history[-1][2] == 1.0
+
+
+def test_optimizers_example_supports_what_the_readme_says(tmp_path):
+    optimizers = load("optimizers")
+    text, curves = optimizers.main(["--png", str(tmp_path / "o.png")])
+    assert list(curves) == ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
+    final = {name: losses[-1] for name, losses in curves.items()}
+    # the README's reading of the table:
+    assert final["Nesterov"] < final["SGD"] and final["Momentum"] < final["SGD"]
+    assert min(curves["Nesterov"][:5]) < min(curves["SGD"][:5]) / 2   # momentum is fast early
+    assert any(b > a for a, b in zip(curves["Momentum"], curves["Momentum"][1:]))  # overshoots
+    assert final["AdaGrad"] > final["SGD"]                  # AdaGrad's steps shrink and stall
+    assert curves["AdaGrad"][-2] - curves["AdaGrad"][-1] < 0.01
+    assert final["Adam"] == max(final.values())            # Adam's lr=0.001 default is slow here

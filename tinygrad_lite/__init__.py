@@ -6,8 +6,9 @@
 
 from .engine import Value, no_grad, enable_grad, is_grad_enabled, zero_grad
 from .gradcheck import gradcheck, GradcheckError
+from .seeding import manual_seed
 
 __version__ = "0.1.0"
 
 __all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad",
-           "gradcheck", "GradcheckError"]
+           "gradcheck", "GradcheckError", "manual_seed"]

@@ -1,12 +1,83 @@
-"""Data: small generated data sets (no downloads) and, later, mini-batch loading.
+"""Data: mini-batches drawn without replacement, and small generated data sets (no downloads).
 
-    make_moons(n, noise, seed)   two interleaving half circles, labels -1 / +1
+    DataLoader(dataset, batch_size, shuffle, seed, drop_last)   an epoch is a permutation
+    make_moons(n, noise, seed)                                  two half circles, labels -1 / +1
 """
 
 import math
 import random
 
-__all__ = ["make_moons"]
+__all__ = ["DataLoader", "make_moons"]
+
+
+class DataLoader:
+    """Mini-batches of a dataset, each epoch a fresh permutation (sampling without replacement).
+
+    ``dataset`` is any sequence (``len`` and indexing).  Iterating gives the batches of one
+    epoch: every example exactly once (the last batch smaller unless ``drop_last``).  With
+    ``shuffle`` the order is a new permutation each epoch, drawn from a ``random.Random`` seeded
+    with ``seed``: the same seed gives the same sequence of epochs on every machine.  Examples
+    that are pairs (x, y) are collated into a pair of lists (xs, ys), as PyTorch does; other
+    examples come as a list.
+
+    >>> loader = DataLoader([(1, "a"), (2, "b"), (3, "c")], batch_size=2, shuffle=False)
+    >>> list(loader)
+    [([1, 2], ['a', 'b']), ([3], ['c'])]
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=True, seed=None, drop_last=False):
+        try:
+            self.size = len(dataset)
+        except TypeError:
+            raise TypeError(f"DataLoader: the dataset must be a sequence with len(), got "
+                            f"{type(dataset).__name__}") from None
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.rng = random.Random(seed)
+        self.epoch = 0
+
+    def __len__(self):
+        """The number of batches in an epoch."""
+        full, rest = divmod(self.size, self.batch_size)
+        return full + (1 if rest and not self.drop_last else 0)
+
+    def order(self):
+        """The indices of the next epoch (a permutation when shuffling)."""
+        indices = list(range(self.size))
+        if self.shuffle:
+            self.rng.shuffle(indices)
+        self.epoch += 1
+        return indices
+
+    def __iter__(self):
+        indices = self.order()
+        for start in range(0, self.size, self.batch_size):
+            chunk = indices[start:start + self.batch_size]
+            if len(chunk) < self.batch_size and self.drop_last:
+                return
+            yield collate([self.dataset[i] for i in chunk])
+
+    def state_dict(self):
+        """Where the loader is: the epoch count and its generator's state (JSON-able)."""
+        version, internal, gauss = self.rng.getstate()
+        return {"epoch": self.epoch, "rng": [version, list(internal), gauss]}
+
+    def load_state_dict(self, state):
+        """Continue exactly where ``state_dict`` was taken."""
+        version, internal, gauss = state["rng"]
+        self.rng.setstate((version, tuple(internal), gauss))
+        self.epoch = int(state["epoch"])
+
+
+def collate(examples):
+    """[(x1, y1), (x2, y2)] -> ([x1, x2], [y1, y2]); anything else stays a list."""
+    if examples and all(isinstance(e, tuple) and len(e) == 2 for e in examples):
+        return [e[0] for e in examples], [e[1] for e in examples]
+    return list(examples)
 
 
 def make_moons(n_samples=100, noise=0.1, seed=0):
