@@ -1,0 +1,57 @@
+"""The docs never rot: every Python block in README.md and docs/*.md runs, and every output
+block shown after a command is what that command prints today."""
+
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCUMENTS = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def blocks(path):
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    return [(m.group(1), m.group(2), text.count("\n", 0, m.start()) + 1)
+            for m in FENCE.finditer(text)]
+
+
+PYTHON = [(os.path.basename(p), line, code) for p in DOCUMENTS
+          for kind, code, line in blocks(p) if kind == "python"]
+SHOWN = []   # (document, line, command, expected output)
+for p in DOCUMENTS:
+    found = blocks(p)
+    for (kind, code, line), (next_kind, output, _) in zip(found, found[1:]):
+        if kind == "bash" and next_kind == "text" and code.strip().startswith("python3"):
+            SHOWN.append((os.path.basename(p), line, code.strip(), output))
+
+
+@pytest.mark.parametrize("document, line, code", PYTHON,
+                         ids=[f"{d}:{n}" for d, n, _ in PYTHON])
+def test_python_blocks_run(document, line, code, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(ROOT)
+    exec(compile(code, f"{document}:{line}", "exec"), {"__name__": "__docs__"})
+
+
+@pytest.mark.parametrize("document, line, command, output", SHOWN,
+                         ids=[f"{d}:{n}" for d, n, _, _ in SHOWN])
+def test_shown_output_is_what_the_command_prints(document, line, command, output):
+    argv = shlex.split(command)
+    argv[0] = sys.executable
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    printed = {l.rstrip() for l in (done.stdout + done.stderr).splitlines()}
+    for expected in output.splitlines():
+        if expected.strip() in ("", "...") or expected.strip().startswith("..."):
+            continue
+        assert expected.rstrip() in printed, f"{document}:{line}: not printed: {expected!r}"
+
+
+def test_the_docs_have_blocks_to_check():
+    assert len(PYTHON) >= 3 and len(SHOWN) >= 2
