@@ -56,3 +56,107 @@ def test_training_agrees_with_pytorch_step_for_step(name, ours_kwargs, torch_kwa
     flat = [w for row in final["0.weight"] for w in row] + final["1.bias"]
     expected = theirs[0].weight.flatten().tolist() + theirs[2].bias.tolist()
     assert flat == pytest.approx(expected, rel=1e-10)
+
+
+# ---- layers: same parameters (through the state dict) give the same outputs and gradients ----
+
+def _t(x):
+    return torch.tensor(x, dtype=torch.float64)
+
+
+def _load_into_torch(ours, theirs):
+    theirs = theirs.double()      # first, so that no float32 rounding touches the weights
+    theirs.load_state_dict({k: _t(v) for k, v in ours.state_dict().items()})
+    return theirs
+
+
+def _flat(nested):
+    from tinygrad_lite.nested import entries
+    return [v.data if hasattr(v, "data") else v for _, v in entries(nested)]
+
+
+def _grads(module):
+    return [p.grad for p in module.parameters()]
+
+
+def _torch_grads(module):
+    return [g for p in module.parameters() for g in p.grad.flatten().tolist()]
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1)])
+def test_conv2d_matches_torch(stride, padding):
+    ours = nn.Conv2d(2, 3, (3, 2), stride=stride, padding=padding)
+    theirs = _load_into_torch(ours, torch.nn.Conv2d(2, 3, (3, 2), stride=stride, padding=padding))
+    x = [[[0.1 * (c + 1) * (i - j) + 0.05 * i * j for j in range(5)] for i in range(6)]
+         for c in range(2)]
+    out = ours(x)
+    total = sum((v for v in _flat_values(out)), out[0][0][0] * 0)
+    total.backward()
+    tout = theirs(_t(x).unsqueeze(0))
+    tout.sum().backward()
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-12)
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-12)
+
+
+def _flat_values(nested):
+    from tinygrad_lite.nested import entries
+    return [v for _, v in entries(nested)]
+
+
+def test_conv1d_and_maxpool_match_torch():
+    ours = nn.Conv1d(2, 3, 3, stride=2, padding=1)
+    theirs = _load_into_torch(ours, torch.nn.Conv1d(2, 3, 3, stride=2, padding=1))
+    x = [[0.3 * i - 1 for i in range(7)], [0.2 * i * i - 0.5 for i in range(7)]]
+    assert _flat(ours(x)) == pytest.approx(theirs(_t(x).unsqueeze(0)).flatten().tolist(),
+                                           rel=1e-12)
+    pool = nn.MaxPool2d(2, stride=1, padding=1)
+    image = [[[((i * 7 + j * 3) % 5) - 2.0 for j in range(4)] for i in range(3)]]
+    expected = torch.nn.MaxPool2d(2, stride=1, padding=1)(_t(image).unsqueeze(0))
+    assert _flat(pool(image)) == expected.flatten().tolist()
+
+
+def test_rnn_matches_torch():
+    ours = nn.RNN(3, 4)
+    theirs = _load_into_torch(ours, torch.nn.RNN(3, 4))
+    seq = [[0.5, -1.0, 0.25], [1.0, 0.0, -0.5], [-0.3, 0.8, 0.1]]
+    outputs, h = ours(seq, h0=[0.1, -0.2, 0.3, 0.0])
+    sum(h[1:], h[0]).backward()
+    tout, th = theirs(_t(seq), _t([[0.1, -0.2, 0.3, 0.0]]))
+    th.sum().backward()
+    assert _flat(outputs) == pytest.approx(tout.flatten().tolist(), rel=1e-12)
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-10)
+
+
+def test_multihead_attention_matches_torch():
+    ours = nn.MultiheadAttention(4, 2)
+    theirs = _load_into_torch(ours, torch.nn.MultiheadAttention(4, 2))
+    seq = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.0, -0.5, 0.3], [-0.3, 0.8, 0.1, -0.7]]
+    out, weights = ours(seq, is_causal=True)
+    total = sum(_flat_values(out)[1:], _flat_values(out)[0])
+    total.backward()
+    mask = torch.triu(torch.ones(3, 3, dtype=torch.bool), diagonal=1)   # True = masked
+    tout, tweights = theirs(_t(seq), _t(seq), _t(seq), attn_mask=mask)
+    tout.sum().backward()
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-10)
+    assert _flat(weights) == pytest.approx(tweights.flatten().tolist(), rel=1e-10, abs=1e-15)
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
+
+
+def test_losses_match_torch():
+    from tinygrad_lite import losses, Value
+    F = torch.nn.functional
+    logits = [[1.0, -0.5, 2.0], [0.1, 0.2, -0.3]]
+    assert losses.cross_entropy(logits, [2, 0]).data == pytest.approx(
+        F.cross_entropy(_t(logits), torch.tensor([2, 0])).item(), rel=1e-12)
+    p, y = [0.2, 0.9, 0.5], [0.0, 1.0, 1.0]
+    assert losses.binary_cross_entropy(p, y).data == pytest.approx(
+        F.binary_cross_entropy(_t(p), _t(y)).item(), rel=1e-12)
+    z = [-3.0, 0.0, 40.0]
+    xs = [Value(v) for v in z]
+    loss = losses.binary_cross_entropy_with_logits(xs, y, reduction="sum")
+    loss.backward()
+    tz = _t(z).requires_grad_()
+    tloss = F.binary_cross_entropy_with_logits(tz, _t(y), reduction="sum")
+    tloss.backward()
+    assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
+    assert [v.grad for v in xs] == pytest.approx(tz.grad.tolist(), rel=1e-12, abs=1e-15)

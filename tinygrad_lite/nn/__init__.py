@@ -1,11 +1,25 @@
 """tinygrad_lite.nn: layers built from Values, with PyTorch's names and parameter layouts.
 
-    Module, Sequential             module.py
-    Dense (= Linear), activations  dense.py
+    Module, Sequential, StateDictError          module.py      (save/load: JSON, atomic)
+    Dense (= Linear), ReLU, Tanh, Sigmoid,      dense.py
+        Identity
+    Embedding                                   embedding.py
+    Conv1d, Conv2d, MaxPool2d, Flatten          conv.py
+    RNN                                         recurrent.py
+    MultiheadAttention, functional.scaled_dot_product_attention      attention.py
+    Dropout                                     dropout.py
+    functional: activations, softmax, log_softmax, attention, losses
 """
 
 from .module import Module, Sequential, StateDictError
 from .dense import Dense, Linear, ReLU, Tanh, Sigmoid, Identity
+from .embedding import Embedding
+from .conv import Conv1d, Conv2d, MaxPool2d, Flatten
+from .recurrent import RNN
+from .attention import MultiheadAttention
+from .dropout import Dropout
+from . import functional
 
 __all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
-           "Sigmoid", "Identity"]
+           "Sigmoid", "Identity", "Embedding", "Conv1d", "Conv2d", "MaxPool2d", "Flatten",
+           "RNN", "MultiheadAttention", "Dropout", "functional"]

@@ -1,0 +1,82 @@
+"""Losses: values by hand, gradients against finite differences, reductions, edge cases."""
+
+import math
+
+import pytest
+
+from tinygrad_lite import Value, gradcheck
+from tinygrad_lite import losses
+
+
+def test_half_sum_of_squares_is_the_tutorials_L():
+    q, y = [Value(0.5), Value(2.0)], [1.0, 1.5]
+    L = losses.half_sum_of_squares(q, y)
+    L.backward()
+    assert L.data == 0.5 * (0.25 + 0.25)
+    assert [v.grad for v in q] == [-(1.0 - 0.5), -(1.5 - 2.0)]    # -(y - q)
+
+
+def test_mse_reductions():
+    q, y = [1.0, 2.0, 4.0], [0.0, 2.0, 1.0]
+    assert losses.mse_loss(q, y).data == (1 + 0 + 9) / 3
+    assert losses.mse_loss(q, y, reduction="sum").data == 10
+    assert [v.data for v in losses.mse_loss(q, y, reduction="none")] == [1, 0, 9]
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
+        losses.mse_loss(q, y, reduction="max")
+    with pytest.raises(ValueError, match="input has 3 entries, target 2"):
+        losses.mse_loss(q, y[:2])
+
+
+def test_rmse_and_its_gradient_at_zero_error():
+    assert losses.rmse_loss([3.0, 0.0], [0.0, 4.0]).data == pytest.approx(math.sqrt(12.5))
+    q = [Value(1.0), Value(2.0)]
+    loss = losses.rmse_loss(q, [1.0, 2.0])
+    loss.backward()
+    assert loss.data == 0.0 and [v.grad for v in q] == [0.0, 0.0]    # defined as 0, not NaN
+    assert gradcheck(lambda a, b: losses.rmse_loss([a, b], [0.5, -1.0]), [1.0, 2.0])
+
+
+def test_cross_entropy_by_hand_and_gradient():
+    logits = [1.0, 2.0, 0.5]
+    expected = -(2.0 - math.log(sum(math.exp(v) for v in logits)))
+    assert losses.cross_entropy(logits, 1).data == pytest.approx(expected)
+    xs = [Value(v) for v in logits]
+    losses.cross_entropy(xs, 1).backward()
+    total = sum(math.exp(v) for v in logits)
+    assert [v.grad for v in xs] == pytest.approx(
+        [math.exp(v) / total - (i == 1) for i, v in enumerate(logits)])   # softmax - one-hot
+    assert losses.cross_entropy([1000.0, 0.0], 0).data == pytest.approx(0.0)  # stable
+    batch = losses.cross_entropy([[1.0, 2.0], [3.0, 0.0]], [0, 0], reduction="sum")
+    assert batch.data == pytest.approx(losses.cross_entropy([1.0, 2.0], 0).data
+                                       + losses.cross_entropy([3.0, 0.0], 0).data)
+
+
+def test_cross_entropy_errors():
+    with pytest.raises(IndexError, match="class index 3 is out of range for 3 classes"):
+        losses.cross_entropy([1.0, 2.0, 3.0], 3)
+    with pytest.raises(TypeError, match=r"the target must be a class index \(int\)"):
+        losses.cross_entropy([1.0, 2.0], 1.0)
+    with pytest.raises(ValueError, match="2 samples of logits need as many class indices"):
+        losses.cross_entropy([[1.0], [2.0]], [0])
+
+
+def test_binary_cross_entropy():
+    p, y = [0.8, 0.3], [1.0, 0.0]
+    expected = -(math.log(0.8) + math.log(0.7)) / 2
+    assert losses.binary_cross_entropy(p, y).data == pytest.approx(expected)
+    assert losses.binary_cross_entropy([0.0], [1.0]).data == 100.0     # log clamped at -100
+    with pytest.raises(ValueError, match=r"input 0 is 1.5, not a probability in \[0, 1\]"):
+        losses.binary_cross_entropy([1.5], [1.0])
+    assert gradcheck(lambda a, b: losses.binary_cross_entropy([a, b], [1.0, 0.0]), [0.7, 0.2])
+
+
+@pytest.mark.parametrize("z", [-50.0, -2.0, 0.0, 3.0, 800.0])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.25])
+def test_bce_with_logits_is_stable_with_gradient_sigmoid_minus_y(z, y):
+    x = Value(z)
+    loss = losses.binary_cross_entropy_with_logits(x, y)
+    loss.backward()
+    sig = 1 / (1 + math.exp(-z)) if z > -700 else 0.0
+    softplus = max(z, 0) + math.log1p(math.exp(-abs(z)))
+    assert loss.data == pytest.approx(softplus - y * z, rel=1e-12, abs=1e-12)
+    assert x.grad == pytest.approx(sig - y, rel=1e-12, abs=1e-12)

@@ -1,0 +1,94 @@
+"""Saving and loading models: round trips, atomic writes, corrupt and mismatched files."""
+
+import json
+import os
+import pickle
+
+import pytest
+
+from tinygrad_lite import manual_seed, nn
+from tinygrad_lite.nn import StateDictError
+import tinygrad_lite.nn.module as module_file
+
+
+def model(seed):
+    manual_seed(seed)
+    return nn.Sequential(nn.Conv1d(1, 2, 2), nn.Flatten(), nn.Dense(4, 3, activation="tanh"),
+                         nn.Dense(3, 1))
+
+
+def test_round_trip(tmp_path):
+    path = str(tmp_path / "m.json")
+    a, b = model(1), model(2)
+    assert a.state_dict() != b.state_dict()
+    a.save(path)
+    b.load(path)
+    assert a.state_dict() == b.state_dict()
+    document = json.loads(open(path, encoding="utf-8").read())
+    assert document["format"] == "tinygrad_lite.state_dict" and document["version"] == 1
+    assert document["shapes"] == {"0.weight": [2, 1, 2], "0.bias": [2], "2.weight": [3, 4],
+                                  "2.bias": [3], "3.weight": [1, 3], "3.bias": [1]}
+
+
+def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = str(tmp_path / "m.json")
+    model(1).save(path)
+    before = open(path, encoding="utf-8").read()
+
+    def crash(fd):
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(module_file.os, "fsync", crash)
+    with pytest.raises(KeyboardInterrupt):
+        model(2).save(path)
+    assert open(path, encoding="utf-8").read() == before
+    assert os.listdir(tmp_path) == ["m.json"]           # no temporary file left behind
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"format": "tinygrad_lite.state_dict", "version": 1, "state_di', "not a valid JSON"),
+    ('[1, 2, 3]', "not a tinygrad_lite.state_dict file"),
+    ('{"format": "tinygrad_lite.state_dict", "version": 99}', "format version 99"),
+])
+def test_corrupt_files_are_clear_errors_and_change_nothing(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    m = model(1)
+    before = m.state_dict()
+    with pytest.raises(StateDictError, match=message):
+        m.load(str(path))
+    assert m.state_dict() == before
+
+
+def test_a_pickle_is_never_unpickled(tmp_path):
+    path = tmp_path / "evil.json"
+    path.write_bytes(pickle.dumps({"state_dict": {}}))
+    with pytest.raises(StateDictError, match="not a (valid JSON|text) file"):
+        model(1).load(str(path))
+
+
+def test_missing_file():
+    with pytest.raises(FileNotFoundError):
+        model(1).load("/nonexistent/m.json")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s.pop("2.bias"), "missing 2.bias"),
+    (lambda s: s.update({"9.weight": [1.0]}), "unexpected 9.weight"),
+    (lambda s: s.update({"2.weight": [[0.0] * 4] * 2}), r"2.weight has shape \[2, 4\], the "
+                                                        r"model's is \[3, 4\]"),
+    (lambda s: s["3.bias"].__setitem__(0, "x"), r"3.bias\[0\] is 'x', not a number"),
+])
+def test_mismatched_state_dicts_are_refused_whole(change, message):
+    m = model(1)
+    before = m.state_dict()
+    state = model(2).state_dict()
+    change(state)
+    with pytest.raises(StateDictError, match=message):
+        m.load_state_dict(state)
+    assert m.state_dict() == before       # not even the entries before the bad one changed
+
+
+def test_state_dict_keys_follow_pytorch():
+    assert list(nn.Sequential(nn.Dense(2, 2), nn.ReLU(), nn.Dense(2, 1)).state_dict()) == \
+        ["0.weight", "0.bias", "2.weight", "2.bias"]
