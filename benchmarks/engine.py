@@ -6,7 +6,8 @@ exactly as micrograd writes it (every multiply and add a node), then backward() 
 update.  Three implementations run in one process, with the garbage collector on as users
 run it, in interleaved rounds so that machine noise hits all of them alike:
 
-    tinygrad_lite   Values from this package
+    tinygrad_lite   Values from this package, the step written as micrograd writes it
+    tinygrad_lite nn   the same MLP from tinygrad_lite.nn (a dot product is one node)
     micrograd       micrograd==0.1.0 from PyPI, if installed (pip install -e '.[bench]')
     floats          the same forward and backward written by hand on plain floats
 
@@ -26,7 +27,7 @@ import tracemalloc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tinygrad_lite import Value  # noqa: E402
+from tinygrad_lite import Value, nn  # noqa: E402
 from tinygrad_lite.data import make_moons  # noqa: E402
 
 SIZES = [2, 16, 16, 1]
@@ -80,6 +81,23 @@ class ValueMLP:
         for p in self.params:
             p.data -= LEARNING_RATE * p.grad
         return total.data
+
+
+class LayerMLP(ValueMLP):
+    """The same MLP from tinygrad_lite.nn: each neuron's dot product is one ``linear`` node."""
+
+    def __init__(self, W, B):
+        self.Value = Value
+        last = len(W) - 1
+        self.model = nn.Sequential(*[nn.Dense(len(Wl[0]), len(Wl),
+                                              activation="relu" if l < last else None)
+                                     for l, Wl in enumerate(W)])
+        self.model.load_state_dict({f"{l}.{key}": value for l, (Wl, Bl) in enumerate(zip(W, B))
+                                    for key, value in (("weight", Wl), ("bias", Bl))})
+        self.params = self.model.parameters()
+
+    def __call__(self, x):
+        return self.model(x)[0]
 
 
 # ---- the same step by hand on plain floats (the CPython floor) -------------------------------
@@ -161,7 +179,8 @@ def graph_memory(model, X, y, children):
 def run(rounds, block, seed):
     X, y = make_moons(100, noise=0.1, seed=seed)
     W, B = initial_weights(seed)
-    contestants = {"tinygrad_lite": ValueMLP(Value, W, B), "floats": FloatMLP(W, B)}
+    contestants = {"tinygrad_lite": ValueMLP(Value, W, B), "floats": FloatMLP(W, B),
+                   "tinygrad_lite nn": LayerMLP(W, B)}
     try:
         from micrograd.engine import Value as MicrogradValue
         contestants["micrograd"] = ValueMLP(MicrogradValue, W, B)
@@ -197,6 +216,7 @@ def run(rounds, block, seed):
         result["bytes_per_node"]["micrograd"] = per_node
     median = result["seconds_per_step"]
     result["tinygrad_lite_vs_floats"] = median["tinygrad_lite"] / median["floats"]
+    result["nn_vs_floats"] = median["tinygrad_lite nn"] / median["floats"]
     if "micrograd" in median:
         result["speedup_vs_micrograd"] = median["micrograd"] / median["tinygrad_lite"]
     return result
@@ -208,15 +228,17 @@ def report(result):
              f"Graph: {result['graph_nodes']:,} nodes per step; median over {result['rounds']} rounds "
              f"of {result['steps_per_block']} steps each, Python {result['python']}, GC on", "",
              f"  {'implementation':<16}{'s/step':>10}{'bytes/node':>12}"]
-    for name in ("tinygrad_lite", "micrograd", "floats"):
+    for name in ("tinygrad_lite", "tinygrad_lite nn", "micrograd", "floats"):
         if name in median:
             memory = result["bytes_per_node"].get(name)
             lines.append(f"  {name:<16}{median[name]:>10.4f}"
                          f"{(f'{memory:.0f}' if memory is not None else '-'):>12}")
     lines.append("")
-    lines.append(f"tinygrad_lite / floats: {result['tinygrad_lite_vs_floats']:.1f}x the time")
+    lines.append(f"tinygrad_lite / floats: {result['tinygrad_lite_vs_floats']:.1f}x the time "
+                 f"(nn.Dense with fused dot products: {result['nn_vs_floats']:.1f}x)")
     if "speedup_vs_micrograd" in result:
-        lines.append(f"micrograd / tinygrad_lite: {result['speedup_vs_micrograd']:.1f}x faster")
+        lines.append(f"micrograd / tinygrad_lite: {result['speedup_vs_micrograd']:.1f}x faster "
+                     f"(nn: {median['micrograd'] / median['tinygrad_lite nn']:.1f}x)")
     else:
         lines.append("micrograd is not installed, so it was not measured: "
                      "pip install -e '.[bench]' (micrograd==0.1.0)")

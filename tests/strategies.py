@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from tinygrad_lite.engine import linear
+
 UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos",
          "leaky_relu", "pow_const"]
-BINARY = ["add", "sub", "mul", "div", "pow", "radd", "rsub", "rmul", "rdiv"]
+BINARY = ["add", "sub", "mul", "div", "pow", "radd", "rsub", "rmul", "rdiv", "linear"]
 EXPONENTS = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 1.5]
 LIMIT = 50.0  # results are kept below this size, so finite differences stay accurate
 
@@ -57,6 +59,9 @@ BINARY_OPS = {
     "rsub": (lambda a, b: 2.5 - a, lambda a, b: 2.5 - a, lambda a, b: True),
     "rmul": (lambda a, b: 2.5 * a, lambda a, b: 2.5 * a, lambda a, b: True),
     "rdiv": (lambda a, b: 2.5 / a, lambda a, b: 2.5 / a, lambda a, b: abs(a) > 0.1),
+    # the n-ary op: a + a·b + b·a as one node, operands (a, b, b, a, a): shared and repeated
+    "linear": (lambda a, b: linear([a, b], [b, a], a), lambda a, b: a + a * b + b * a,
+               lambda a, b: True),
 }
 
 

@@ -397,3 +397,41 @@ def test_deep_chain_of_1_000_000_ops():
 def test_node_is_small():
     # no __dict__: the slots are all a node carries
     assert not hasattr(Value(1.0), "__dict__")
+
+
+# ---- linear: a dot product as one node -----------------------------------------------------------
+
+def test_linear_equals_the_chain_to_the_last_bit():
+    import random
+    from tinygrad_lite.engine import linear
+    rng = random.Random(0)
+    for n in (1, 2, 5, 17):
+        w = [Value(rng.uniform(-1, 1)) for _ in range(n)]
+        x = [Value(rng.uniform(-1, 1)) for _ in range(n)]
+        b = Value(rng.uniform(-1, 1))
+        fused = linear(w, x, b)
+        chain = b
+        for wi, xi in zip(w, x):
+            chain = chain + wi * xi
+        assert fused.data == chain.data                      # bit for bit
+        fused.backward()
+        grads = [v.grad for v in w + x + [b]]
+        for v in w + x + [b]:
+            v.grad = 0.0
+        chain.backward()
+        assert grads == [v.grad for v in w + x + [b]]
+        assert len(fused.operands) == 2 * n + 1
+
+
+def test_linear_lifts_numbers_and_checks_lengths():
+    from tinygrad_lite.engine import linear
+    w = Value(2.0)
+    y = linear([w, 3.0], [4.0, w])            # 2·4 + 3·2 = 14, dy/dw = 4 + 3
+    y.backward()
+    assert (y.data, w.grad) == (14.0, 7.0)
+    with pytest.raises(ValueError, match="2 weights for 1 inputs"):
+        linear([1.0, 2.0], [1.0])
+    with pytest.raises(TypeError, match=r"inputs\[0\] is str"):
+        linear([1.0], ["a"])
+    with no_grad():
+        assert linear([w], [w], 1.0).is_leaf

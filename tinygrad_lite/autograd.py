@@ -70,11 +70,9 @@ def grad(output, inputs, create_graph=False):
             continue
         operands = node.operands
         if create_graph:
-            local = node.op.local(*operands, node)
+            local = node.op.derivatives(operands, node)
         else:
-            local = node.op.local(*[v.data for v in operands], node.data)
-        if len(operands) == 1:
-            local = (local,)
+            local = node.op.derivatives([v.data for v in operands], node.data)
         for operand, d in zip(operands, local):
             contribution = g if (d.__class__ is float and d == 1.0) else d * g
             key = id(operand)

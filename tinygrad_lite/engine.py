@@ -4,6 +4,7 @@ Contents
     Op          one primitive operation: its forward on floats and its local derivative
     the ops     the primitive operations, each forward beside its local derivative
     Value       a scalar node of the graph; operators and elementary functions
+    linear      Σ w_i·x_i + b as a single node (the dot products of the layers)
     backward    reverse-mode accumulation over the recorded graph, without recursion
     no_grad     a context in which operations are computed but not recorded
 
@@ -30,7 +31,7 @@ import math
 import operator
 from functools import lru_cache
 
-__all__ = ["Value", "Op", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad"]
+__all__ = ["Value", "Op", "linear", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad"]
 
 
 # ================================================================================================
@@ -41,8 +42,9 @@ class Op:
     """A primitive operation: ``forward`` on floats and ``local``, its local derivative.
 
     For a unary op ``local(a, out)`` returns d out / d a; for a binary op
-    ``local(a, b, out)`` returns the pair (d out / d a, d out / d b).  ``a``, ``b`` and
-    ``out`` may be floats, Values or symbols: the rule is plain arithmetic on them.
+    ``local(a, b, out)`` returns the pair (d out / d a, d out / d b); for an n-ary op
+    (arity -1) ``local(operands, out)`` returns one derivative per operand.  The operands
+    and ``out`` may be floats, Values or symbols: the rule is plain arithmetic on them.
     """
 
     __slots__ = ("name", "arity", "forward", "local", "param")
@@ -56,6 +58,14 @@ class Op:
 
     def __repr__(self):
         return f"Op({self.name!r})"
+
+    def derivatives(self, operands, out):
+        """The local derivatives as a tuple, one per operand, whatever the arity."""
+        if self.arity == 1:
+            return (self.local(operands[0], out),)
+        if self.arity == 2:
+            return self.local(operands[0], operands[1], out)
+        return self.local(tuple(operands), out)
 
 
 def _number(x):
@@ -169,6 +179,27 @@ ABS = Op("abs", 1, abs,
          lambda a, out: 1.0 if _number(a) > 0 else (-1.0 if _number(a) < 0 else 0.0))
 SIN = Op("sin", 1, math.sin, lambda a, out: _cos(a))
 COS = Op("cos", 1, math.cos, lambda a, out: -_sin(a))
+
+
+def _linear_forward(operands):
+    """w1·x1 + … + wn·xn (+ b), for operands (w1…wn, x1…xn[, b]), added left to right from b
+    exactly as the chain b + w1·x1 + w2·x2 + … would be: the same floats, bit for bit."""
+    n = len(operands) // 2
+    total = operands[-1] if len(operands) % 2 else None
+    for w, x in zip(operands[:n], operands[n:2 * n]):
+        term = w * x
+        total = term if total is None else total + term
+    return total
+
+
+def _linear_local(operands, out):
+    """∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1."""
+    n = len(operands) // 2
+    return operands[n:2 * n] + operands[:n] + ((1.0,) if len(operands) % 2 else ())
+
+
+# A dot product as one node instead of 2n - 1: a Dense layer's neurons, convolutions, RNNs.
+LINEAR = Op("linear", -1, _linear_forward, _linear_local)
 
 
 @lru_cache(maxsize=1024)
@@ -287,6 +318,8 @@ class Value:
             return ()
         if self._b is None:
             return (self._a,)
+        if self._b is _NARY:
+            return self._a
         return (self._a, self._b)
 
     @property
@@ -497,6 +530,66 @@ def _binary(op, a, b):
     return node
 
 
+class _Nary:
+    """The marker in ``_b`` of a node whose ``_a`` holds a tuple of operands (an n-ary op)."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "_NARY"
+
+
+_NARY = _Nary()
+
+
+def linear(weights, inputs, bias=None):
+    """Σ_i weights[i]·inputs[i] (+ bias) as one node: the same value, to the last bit, as the
+    chain bias + w1·x1 + w2·x2 + …, but one node instead of 2n, so a Dense layer builds and
+    differentiates several times faster.  Plain numbers are lifted to constants.
+
+    >>> w, x = [Value(2.0), Value(3.0)], [Value(0.5), Value(-1.0)]
+    >>> y = linear(w, x, Value(1.0))
+    >>> y.data, y.op.name, len(y.operands)
+    (-1.0, 'linear', 5)
+    """
+    weights, inputs = list(weights), list(inputs)
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear: {len(weights)} weights for {len(inputs)} inputs")
+    operands = []
+    for where, items in (("weights", weights), ("inputs", inputs)):
+        for i, v in enumerate(items):
+            if not isinstance(v, Value):
+                c = _constant(v)
+                if c is None:
+                    raise TypeError(f"linear: {where}[{i}] is {type(v).__name__} {v!r}, not a "
+                                    "number or a Value")
+                v = c
+            operands.append(v)
+    if bias is not None:
+        operands.append(bias if isinstance(bias, Value) else _to_constant(bias, "linear: bias"))
+    if not operands:
+        return Value(0.0)
+    if len(operands) == 1:
+        return operands[0]
+    operands = tuple(operands)
+    node = _new(Value)
+    node.data = _linear_forward(tuple(v.data for v in operands))
+    node.grad = 0.0
+    node.name = None
+    node._pending = 0
+    if _grad_enabled:
+        node._op, node._a, node._b = LINEAR, operands, _NARY
+    else:
+        node._op = node._a = node._b = None
+    return node
+
+
+def _to_constant(x, where):
+    c = _constant(x)
+    if c is None:
+        raise TypeError(f"{where} is {type(x).__name__} {x!r}, not a number or a Value")
+    return c
+
+
 def _with_names(error, *operands):
     """The error's message, plus the names of the operands where they have one."""
     named = [f"{v.name} = {v.data!r}" for v in operands if v.name is not None]
@@ -561,12 +654,20 @@ def _count_consumers(root):
         a = node._a
         if a is None:
             continue
+        b = node._b
+        if b is _NARY:
+            for child in a:
+                if child._pending == 0:
+                    if child._a is not None:
+                        child.grad = 0.0
+                    push(child)
+                child._pending += 1
+            continue
         if a._pending == 0:          # first time a is reached
             if a._a is not None:
                 a.grad = 0.0         # interior: hold this backward's gradient alone
             push(a)
         a._pending += 1
-        b = node._b
         if b is not None:
             if b._pending == 0:
                 if b._a is not None:
@@ -591,6 +692,14 @@ def _propagate(root, seed):
         b = node._b
         if b is None:
             a.grad += node._op.local(a.data, node.data) * g
+        elif b is _NARY:
+            derivatives = node._op.local(tuple([v.data for v in a]), node.data)
+            for child, d in zip(a, derivatives):
+                child.grad += d * g
+                child._pending -= 1
+                if child._pending == 0:
+                    push(child)
+            continue
         else:
             da, db = node._op.local(a.data, b.data, node.data)
             a.grad += da * g

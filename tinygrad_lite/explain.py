@@ -15,7 +15,7 @@ Works on any graph of named Values; unnamed leaves are constants and print as nu
 """
 
 from .autograd import grad, _reverse_topological
-from .engine import ADD, SUB, MUL, DIV, POW, NEG, Value
+from .engine import ADD, SUB, MUL, DIV, POW, NEG, LINEAR, Value
 from .symbolic import Sym
 
 __all__ = ["explain", "local_derivatives", "Explanation", "Path"]
@@ -29,6 +29,8 @@ def _symbolic_forward(node, args):
     op = node.op
     if op in _BINARY:
         return _BINARY[op](*args)
+    if op is LINEAR:
+        return op.forward(tuple(args))
     if op is NEG:
         return -args[0]
     if op.name.startswith("**"):
@@ -37,9 +39,8 @@ def _symbolic_forward(node, args):
 
 
 def _local(op, args, out):
-    """The op's local derivative rule run on symbols: always a tuple, one entry per operand."""
-    result = op.local(*args, out)
-    return result if op.arity == 2 else (result,)
+    """The op's local derivative rule run on symbols: a tuple, one entry per operand."""
+    return op.derivatives(args, out)
 
 
 def _label(node, fallback):
