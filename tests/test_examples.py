@@ -68,3 +68,24 @@ def test_optimizers_example_supports_what_the_readme_says(tmp_path):
     assert final["AdaGrad"] > final["SGD"]                  # AdaGrad's steps shrink and stall
     assert curves["AdaGrad"][-2] - curves["AdaGrad"][-1] < 0.01
     assert final["Adam"] == max(final.values())            # Adam's lr=0.001 default is slow here
+
+
+def test_vanishing_gradients_example_shows_decay_and_growth(tmp_path):
+    example = load("vanishing_gradients")
+    text, norms = example.main(["--depth", "12", "--png", str(tmp_path / "g.png")])
+    ratio = {key: signal[0] / signal[-1] for key, (signal, _) in norms.items()}
+    assert ratio[("sigmoid", "default")] < 1e-6          # vanishes
+    assert ratio[("relu", "large")] > 100                 # explodes
+    assert ratio[("tanh", "large")] > 1 > ratio[("tanh", "default")]
+    assert "The gradient arriving at each layer" in text and "Remedies, measured:" in text
+    remedies = dict(example.remedies(12))
+    he = remedies["ReLU with He initialisation (gain √6, Var(w) = 2/fan_in)"]
+    assert 0.1 < he < 10 and ratio[("relu", "default")] < he
+    assert remedies["  the same after clip_grad_norm(params, max_norm=1)"] < 0.011
+    assert remedies["  largest weight change of one SGD step (lr 0.01) without clipping"] > 10
+
+
+def test_the_chain_explanation_is_a_product_of_small_factors():
+    e = load("vanishing_gradients").chain_explanation(depth=8)
+    assert e.path_count == 1 and all(f.data <= 0.25 for f in e.paths[0].factors)
+    assert e.agrees

@@ -14,6 +14,7 @@ import sys
 from .check import check_formula, read_formula_file
 from .explain import explain
 from .formula import FormulaError, parse_name
+from .viz import VizError, render, to_dot
 from .practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, Practice, PracticeNetwork,
                        load_config, parameter_names, run_practice, validate_config)
 
@@ -149,9 +150,30 @@ def build_parser():
     practice.add_argument("--explain", action="append", default=[], metavar="ENTRY",
                           help="show ∂L/∂ENTRY as the sum over paths of local derivatives "
                                "(e.g. θ12, theta_12, p11; repeatable)")
+    practice.add_argument("--dot", metavar="FILE",
+                          help="write the example's graph (at the initial parameters, with "
+                               "gradients): Graphviz DOT text, or a picture for .svg/.png "
+                               "(needs the viz extra)")
     practice.add_argument("--json", action="store_true",
                           help="print one JSON object (full precision) instead of the report")
     return parser
+
+
+def write_graph(config, path):
+    """The worked example's graph, after backward, as DOT text or (for .svg/.png) a picture."""
+    practice = Practice(PracticeNetwork(config), config["X"], config["y"])
+    practice.L.backward()
+    text = to_dot(practice.L, title="tinygrad_lite practice: L = ½·Σ(y − q)²")
+    try:
+        if path.lower().endswith((".svg", ".png")):
+            render(text, path)
+        else:
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(text)
+    except VizError as error:
+        raise UsageError(f"--dot {path}: {error}") from None
+    except OSError as error:
+        raise UsageError(f"--dot {path}: cannot write: {error.strerror or error}") from None
 
 
 def run_practice_command(args):
@@ -188,6 +210,8 @@ def run_practice_command(args):
             except FormulaError as error:
                 raise UsageError(f"--explain {text!r}: {error}") from None
             explanations.append(explain(practice.L, practice.nodes[name]))
+    if args.dot:
+        write_graph(config, args.dot)
     result = run_practice(config, predict=inputs)
     failed = any(not c.ok for c in checks)
     if args.json:

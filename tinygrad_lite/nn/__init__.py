@@ -8,6 +8,7 @@
     RNN                                         recurrent.py
     MultiheadAttention, functional.scaled_dot_product_attention      attention.py
     Dropout                                     dropout.py
+    clip_grad_norm, grad_norm                   utils.py
     functional: activations, softmax, log_softmax, attention, losses
 """
 
@@ -18,8 +19,10 @@ from .conv import Conv1d, Conv2d, MaxPool2d, Flatten
 from .recurrent import RNN
 from .attention import MultiheadAttention
 from .dropout import Dropout
+from .utils import clip_grad_norm, clip_grad_norm_, grad_norm
 from . import functional
 
 __all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
            "Sigmoid", "Identity", "Embedding", "Conv1d", "Conv2d", "MaxPool2d", "Flatten",
-           "RNN", "MultiheadAttention", "Dropout", "functional"]
+           "RNN", "MultiheadAttention", "Dropout", "functional", "clip_grad_norm",
+           "clip_grad_norm_", "grad_norm"]
