@@ -2,7 +2,7 @@
 making one of a given shape.  (The library keeps parameters as nested lists of Values, laid
 out like PyTorch's tensors, so that ``torch.tensor(entry)`` of a saved entry just works.)"""
 
-__all__ = ["shape_of", "entries", "full", "index_label"]
+__all__ = ["shape_of", "entries", "full", "index_label", "map_leaves"]
 
 
 def shape_of(nested):
@@ -40,3 +40,10 @@ def full(shape, make):
 def index_label(index):
     """(1, 2) -> '[1][2]': how a scalar inside a tensor is named."""
     return "".join(f"[{i}]" for i in index)
+
+
+def map_leaves(function, nested):
+    """The same nesting with function applied to every leaf (lists of any depth)."""
+    if isinstance(nested, (list, tuple)):
+        return [map_leaves(function, item) for item in nested]
+    return function(nested)

@@ -9,7 +9,7 @@ import math
 
 from ..engine import Value
 from ..functional import dot, activation as lookup_activation, as_values
-from ..nested import full
+from ..nested import full, map_leaves
 from ..seeding import resolve_rng
 from .module import Module
 
@@ -90,12 +90,19 @@ Linear = Dense
 
 
 class _Elementwise(Module):
+    """A function applied to every entry of a Value, a list or a nested list ([C, H, W])."""
     function = None
 
     def forward(self, x):
-        if isinstance(x, Value):
-            return type(self).function(x)
-        return [type(self).function(v) for v in as_values(x, type(self).__name__)]
+        function, name = type(self).function, type(self).__name__
+
+        def apply(v):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                v = Value(v)
+            if not isinstance(v, Value):
+                raise TypeError(f"{name}: expected numbers or Values, got {type(v).__name__}")
+            return function(v)
+        return map_leaves(apply, x)
 
 
 class ReLU(_Elementwise):
