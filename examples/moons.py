@@ -6,7 +6,7 @@ mean hinge loss max(0, 1 - y·score) plus 1e-4·Σ w²; full-batch SGD with the 
 falling from 1.0 to 0.1.  Prints the loss curve and the decision boundary as ASCII art; with
 matplotlib installed (pip install -e '.[plot]') also writes a PNG of the boundary.
 
-Run:  python examples/moons.py [--steps 150] [--png moons.png]
+Run:  python examples/moons.py [--steps 150] [--png moons.png] [--compiled]
 """
 
 import argparse
@@ -15,7 +15,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+import time  # noqa: E402
+
 from tinygrad_lite import manual_seed, nn, no_grad, optim  # noqa: E402
+from tinygrad_lite.compiled import compile, placeholder  # noqa: E402
 from tinygrad_lite.data import make_moons  # noqa: E402
 
 ALPHA = 1e-4
@@ -28,21 +31,33 @@ def build_model(seed=1337):
                          nn.Dense(16, 1))
 
 
-def loss_and_accuracy(model, X, y):
+def loss_and_scores(model, X, y):
+    """The loss (hinge + L2) and the score Values of every point."""
     scores = [model(x)[0] for x in X]
     losses = [(1 + -label * score).relu() for label, score in zip(y, scores)]
     data_loss = sum(losses[1:], losses[0]) * (1.0 / len(losses))
     params = model.parameters()
     reg_loss = ALPHA * sum((p * p for p in params[1:]), params[0] * params[0])
-    accuracy = sum((label > 0) == (score.data > 0) for label, score in zip(y, scores)) / len(y)
-    return data_loss + reg_loss, accuracy
+    return data_loss + reg_loss, scores
 
 
-def train(steps=150, seed=1337):
-    """Returns (model, X, y, [(step, loss, accuracy), ...])."""
+def accuracy_of(scores, y):
+    return sum((label > 0) == (score > 0) for label, score in zip(y, scores)) / len(y)
+
+
+def loss_and_accuracy(model, X, y):
+    loss, scores = loss_and_scores(model, X, y)
+    return loss, accuracy_of([s.data for s in scores], y)
+
+
+def train(steps=150, seed=1337, compiled=False):
+    """Returns (model, X, y, [(step, loss, accuracy), ...]).  With ``compiled`` the step is
+    recorded once, with the points as placeholders, and rerun (tinygrad_lite.compiled)."""
     X, y = make_moons(100, noise=0.1, seed=seed)
     model = build_model(seed)
     optimizer = optim.SGD(model.parameters(), lr=1.0)
+    if compiled:
+        return model, X, y, _train_compiled(model, optimizer, X, y, steps)
     def step(k):
         # in a function, so that each step's graph is freed when it returns: keeping the old
         # graph alive while the next is built doubles the garbage collector's work
@@ -58,6 +73,28 @@ def train(steps=150, seed=1337):
         loss, accuracy = loss_and_accuracy(model, X, y)
     history.append((steps, loss.data, accuracy))
     return model, X, y, history
+
+
+def _train_compiled(model, optimizer, X, y, steps):
+    points = [[placeholder(f"x{k}_{i}", v) for i, v in enumerate(x)] for k, x in enumerate(X)]
+    loss, scores = loss_and_scores(model, points, y)
+    for k, score in enumerate(scores):
+        score.name = f"score{k}"
+    graph = compile(loss, inputs=[p for row in points for p in row], params=model)
+    feed = [v for x in X for v in x]
+    history = []
+    for k in range(steps):
+        value = graph.run(feed)
+        optimizer.zero_grad()
+        graph.backward()
+        optimizer.lr = 1.0 - 0.9 * k / steps
+        optimizer.step()
+        history.append((k, value, accuracy_of([graph.value(f"score{i}")
+                                               for i in range(len(X))], y)))
+    value = graph.run(feed)
+    history.append((steps, value, accuracy_of([graph.value(f"score{i}")
+                                               for i in range(len(X))], y)))
+    return history
 
 
 def ascii_boundary(model, X, y, width=64, height=24):
@@ -105,13 +142,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Train an MLP on two moons (micrograd's demo).")
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--png", default="moons.png", help="where to write the PNG")
+    parser.add_argument("--compiled", action="store_true",
+                        help="train on a compiled graph, and compare its time with the dynamic one")
     args = parser.parse_args(argv)
+    start = time.perf_counter()
     model, X, y, history = train(args.steps)
+    timing = [f"dynamic graph: {time.perf_counter() - start:.2f} s for {args.steps} steps"]
+    if args.compiled:
+        start = time.perf_counter()
+        _, _, _, compiled_history = train(args.steps, compiled=True)
+        timing.append(f"compiled graph: {time.perf_counter() - start:.2f} s (recording and "
+                      "compiling included); the same losses to the last bit: "
+                      f"{compiled_history == history}")
     lines = ["step   loss      accuracy"]
     for step, loss, accuracy in history:
         if step % 10 == 0 or step == args.steps:
             lines.append(f"{step:>4}   {loss:.4f}    {accuracy:.0%}")
-    lines += ["", ascii_boundary(model, X, y), "", write_png(model, X, y, args.png)]
+    lines += ["", ascii_boundary(model, X, y), "", write_png(model, X, y, args.png), ""] + timing
     return "\n".join(lines), history
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from tinygrad_lite.engine import linear
+from tinygrad_lite.engine import linear, maximum
 
 UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos",
-         "leaky_relu", "pow_const"]
-BINARY = ["add", "sub", "mul", "div", "pow", "radd", "rsub", "rmul", "rdiv", "linear"]
+         "leaky_relu", "pow_const", "softplus"]
+BINARY = ["add", "sub", "mul", "div", "pow", "radd", "rsub", "rmul", "rdiv", "linear", "max"]
 EXPONENTS = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 1.5]
 LIMIT = 50.0  # results are kept below this size, so finite differences stay accurate
 
@@ -43,6 +43,8 @@ UNARY_OPS = {
     "cos": (lambda v, c: v.cos(), lambda x, c: math.cos(x), lambda x, c: True),
     "leaky_relu": (lambda v, c: v.leaky_relu(0.1), lambda x, c: x if x > 0 else 0.1 * x,
                    lambda x, c: abs(x) > 1e-3),
+    "softplus": (lambda v, c: v.softplus(), lambda x, c: math.log1p(math.exp(x)),
+                 lambda x, c: x < 30),
     "pow_const": (lambda v, c: v ** c, lambda x, c: x ** c,
                   lambda x, c: (c == int(c) or x > 0.1) and (c >= 0 or abs(x) > 0.1)),
 }
@@ -62,6 +64,8 @@ BINARY_OPS = {
     # the n-ary op: a + a·b + b·a as one node, operands (a, b, b, a, a): shared and repeated
     "linear": (lambda a, b: linear([a, b], [b, a], a), lambda a, b: a + a * b + b * a,
                lambda a, b: True),
+    # an n-ary max, its kink kept at a distance
+    "max": (lambda a, b: maximum([a, b, a]), lambda a, b: max(a, b), lambda a, b: abs(a - b) > 1e-3),
 }
 
 

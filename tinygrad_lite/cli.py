@@ -154,6 +154,9 @@ def build_parser():
                           help="write the example's graph (at the initial parameters, with "
                                "gradients): Graphviz DOT text, or a picture for .svg/.png "
                                "(needs the viz extra)")
+    practice.add_argument("--compiled", action="store_true",
+                          help="run the training on a compiled graph (placeholders for X and "
+                               "y, fed each epoch): the same numbers, to the last bit")
     practice.add_argument("--json", action="store_true",
                           help="print one JSON object (full precision) instead of the report")
     return parser
@@ -212,7 +215,7 @@ def run_practice_command(args):
             explanations.append(explain(practice.L, practice.nodes[name]))
     if args.dot:
         write_graph(config, args.dot)
-    result = run_practice(config, predict=inputs)
+    result = run_practice(config, predict=inputs, compiled=args.compiled)
     failed = any(not c.ok for c in checks)
     if args.json:
         document = json_document(result)

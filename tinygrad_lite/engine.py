@@ -5,6 +5,7 @@ Contents
     the ops     the primitive operations, each forward beside its local derivative
     Value       a scalar node of the graph; operators and elementary functions
     linear      Σ w_i·x_i + b as a single node (the dot products of the layers)
+    maximum     max(x_1 … x_n) as a single node (pooling; softmax's shift, detached)
     backward    reverse-mode accumulation over the recorded graph, without recursion
     no_grad     a context in which operations are computed but not recorded
 
@@ -31,7 +32,7 @@ import math
 import operator
 from functools import lru_cache
 
-__all__ = ["Value", "Op", "linear", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad"]
+__all__ = ["Value", "Op", "linear", "maximum", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad"]
 
 
 # ================================================================================================
@@ -83,6 +84,7 @@ def _call(method, fallback):
 
 _exp = _call("exp", math.exp)
 _log = _call("log", math.log)
+_sigmoid = _call("sigmoid", lambda x: _sigmoid_forward(x))
 _sin = _call("sin", math.sin)
 _cos = _call("cos", math.cos)
 
@@ -200,6 +202,28 @@ def _linear_local(operands, out):
 
 # A dot product as one node instead of 2n - 1: a Dense layer's neurons, convolutions, RNNs.
 LINEAR = Op("linear", -1, _linear_forward, _linear_local)
+
+
+def _max_local(operands, out):
+    """∂max/∂x_i = 1 for the first i where x_i is the maximum, 0 elsewhere (PyTorch's choice
+    on ties)."""
+    values = [_number(x) for x in operands]
+    first = values.index(max(values))
+    return tuple(1.0 if i == first else 0.0 for i in range(len(operands)))
+
+
+def _softplus_forward(x):
+    # log(1 + e^x) without overflow: x + log(1 + e^-x) for x > 0
+    return x + math.log1p(math.exp(-x)) if x > 0 else math.log1p(math.exp(x))
+
+
+# max(x_1 … x_n) as one node: a max-pooling window.  Its gradient goes to the arg-max, chosen
+# afresh from the numbers at every backward (so a compiled graph pools correctly too).
+MAX = Op("max", -1, max, _max_local)
+# The same maximum with no gradient at all: the shift that keeps softmax from overflowing,
+# which must follow the numbers but not be differentiated.
+MAX_DETACHED = Op("max (detached)", -1, max, lambda operands, out: (0.0,) * len(operands))
+SOFTPLUS = Op("softplus", 1, _softplus_forward, lambda a, out: _sigmoid(a))
 
 
 @lru_cache(maxsize=1024)
@@ -461,6 +485,10 @@ class Value:
 
     abs = __abs__
 
+    def softplus(self):
+        """log(1 + e^x), stable for large |x|; d/dx = sigmoid(x)."""
+        return _unary(SOFTPLUS, self)
+
     def sin(self):
         """sin x; d/dx = cos x."""
         return _unary(SIN, self)
@@ -539,6 +567,34 @@ class _Nary:
 
 
 _NARY = _Nary()
+
+
+def maximum(values, detached=False):
+    """The largest of ``values`` as one node: the gradient goes to the first arg-max, or
+    nowhere with ``detached=True`` (a shift that must follow the numbers, as softmax's).
+
+    >>> a, b = Value(1.0), Value(3.0)
+    >>> m = maximum([a, b]); m.backward(); (m.data, a.grad, b.grad)
+    (3.0, 0.0, 1.0)
+    """
+    operands = []
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            v = _to_constant(v, f"maximum: values[{i}]")
+        operands.append(v)
+    if not operands:
+        raise ValueError("maximum: no values")
+    operands = tuple(operands)
+    node = _new(Value)
+    node.data = max(v.data for v in operands)
+    node.grad = 0.0
+    node.name = None
+    node._pending = 0
+    if _grad_enabled:
+        node._op, node._a, node._b = (MAX_DETACHED if detached else MAX), operands, _NARY
+    else:
+        node._op = node._a = node._b = None
+    return node
 
 
 def linear(weights, inputs, bias=None):

@@ -35,7 +35,7 @@ def _symbolic_forward(node, args):
         return -args[0]
     if op.name.startswith("**"):
         return args[0] ** op.param
-    return Sym.function(op.name, args[0], node.data)
+    return Sym.function(op.name, args, node.data)
 
 
 def _local(op, args, out):

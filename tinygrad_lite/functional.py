@@ -6,7 +6,7 @@
     softmax, log_softmax            numerically stable over a list
 """
 
-from .engine import Value, linear
+from .engine import Value, linear, maximum
 
 __all__ = ["dot", "relu", "tanh", "sigmoid", "identity", "activation", "ACTIVATIONS",
            "softmax", "log_softmax", "as_values"]
@@ -74,7 +74,7 @@ def activation(spec, where):
 def softmax(xs):
     """exp(x_i - max) / Σ exp(x_j - max): the max is subtracted so that exp never overflows."""
     xs = as_values(xs, "softmax")
-    m = max(x.data for x in xs)
+    m = maximum(xs, detached=True)          # recomputed from the numbers, never differentiated
     exps = [(x - m).exp() for x in xs]
     total = sum(exps[1:], exps[0])
     return [e / total for e in exps]
@@ -83,7 +83,7 @@ def softmax(xs):
 def log_softmax(xs):
     """x_i - max - log Σ exp(x_j - max): stable for any size of logits."""
     xs = as_values(xs, "log_softmax")
-    m = max(x.data for x in xs)
+    m = maximum(xs, detached=True)
     shifted = [x - m for x in xs]
     exps = [s.exp() for s in shifted]
     log_total = sum(exps[1:], exps[0]).log()

@@ -110,14 +110,8 @@ def binary_cross_entropy(input, target, reduction="mean"):
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean"):
-    """BCE on logits x: log(1 + e^x) - y·x, written so that exp never overflows:
-    x - x·y + log(1 + e^-x) for x >= 0 and -x·y + log(1 + e^x) for x < 0.
-    Both branches are the same smooth function; the gradient is sigmoid(x) - y everywhere."""
+    """BCE on logits x: softplus(x) - y·x, where softplus(x) = log(1 + e^x) is computed without
+    overflow; the gradient is sigmoid(x) - y everywhere."""
     inputs, targets = _pair(input, target, "binary_cross_entropy_with_logits")
-    losses = []
-    for x, y in zip(inputs, targets):
-        if x.data >= 0:
-            losses.append(x - x * y + ((-x).exp() + 1).log())
-        else:
-            losses.append(-(x * y) + (x.exp() + 1).log())
+    losses = [x.softplus() - x * y for x, y in zip(inputs, targets)]
     return _reduce(losses, reduction, "binary_cross_entropy_with_logits")

@@ -16,6 +16,7 @@ The network (exactly the tutorial's, X is 3×n: rows = attributes, columns = dat
 import json
 import math
 
+from .compiled import compile as compile_graph, placeholder
 from .engine import Value, no_grad
 from .losses import half_sum_of_squares
 from .nn import Dense, Sequential
@@ -147,12 +148,13 @@ class Practice:
     L, and ``nodes``: every named quantity by name (data, parameters, p, q, L).
     """
 
-    def __init__(self, network, X, y):
+    def __init__(self, network, X, y, placeholders=False):
         n = len(y)
         self.network = network
-        self.X = [[Value(X[i][k], name=tutorial_name("X", i + 1, k + 1)) for k in range(n)]
+        leaf = placeholder if placeholders else (lambda name, value: Value(value, name=name))
+        self.X = [[leaf(tutorial_name("X", i + 1, k + 1), X[i][k]) for k in range(n)]
                   for i in range(N_INPUTS)]
-        self.y = [Value(y[k], name=tutorial_name("y", k + 1)) for k in range(n)]
+        self.y = [leaf(tutorial_name("y", k + 1), y[k]) for k in range(n)]
         hidden, output = network[0], network[1]
         self.P = [[None] * n for _ in range(N_HIDDEN)]
         self.Q = []
@@ -179,19 +181,22 @@ class Practice:
         return {name: self.nodes[name].data for name in names}
 
 
-def run_practice(config=None, predict=()):
+def run_practice(config=None, predict=(), compiled=False):
     """Train the worked example for config["epochs"] epochs of plain gradient descent.
 
     Returns a dict with the keys of ``tinygrad-lite practice --json``: X, y, lr, epochs,
     params (initial), forward and grads (at the initial parameters), updated, losses (L before
     each epoch's update) and predictions; plus "final_loss" and the objects "network" and
-    "practice" (the first epoch's graph) for further inspection.
+    "practice" (the first epoch's graph) for further inspection.  ``compiled=True`` records
+    the graph once with X and y as placeholders and reruns it each epoch: the same numbers.
     """
     config = validate_config(config or {})
     network = PracticeNetwork(config)
     params = network.named()
     initial = {name: v.data for name, v in params.items()}
     optimizer = SGD(list(params.items()), lr=config["lr"])
+    if compiled:
+        return _run_compiled(config, network, params, initial, optimizer, predict)
 
     first = Practice(network, config["X"], config["y"])
     forward, grads, losses = first.forward_values(), None, []
@@ -210,11 +215,40 @@ def run_practice(config=None, predict=()):
     with no_grad():
         final_loss = Practice(network, config["X"], config["y"]).L.data
 
-    predictions = []
-    for x in predict:
-        predictions.append({"input": list(x), "output": network.predict(list(x))})
+    return _result(config, network, params, initial, forward, grads, losses, final_loss, first,
+                   predict)
+
+
+def _result(config, network, params, initial, forward, grads, losses, final_loss, practice,
+            predict):
+    predictions = [{"input": list(x), "output": network.predict(list(x))} for x in predict]
     return {"X": config["X"], "y": config["y"], "lr": config["lr"], "epochs": config["epochs"],
             "params": initial, "forward": forward, "grads": grads,
             "updated": {name: v.data for name, v in params.items()},
             "losses": losses, "predictions": predictions,
-            "final_loss": final_loss, "network": network, "practice": first}
+            "final_loss": final_loss, "network": network, "practice": practice}
+
+
+def _run_compiled(config, network, params, initial, optimizer, predict):
+    """run_practice on a compiled graph: X and y are placeholders, fed at every epoch."""
+    practice = Practice(network, config["X"], config["y"], placeholders=True)
+    inputs = [v for row in practice.X for v in row] + practice.y
+    graph = compile_graph(practice.L, inputs=inputs, params=network)
+    feed = [v.data for v in inputs]
+    names = list(practice.forward_values())
+    forward, grads, losses = None, None, []
+    for epoch in range(max(config["epochs"], 1)):
+        loss = graph.run(feed)
+        network.zero_grad()
+        graph.backward()
+        if epoch == 0:
+            forward = {name: graph.value(name) for name in names}
+            grads = {name: v.grad for name, v in params.items()}
+        if config["epochs"] == 0:
+            network.zero_grad()
+            break
+        losses.append(loss)
+        optimizer.step()
+    final_loss = graph.run(feed)
+    return _result(config, network, params, initial, forward, grads, losses, final_loss,
+                   practice, predict)

@@ -140,10 +140,12 @@ class Sym:
         return Sym(POWER, value, parts=(base, exponent))
 
     @staticmethod
-    def function(name, argument, value):
-        if argument.kind == NUMBER:
+    def function(name, arguments, value):
+        """name(arguments...) with the given value; a number if every argument is one."""
+        arguments = tuple(arguments) if isinstance(arguments, (tuple, list)) else (arguments,)
+        if all(a.kind == NUMBER for a in arguments):
             return Sym.number(value)
-        return Sym(FUNCTION, value, name=name, parts=(argument,))
+        return Sym(FUNCTION, value, name=name, parts=arguments)
 
     # ---- the arithmetic the local-derivative rules use ---------------------------------------
 
@@ -197,6 +199,11 @@ class Sym:
     def cos(self):
         return Sym.function("cos", self, math.cos(self.data))
 
+    def sigmoid(self):
+        x = self.data
+        value = 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+        return Sym.function("sigmoid", self, value)
+
     # ---- printing ---------------------------------------------------------------------------
 
     def __str__(self):
@@ -230,7 +237,7 @@ def _text(e):
     if e.kind == NUMBER:
         return _number_text(e.data)
     if e.kind == FUNCTION:
-        return f"{e.name}({_text(e.parts[0])})"
+        return f"{e.name}({', '.join(_text(p) for p in e.parts)})"
     if e.kind == POWER:
         base, exponent = e.parts
         if exponent.kind == NUMBER and exponent.data < 0:

@@ -12,6 +12,7 @@ zero padding (padded positions contribute no term).
 
 import math
 
+from ..engine import maximum
 from ..functional import dot
 from ..nested import entries
 from ..seeding import resolve_rng
@@ -138,9 +139,9 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    """The maximum over each window of each channel (input [C, H, W]).  The output *is* the
-    maximal input Value, so the gradient flows to the arg-max alone (the first one on ties,
-    as in PyTorch); padding is -inf (it never wins)."""
+    """The maximum over each window of each channel (input [C, H, W]), one ``maximum`` node per
+    window: the gradient flows to the arg-max alone (the first one on ties, as in PyTorch),
+    chosen afresh at every backward; padding is -inf (it never wins)."""
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -167,15 +168,10 @@ class MaxPool2d(Module):
             for i in range(out_h):
                 row = []
                 for j in range(out_w):
-                    best = None
-                    for a in range(kh):
-                        for b in range(kw):
-                            r, q = i * sh + a - ph, j * sw + b - pw
-                            if 0 <= r < height and 0 <= q < width:
-                                v = x[c][r][q]
-                                if best is None or v.data > best.data:
-                                    best = v
-                    row.append(best)
+                    window = [x[c][r][q] for r in range(i * sh - ph, i * sh - ph + kh)
+                              for q in range(j * sw - pw, j * sw - pw + kw)
+                              if 0 <= r < height and 0 <= q < width]
+                    row.append(maximum(window))
                 plane.append(row)
             out.append(plane)
         return out

@@ -1,0 +1,237 @@
+"""Compiled graphs: bit-for-bit equal to the dynamic engine on random graphs and every nn layer,
+fed many times; the errors a feed or a stale graph gets; fit, practice and moons on top."""
+
+import json
+import math
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tinygrad_lite import Value, manual_seed, nn, optim
+from tinygrad_lite.cli import main
+from tinygrad_lite.compiled import GraphError, Placeholder, compile, placeholder
+from tinygrad_lite.data import DataLoader
+from tinygrad_lite.nested import entries, map_leaves
+from tinygrad_lite.training import fit
+from strategies import programs
+
+
+def dynamic(program, point):
+    leaves = [Value(x) for x in point]
+    out = program(*leaves)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+@settings(max_examples=150)
+@given(programs(), st.data())
+def test_random_graphs_equal_the_dynamic_engine_bit_for_bit(program, data):
+    inputs = [placeholder(f"x{i}", x) for i, x in enumerate(program.inputs)]
+    graph = compile(program(*inputs), inputs=inputs)
+    # the recording point, then nearby points (the same control flow, other numbers)
+    for _ in range(3):
+        point = [x * data.draw(st.sampled_from([1.0, 1.0 + 1e-9, 1.0 - 1e-9])) for x in
+                 program.inputs]
+        for p in inputs:
+            p.grad = 0.0
+        value = graph.run(point)
+        graph.backward()
+        expected_value, expected_grads = dynamic(program, point)
+        assert value == expected_value
+        assert [p.grad for p in inputs] == expected_grads
+
+
+def _layer_equality(make_layer, make_input, forward=lambda m, x: m(x)):
+    """Outputs and every parameter's and input's gradient: compiled == dynamic, bit for bit."""
+    rng = random.Random(0)
+    data = make_input(rng)
+    layer = make_layer()
+    for v in layer.parameters():          # non-trivial values everywhere
+        v.data += rng.uniform(-0.1, 0.1)
+    counter = iter(range(10 ** 9))
+    feeds = map_leaves(lambda v: placeholder(f"in{next(counter)}", v), data)
+    flat_feeds = [v for _, v in entries(feeds)]
+    outputs = [v for _, v in entries(forward(layer, feeds))]
+    weights = [rng.uniform(0.5, 1.5) for _ in outputs]
+    loss = sum((w * o for w, o in zip(weights[1:], outputs[1:])), outputs[0] * weights[0])
+    graph = compile(loss, inputs=flat_feeds, params=layer)
+    for trial in range(2):
+        point = [v + 0.01 * trial for _, v in entries(data)]
+        layer.zero_grad()
+        for p in flat_feeds:
+            p.grad = 0.0
+        compiled_value = graph.run(point)
+        graph.backward()
+        compiled_grads = [p.grad for p in layer.parameters()] + [p.grad for p in flat_feeds]
+        layer.zero_grad()
+        leaves = [Value(x) for x in point]
+        it = iter(leaves)
+        out = [v for _, v in entries(forward(layer, map_leaves(lambda _: next(it), data)))]
+        dyn = sum((w * o for w, o in zip(weights[1:], out[1:])), out[0] * weights[0])
+        dyn.backward()
+        assert compiled_value == dyn.data
+        assert compiled_grads == [p.grad for p in layer.parameters()] + [v.grad for v in leaves]
+
+
+def vector(n):
+    return lambda rng: [rng.uniform(-1, 1) for _ in range(n)]
+
+
+@pytest.mark.parametrize("name, make_layer, make_input, forward", [
+    ("Dense 20→3 tanh", lambda: nn.Dense(20, 3, activation="tanh"), vector(20), None),
+    ("Dense 3→2 relu", lambda: nn.Dense(3, 2, activation="relu"), vector(3), None),
+    ("Sequential MLP", lambda: nn.Sequential(nn.Dense(4, 8, activation="sigmoid"),
+                                             nn.Dense(8, 1)), vector(4), None),
+    ("Conv1d", lambda: nn.Conv1d(2, 3, 3, padding=1), lambda r: [vector(5)(r), vector(5)(r)],
+     None),
+    ("Conv2d + MaxPool2d + Flatten", lambda: nn.Sequential(nn.Conv2d(1, 2, 2), nn.MaxPool2d(2),
+                                                           nn.Flatten()),
+     lambda r: [[vector(5)(r) for _ in range(5)]], None),
+    ("RNN", lambda: nn.RNN(3, 4), lambda r: [vector(3)(r) for _ in range(4)],
+     lambda m, x: m(x)[0]),
+    ("MultiheadAttention", lambda: nn.MultiheadAttention(4, 2),
+     lambda r: [vector(4)(r) for _ in range(3)], lambda m, x: m(x, is_causal=True)[0]),
+    ("Dropout (eval)", lambda: nn.Sequential(nn.Dense(3, 3), nn.Dropout(0.5)).eval(),
+     vector(3), None),
+])
+def test_every_layer_compiles_to_the_same_bits(name, make_layer, make_input, forward):
+    manual_seed(1)
+    _layer_equality(make_layer, make_input, forward or (lambda m, x: m(x)))
+
+
+def test_parameters_are_read_at_every_run_and_leaves_accumulate():
+    x, w = placeholder("x", 2.0), Value(3.0, name="w")
+    graph = compile(w * x + w, inputs=[x])
+    assert graph.run({"x": 2.0}) == 9.0
+    w.data = 5.0                                  # an optimizer step
+    assert graph.run({x: 2.0}) == 15.0
+    graph.backward()
+    graph.backward()                              # leaves accumulate, as in engine.backward
+    assert w.grad == 2 * (2.0 + 1.0) and x.grad == 2 * 5.0
+
+
+def test_named_intermediates_stay_inspectable():
+    x = placeholder("x", 1.0)
+    h = (x * 2.0).tanh()
+    h.name = "h"
+    out = h * h
+    graph = compile(out)
+    graph.run({"x": 0.25})
+    graph.backward()
+    assert graph.value("h") == math.tanh(0.5) and graph.value(x) == 0.25
+    assert graph.grad("h") == 2 * math.tanh(0.5)
+    with pytest.raises(GraphError, match="no node named 'z'"):
+        graph.value("z")
+
+
+def test_feed_errors():
+    x, y = placeholder("x", 1.0), placeholder("y", 2.0)
+    graph = compile(x * y, inputs=[x, y])
+    with pytest.raises(GraphError, match="no value for placeholder 'y'"):
+        graph.run({"x": 1.0})
+    with pytest.raises(GraphError, match="'z' is not a placeholder of this graph; they are x, y"):
+        graph.run({"x": 1.0, "y": 2.0, "z": 3.0})
+    with pytest.raises(TypeError, match=r"feed\['x'\] must be a real number.*got str"):
+        graph.run({"x": "one", "y": 2.0})
+    with pytest.raises(GraphError, match="1 values for 2 placeholders"):
+        graph.run([1.0])
+    with pytest.raises(GraphError, match="call run"):
+        compile(x * y, inputs=[x, y]).backward()
+
+
+def test_compile_errors():
+    x = placeholder("x", 1.0)
+    with pytest.raises(GraphError, match="uses placeholder 'x', which is not among the inputs"):
+        compile(x * 2.0, inputs=[])
+    with pytest.raises(TypeError, match=r"inputs\[0\] is Value, not a Placeholder"):
+        compile(x * 2.0, inputs=[Value(1.0)])
+    with pytest.raises(GraphError, match="share the name 'x'"):
+        compile(x * 2.0, inputs=[x, placeholder("x")])
+    with pytest.raises(TypeError, match="output must be a Value"):
+        compile(3.0)
+    with pytest.raises(TypeError, match="non-empty str"):
+        placeholder("")
+
+
+def test_a_stale_graph_is_detected():
+    model = nn.Dense(2, 1)
+    x = [placeholder("a", 1.0), placeholder("b", 2.0)]
+    graph = compile(model(x)[0], inputs=x, params=model)
+    graph.run([1.0, 2.0])
+    model.weight[0][0] = Value(9.0)               # the parameter object was replaced
+    with pytest.raises(GraphError, match="stale"):
+        graph.run([1.0, 2.0])
+
+
+def test_a_domain_error_names_the_node():
+    x = placeholder("x", 2.0)
+    h = x.log()
+    h.name = "h"
+    graph = compile(h * 3.0, inputs=[x])
+    with pytest.raises(ValueError, match=r"compiled graph, node \d+ \('h'\), op log: log\(-1.0\)"):
+        graph.run({"x": -1.0})
+
+
+def test_large_dot_products_and_deep_expressions():
+    rng = random.Random(3)
+    xs = [placeholder(f"x{i}", rng.uniform(-1, 1)) for i in range(300)]
+    ws = [Value(rng.uniform(-1, 1)) for _ in range(300)]
+    from tinygrad_lite.engine import linear
+    chain = xs[0]
+    for x in xs[1:120]:
+        chain = chain * 0.5 + x                    # nesting deeper than any parser allows
+    out = linear(ws, xs, Value(0.1)) + chain
+    graph = compile(out, inputs=xs)
+    point = [rng.uniform(-1, 1) for _ in xs]
+    value = graph.run(point)
+    graph.backward()
+    grads = [x.grad for x in xs]
+    leaves = [Value(v) for v in point]
+    chain = leaves[0]
+    for x in leaves[1:120]:
+        chain = chain * 0.5 + x
+    for w in ws:
+        w.grad = 0.0
+    dyn = linear(ws, leaves, Value(0.1)) + chain
+    dyn.backward()
+    assert value == dyn.data and grads == [v.grad for v in leaves]
+
+
+def test_fit_compiled_equals_fit_dynamic():
+    def run(compiled):
+        manual_seed(3)
+        model = nn.Sequential(nn.Dense(2, 6, activation="tanh"), nn.Dense(6, 1))
+        data = [([i / 7, (i % 3) - 1.0], 0.5 * i - 2) for i in range(17)]
+        history = fit(model, lambda out, y: sum(((o[0] - t) ** 2 for o, t in zip(out, y)),
+                                                Value(0.0)),
+                      optim.Adam(model.parameters(), lr=0.03),
+                      DataLoader(data, batch_size=5, seed=2), epochs=4, progress=False,
+                      compiled=compiled)
+        return history, model.state_dict()
+
+    assert run(True) == run(False)
+
+
+def test_fit_compiled_explains_class_index_targets():
+    from tinygrad_lite.losses import cross_entropy
+    model = nn.Dense(2, 3)
+    loader = DataLoader([([1.0, 0.0], 2), ([0.0, 1.0], 0)], batch_size=2, shuffle=False)
+    with pytest.raises(GraphError, match="compiled=False for targets that must stay Python ints"):
+        fit(model, lambda out, ys: cross_entropy(out, ys), optim.SGD(model.parameters(), lr=0.1),
+            loader, epochs=1, progress=False, compiled=True)
+
+
+@pytest.mark.parametrize("epochs", ["0", "1", "3"])
+def test_practice_compiled_gives_identical_json(capsys, epochs):
+    main(["practice", "--json", "--epochs", epochs, "--predict", "1,2,3"])
+    dynamic_json = capsys.readouterr().out
+    main(["practice", "--json", "--compiled", "--epochs", epochs, "--predict", "1,2,3"])
+    assert capsys.readouterr().out == dynamic_json
+    assert json.loads(dynamic_json)["epochs"] == int(epochs)
+
+
+def test_placeholders_are_values():
+    p = placeholder("p", 2.0)
+    assert isinstance(p, Placeholder) and isinstance(p, Value)
+    assert (p * 3).data == 6.0 and repr(p) == "Placeholder('p', data=2.0)"

@@ -1,0 +1,544 @@
+"""Placeholders and compiled graphs: build the graph once, feed it many times, near float speed.
+
+    placeholder(name, value=0.0)             a named input whose value is fed at each run
+    compile(output, inputs=None, params=None) -> CompiledGraph
+    CompiledGraph.run(feed)                  recompute every value (returns the output's)
+    CompiledGraph.backward()                 recompute every gradient; leaves' .grad accumulate
+    CompiledGraph.value(x), .grad(x)         any node's value or gradient, by name or node
+    GraphError                               a feed or a graph that does not fit, and why
+
+Like a trace, a compiled graph records the one path through Python control flow that the
+example run took: an ``if v.data > 0`` taken while building it is taken at every run (ops with
+kinks, like relu, still follow their inputs: it is Python ``if``\\s that are frozen, and random
+draws such as dropout masks).  Parameters and other leaves are read from their Values at every
+run, so an optimizer's updates are seen; placeholders are read from the feed.
+
+How it is fast: the recorded graph is turned into straight-line Python code, one line per node
+forward (``v[12] = (v[3] * v[7])``) and one per operand backward, so a run creates no Value
+and dispatches no op.  The code is *derived from the ops' own rules*: each forward and each
+local-derivative rule is run once on code-building stand-ins, which write out the same
+arithmetic the rule does on floats; a rule that must look at a number (relu's branch, a domain
+check) is called as a function at run time instead.  So results equal the dynamic engine's to
+the last bit: the same operations in the same order, gradients accumulated in the order
+``backward()`` would use.  The generated source contains only generated identifiers and
+numbers — never a name or any other text a user typed.
+"""
+
+import builtins
+import math
+import re
+from operator import itemgetter
+
+from .engine import Value, _NARY, _to_float
+
+__all__ = ["placeholder", "Placeholder", "compile", "CompiledGraph", "GraphError"]
+
+CHUNK = 2000   # nodes per generated function: keeps each code object small
+
+
+class GraphError(ValueError):
+    """A feed that does not fit the compiled graph, or a graph that went stale."""
+
+
+class Placeholder(Value):
+    """A named input whose value is supplied at each run of a compiled graph (a feed).
+    Everywhere else it is an ordinary leaf Value holding its last value."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"Placeholder({self.name!r}, data={self.data!r})"
+
+
+def placeholder(name, value=0.0):
+    """A Placeholder called ``name`` (a str), starting at ``value``."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"placeholder(name): a non-empty str, got {name!r}")
+    return Placeholder(value, name=name)
+
+
+# ---- code-building stand-ins -------------------------------------------------------------------
+
+class _NeedsValue(Exception):
+    """A rule looked at a number (a branch or a check): call it at run time instead."""
+
+
+class _Code:
+    """Stands in for a float while a rule runs at compile time; collects the arithmetic.
+    An expression nested deeper than MAX_DEPTH is spilled into a temporary (``t3 = …``), so a
+    long dot product never meets the parser's limit on nested parentheses."""
+
+    __slots__ = ("text", "depth")
+    MAX_DEPTH = 40
+    spilled = []          # statements to emit before the line that uses them
+
+    def __init__(self, text, depth=0):
+        self.text = text
+        self.depth = depth
+
+    @property
+    def data(self):
+        raise _NeedsValue
+
+    def __bool__(self):
+        raise _NeedsValue
+
+    def _compare(self, other):
+        raise _NeedsValue
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _compare
+    __hash__ = None
+
+    def __add__(self, o):
+        return _combine(f"({self.text} + {_text(o)})", self, o)
+
+    def __radd__(self, o):
+        return _combine(f"({_text(o)} + {self.text})", self, o)
+
+    def __sub__(self, o):
+        return _combine(f"({self.text} - {_text(o)})", self, o)
+
+    def __rsub__(self, o):
+        return _combine(f"({_text(o)} - {self.text})", self, o)
+
+    def __mul__(self, o):
+        return _combine(f"({self.text} * {_text(o)})", self, o)
+
+    def __rmul__(self, o):
+        return _combine(f"({_text(o)} * {self.text})", self, o)
+
+    def __truediv__(self, o):
+        return _combine(f"({self.text} / {_text(o)})", self, o)
+
+    def __rtruediv__(self, o):
+        return _combine(f"({_text(o)} / {self.text})", self, o)
+
+    def __neg__(self):
+        return _combine(f"(-{self.text})", self, None)
+
+    def __pow__(self, o):
+        raise _NeedsValue       # Python's float ** has cases (negative bases): keep the call
+
+    __rpow__ = __pow__
+
+    def exp(self):
+        return _Code(f"_exp({self.text})")
+
+    def log(self):
+        return _Code(f"_log({self.text})")
+
+    def sin(self):
+        return _Code(f"_sin({self.text})")
+
+    def cos(self):
+        return _Code(f"_cos({self.text})")
+
+
+def _combine(text, a, b):
+    depth = 1 + max(a.depth, b.depth if isinstance(b, _Code) else 0)
+    if depth <= _Code.MAX_DEPTH:
+        return _Code(text, depth)
+    name = f"t{len(_Code.spilled)}"
+    _Code.spilled.append(f"{name} = {text}")
+    return _Code(name, 0)
+
+
+def _text(x):
+    if isinstance(x, _Code):
+        return x.text
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
+        return repr(float(x))
+    raise _NeedsValue
+
+
+def _derive(rule, *args):
+    """The rule run on stand-ins: its result as code texts, or None if it needs the numbers.
+    Statements for spilled temporaries are left in _Code.spilled for the caller to emit."""
+    _Code.spilled = []
+    try:
+        result = rule(*args)
+        if isinstance(result, tuple):
+            return [_text(r) for r in result]
+        return _text(result)
+    except (_NeedsValue, TypeError, AttributeError):
+        return None
+
+
+# ---- compiling ---------------------------------------------------------------------------------
+
+MANY = 6    # operands from which a node's code is written as a loop rather than line by line
+OPERAND_VALUE = re.compile(r"v\[(\d+)\]")
+
+
+def _accumulate(args, derived, table):
+    """Lines adding each operand's contribution (derivative · gi) to its gradient, in operand
+    order.  1.0·x and -1.0·x are exact in IEEE arithmetic (and a + (-x) is a - x), so those
+    multiplications are left out without changing a bit; a long run of derivatives that are
+    operand values (a dot product's) becomes one loop over index pairs."""
+    lines, run = [], []
+
+    def flush():
+        if len(run) > MANY:
+            lines.append(f"for a_, b_ in T[{table(tuple(run))}]:")
+            lines.append("    g[a_] = g[a_] + (v[b_] * gi)")
+        else:
+            lines.extend(f"g[{j}] = g[{j}] + (v[{source}] * gi)" for j, source in run)
+        run.clear()
+
+    for j, d in zip(args, derived):
+        value = OPERAND_VALUE.fullmatch(d)
+        if value:
+            run.append((j, int(value.group(1))))
+            continue
+        flush()
+        if d == "1.0":
+            lines.append(f"g[{j}] = g[{j}] + gi")
+        elif d == "-1.0":
+            lines.append(f"g[{j}] = g[{j}] - gi")
+        else:
+            lines.append(f"g[{j}] = g[{j}] + ({d} * gi)")
+    flush()
+    return lines
+
+
+def _forward_order(output):
+    """Every node of output's graph, operands before results (iterative DFS post-order)."""
+    order, state, stack = [], {}, [output]
+    while stack:
+        node = stack[-1]
+        key = id(node)
+        if key not in state:
+            state[key] = 1
+            for child in reversed(node.operands):
+                if id(child) not in state:
+                    stack.append(child)
+        else:
+            stack.pop()
+            if state[key] == 1:
+                state[key] = 2
+                order.append(node)
+    return order
+
+
+def _propagation_order(output_index, operands_of, nary):
+    """The order in which engine.backward processes the nodes (same counts, same stack), so
+    that gradients are accumulated in the same order and come out bit for bit equal.  Like
+    engine._propagate, a binary node hands on to b before a, an n-ary one in operand order."""
+    pending = {}
+    for node_index in range(len(operands_of)):
+        for j in operands_of[node_index]:
+            pending[j] = pending.get(j, 0) + 1
+    order, stack = [], [output_index]
+    while stack:
+        i = stack.pop()
+        operands = operands_of[i]
+        if not operands:
+            continue
+        order.append(i)
+        sequence = operands if len(operands) != 2 or i in nary else (operands[1], operands[0])
+        for j in sequence:
+            pending[j] -= 1
+            if pending[j] == 0:
+                stack.append(j)
+    return order
+
+
+class CompiledGraph:
+    """A recorded graph that reruns forward and backward without building Values."""
+
+    def __init__(self, output, inputs=None, params=None):
+        if not isinstance(output, Value):
+            raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
+        nodes = _forward_order(output)
+        self.nodes = nodes
+        index = {id(node): i for i, node in enumerate(nodes)}
+        self._ids = {id(node): i for i, node in enumerate(nodes) if node.is_leaf or node.name}
+        self.output_index = index[id(output)]
+        operands_of = [tuple(index[id(c)] for c in node.operands) for node in nodes]
+        self.names = {}
+        for i, node in enumerate(nodes):
+            if node.name is not None:
+                self.names.setdefault(node.name, i)
+
+        found = [node for node in nodes if isinstance(node, Placeholder)]
+        if inputs is None:
+            inputs = found
+        inputs = list(inputs)
+        for k, p in enumerate(inputs):
+            if not isinstance(p, Placeholder):
+                raise TypeError(f"compile: inputs[{k}] is {type(p).__name__}, not a Placeholder "
+                                "(make inputs with placeholder(name))")
+        names = [p.name for p in inputs]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise GraphError(f"compile: two placeholders share the name {duplicates[0]!r}")
+        unused = [p.name for p in inputs if id(p) not in index]
+        missing = [p.name for p in found if p not in inputs]
+        if missing:
+            raise GraphError(f"compile: the graph uses placeholder {missing[0]!r}, which is not "
+                             "among the inputs")
+        self.inputs = inputs
+        self.unused_inputs = unused
+        self._input_slots = [index.get(id(p)) for p in inputs]
+        self.leaves = [(i, node) for i, node in enumerate(nodes)
+                       if not operands_of[i] and not isinstance(node, Placeholder)]
+        self._module = params if hasattr(params, "parameters") else None
+        self._params_snapshot = list(params.parameters()) if self._module is not None else None
+        if params is not None and self._module is None:
+            params = list(params)
+            stray = [p for p in params if id(p) not in index]
+            if stray:
+                raise GraphError(f"compile: parameter {stray[0]!r} is not in the graph")
+
+        self._nary = {i for i, node in enumerate(nodes) if node._b is _NARY}
+        order = _propagation_order(self.output_index, operands_of, self._nary)
+        self._ops = [node.op for node in nodes]
+        self._operands = operands_of
+        self._build(nodes, operands_of, order)
+        self.values = [node.data for node in nodes]
+        self.grads = [0.0] * len(nodes)
+        self._zeros = [0.0] * len(nodes)
+        self.size = len(nodes)
+        self.ran = False
+        # keep the leaves (their data is read at each run), drop the other recorded Values
+        self._output_is_leaf = not operands_of[self.output_index]
+        del self.nodes
+
+    # ---- code generation ------------------------------------------------------------------
+
+    def _build(self, nodes, operands_of, order):
+        """Generate the forward and backward code (see the module docstring).  A node with
+        many operands (a dot product) is written compactly: its forward gathers the operands
+        with one itemgetter and calls the op's own forward, and a run of derivatives that are
+        plain operand values becomes a loop over (operand, value) index pairs — the same
+        operations in the same order, in a few lines instead of one per operand."""
+        self._functions, self._locals, self._tables = [], [], []
+        function_index = {}
+
+        def slot(table, item):
+            key = (id(table), id(item))
+            if key not in function_index:
+                function_index[key] = len(table)
+                table.append(item)
+            return function_index[key]
+
+        def table(item):
+            self._tables.append(item)
+            return len(self._tables) - 1
+
+        forward_lines, backward_lines = [], []
+        for i, node in enumerate(nodes):
+            args = operands_of[i]
+            if not args:
+                continue
+            op = node.op
+            nary = node._b is _NARY
+            if nary and len(args) > MANY:
+                k, t = slot(self._functions, op.forward), table(itemgetter(*args))
+                forward_lines.append([f"v[{i}] = F[{k}](T[{t}](v))"])
+                continue
+            codes = [_Code(f"v[{j}]") for j in args]
+            expression = _derive(op.forward, tuple(codes)) if nary else \
+                _derive(op.forward, *codes)
+            spilled = list(_Code.spilled)
+            if expression is None:
+                k = slot(self._functions, op.forward)
+                call_args = "(" + ", ".join(c.text for c in codes) + ",)" if nary else \
+                    ", ".join(c.text for c in codes)
+                expression, spilled = f"F[{k}]({call_args})", []
+            forward_lines.append(spilled + [f"v[{i}] = {expression}"])
+
+        for i in order:
+            node, args = nodes[i], operands_of[i]
+            op = node.op
+            codes = [_Code(f"v[{j}]") for j in args]
+            out = _Code(f"v[{i}]")
+            nary = node._b is _NARY
+            derived = _derive(op.local, tuple(codes), out) if nary else \
+                _derive(op.local, *codes, out)
+            lines = []
+            if derived is None:
+                k = slot(self._locals, op.local)
+                if nary:
+                    lines.append(f"d = L[{k}](T[{table(itemgetter(*args))}](v), v[{i}])")
+                    derived = [f"d[{n}]" for n in range(len(args))]
+                elif len(args) == 2:
+                    lines.append(f"d0, d1 = L[{k}]({codes[0].text}, {codes[1].text}, v[{i}])")
+                    derived = ["d0", "d1"]
+                else:
+                    lines.append(f"d0 = L[{k}]({codes[0].text}, v[{i}])")
+                    derived = ["d0"]
+            else:
+                lines.extend(_Code.spilled)
+                if isinstance(derived, str):
+                    derived = [derived]
+            accumulate = _accumulate(args, derived, table)
+            if len(accumulate) == 1 and "gi" in accumulate[0]:    # one operand: no local name
+                accumulate = [accumulate[0].replace("gi", f"g[{i}]")]
+            else:
+                lines.append(f"gi = g[{i}]")
+            lines.extend(accumulate)
+            backward_lines.append(lines)
+        self.source_lines = sum(map(len, forward_lines)) + sum(map(len, backward_lines))
+        self._forward = self._make(forward_lines, "forward")
+        self._backward = self._make(backward_lines, "backward")
+
+    def _make(self, groups, what):
+        """Functions of at most CHUNK nodes each; ``groups`` holds each node's lines."""
+        namespace = {"F": self._functions, "L": self._locals, "T": self._tables,
+                     "_exp": math.exp,
+                     "_log": math.log, "_sin": math.sin, "_cos": math.cos}
+        pieces = []
+        for start in range(0, max(len(groups), 1), CHUNK):
+            body = [line for group in groups[start:start + CHUNK] for line in group] or ["pass"]
+            source = f"def {what}_{start}(v, g):\n    d = d0 = d1 = gi = a_ = b_ = None\n    " + \
+                "\n    ".join(body) + "\n"
+            code = builtins.compile(source, f"<tinygrad_lite compiled {what}>", "exec")
+            exec(code, namespace)   # our own generated source: indices, numbers, F/L tables
+            pieces.append(namespace[f"{what}_{start}"])
+        return pieces
+
+    # ---- running ---------------------------------------------------------------------------
+
+    def _check_fresh(self):
+        if self._module is not None:
+            current = self._module.parameters()
+            if len(current) != len(self._params_snapshot) or any(
+                    a is not b for a, b in zip(current, self._params_snapshot)):
+                raise GraphError("compiled graph is stale: the model's parameters were replaced "
+                                 "since compile(); compile the graph again")
+
+    def _load_feed(self, feed):
+        values = self.values
+        if feed is None:
+            feed = {}
+        if isinstance(feed, dict):
+            by_name = {}
+            for key, value in feed.items():
+                name = key.name if isinstance(key, Placeholder) else key
+                if not isinstance(name, str):
+                    raise GraphError(f"feed: keys are placeholder names or Placeholders, got "
+                                     f"{key!r}")
+                by_name[name] = value
+            unknown = sorted(set(by_name) - {p.name for p in self.inputs})
+            if unknown:
+                raise GraphError(f"feed: {unknown[0]!r} is not a placeholder of this graph; "
+                                 f"they are {', '.join(p.name for p in self.inputs) or 'none'}")
+            items = []
+            for p in self.inputs:
+                if p.name not in by_name:
+                    raise GraphError(f"feed: no value for placeholder {p.name!r}")
+                items.append(by_name[p.name])
+        else:
+            items = list(feed)
+            if len(items) != len(self.inputs):
+                raise GraphError(f"feed: {len(items)} values for {len(self.inputs)} placeholders "
+                                 f"({', '.join(p.name for p in self.inputs)})")
+        for p, slot, value in zip(self.inputs, self._input_slots, items):
+            number = _to_float(value, f"feed[{p.name!r}]")
+            p.data = number
+            if slot is not None:
+                values[slot] = number
+
+    def run(self, feed=None):
+        """Recompute every value for the fed placeholders and the leaves' current data;
+        returns the output's value.  ``feed``: {name or Placeholder: number}, or a list in the
+        order of ``inputs``."""
+        self._check_fresh()
+        self._load_feed(feed)
+        values = self.values
+        for i, leaf in self.leaves:
+            values[i] = leaf.data
+        try:
+            for piece in self._forward:
+                piece(values, None)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise type(error)(self._locate(error)) from None
+        self.ran = True
+        return values[self.output_index]
+
+    def _locate(self, error):
+        """Which node failed (found by replaying the forward one node at a time)."""
+        values = self.values
+        names = {i: name for name, i in self.names.items()}
+        for i, (op, args) in enumerate(zip(self._ops, self._operands)):
+            if not args:
+                continue
+            datas = [values[j] for j in args]
+            try:
+                values[i] = op.forward(tuple(datas)) if i in self._nary else op.forward(*datas)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                label = f" ({names[i]!r})" if i in names else ""
+                return f"compiled graph, node {i}{label}, op {op.name}: {error}"
+        return f"compiled graph: {error}"
+
+    def backward(self, gradient=1.0):
+        """Recompute every gradient of the output at the last run.  Leaves' ``.grad``
+        accumulate, exactly as engine.backward() does; every node's gradient is in
+        ``.grads`` (and ``grad(name)``)."""
+        if not self.ran:
+            raise GraphError("backward(): call run(feed) first")
+        grads = self.grads
+        grads[:] = self._zeros
+        for i, leaf in self.leaves:
+            grads[i] = leaf.grad
+        for p, slot in zip(self.inputs, self._input_slots):
+            if slot is not None:
+                grads[slot] = p.grad
+        seed = _to_float(gradient, "backward(gradient)")
+        out = self.output_index
+        if self._output_is_leaf:
+            grads[out] += seed
+        else:
+            grads[out] = seed
+        for piece in self._backward:
+            piece(self.values, grads)
+        for i, leaf in self.leaves:
+            leaf.grad = grads[i]
+        for p, slot in zip(self.inputs, self._input_slots):
+            if slot is not None:
+                p.grad = grads[slot]
+
+    def _slot(self, x):
+        if isinstance(x, Value):
+            if id(x) not in self._ids:
+                raise GraphError("that Value is not a leaf or a named node of this graph")
+            return self._ids[id(x)]
+        if x not in self.names:
+            raise GraphError(f"no node named {x!r} in this graph")
+        return self.names[x]
+
+    def value(self, x):
+        """The value at the last run of a node (a Value of the graph, or its name)."""
+        return self.values[self._slot(x)]
+
+    def grad(self, x):
+        """The gradient at the last backward of a node (a Value of the graph, or its name)."""
+        return self.grads[self._slot(x)]
+
+    def __len__(self):
+        return self.size
+
+    def __repr__(self):
+        return (f"CompiledGraph({self.size:,} nodes, inputs "
+                f"{[p.name for p in self.inputs]}, {len(self.leaves)} other leaves)")
+
+
+def compile(output, inputs=None, params=None):   # noqa: A001 (the natural name, as torch.compile)
+    """Record ``output``'s graph once for rerunning (see the module docstring).
+
+    ``inputs``: the placeholders fed at each run (default: every placeholder in the graph).
+    ``params``: a Module (then each run checks that its parameters were not replaced) or a
+    list of Values that must be in the graph; every leaf is read afresh at each run anyway.
+
+    >>> from tinygrad_lite import Value
+    >>> from tinygrad_lite.compiled import placeholder, compile
+    >>> x, w = placeholder("x"), Value(3.0, name="w")
+    >>> graph = compile((w * x).tanh() + w, inputs=[x])
+    >>> graph.run({"x": 0.5}) == ((w * 0.5).tanh() + w).data
+    True
+    >>> graph.backward()
+    >>> import math; abs(w.grad - (0.5 * (1 - math.tanh(1.5) ** 2) + 1)) < 1e-15
+    True
+    """
+    return CompiledGraph(output, inputs, params)
