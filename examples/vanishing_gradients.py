@@ -49,9 +49,10 @@ def deep_mlp(depth, activation, gain, seed=0):
     return nn.Sequential(*layers)
 
 
-def layer_gradient_norms(depth, activation, gain, seed=0):
+def layer_gradient_norms(depth, activation, gain, seed=0, residual=False):
     """Per layer k = 1 … depth, after one backward pass of L = Σ outputs over the inputs:
-    ‖∂L/∂(input of layer k)‖ (the gradient signal arriving at the layer) and ‖∂L/∂W_k‖."""
+    ‖∂L/∂(input of layer k)‖ (the gradient signal arriving at the layer) and ‖∂L/∂W_k‖.
+    With ``residual`` each layer adds its input to its output: h ← h + layer(h)."""
     model = deep_mlp(depth, activation, gain, seed)
     rng = random.Random(seed + 1)
     layer_inputs = [[] for _ in range(depth)]
@@ -60,7 +61,7 @@ def layer_gradient_norms(depth, activation, gain, seed=0):
         h = [Value(rng.uniform(-1, 1)) for _ in range(WIDTH)]
         for k, layer in enumerate(model):
             layer_inputs[k] += h
-            h = layer(h)
+            h = [a + b for a, b in zip(h, layer(h))] if residual else layer(h)
         outputs += h
     loss = sum(outputs[1:], outputs[0])
     loss.backward()
@@ -104,19 +105,7 @@ def chain_explanation(depth=6, weight=0.9, activation="sigmoid"):
 
 def residual_signal(depth, activation, gain, seed=0):
     """The signal ratio first/last with residual connections h ← h + layer(h)."""
-    model = deep_mlp(depth, activation, gain, seed)
-    rng = random.Random(seed + 1)
-    layer_inputs = [[] for _ in range(depth)]
-    outputs = []
-    for _ in range(SAMPLES):
-        h = [Value(rng.uniform(-1, 1)) for _ in range(WIDTH)]
-        for k, layer in enumerate(model):
-            layer_inputs[k] += h
-            h = [a + b for a, b in zip(h, layer(h))]
-        outputs += h
-    loss = sum(outputs[1:], outputs[0])
-    loss.backward()
-    signal = [math.sqrt(math.fsum(v.grad ** 2 for v in values)) for values in layer_inputs]
+    signal, _ = layer_gradient_norms(depth, activation, gain, seed, residual=True)
     return signal[0] / signal[-1]
 
 

@@ -584,17 +584,7 @@ def maximum(values, detached=False):
         operands.append(v)
     if not operands:
         raise ValueError("maximum: no values")
-    operands = tuple(operands)
-    node = _new(Value)
-    node.data = max(v.data for v in operands)
-    node.grad = 0.0
-    node.name = None
-    node._pending = 0
-    if _grad_enabled:
-        node._op, node._a, node._b = (MAX_DETACHED if detached else MAX), operands, _NARY
-    else:
-        node._op = node._a = node._b = None
-    return node
+    return _nary(MAX_DETACHED if detached else MAX, tuple(operands))
 
 
 def linear(weights, inputs, bias=None):
@@ -626,14 +616,18 @@ def linear(weights, inputs, bias=None):
         return Value(0.0)
     if len(operands) == 1:
         return operands[0]
-    operands = tuple(operands)
+    return _nary(LINEAR, tuple(operands))
+
+
+def _nary(op, operands):
+    """The node op(operands) for an n-ary op: the operands are kept as one tuple in ``_a``."""
     node = _new(Value)
-    node.data = _linear_forward(tuple(v.data for v in operands))
+    node.data = op.forward(tuple(v.data for v in operands))
     node.grad = 0.0
     node.name = None
     node._pending = 0
     if _grad_enabled:
-        node._op, node._a, node._b = LINEAR, operands, _NARY
+        node._op, node._a, node._b = op, operands, _NARY
     else:
         node._op = node._a = node._b = None
     return node
