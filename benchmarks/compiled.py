@@ -36,14 +36,14 @@ from tinygrad_lite.data import make_moons  # noqa: E402
 class CompiledMLP:
     """A ValueMLP or LayerMLP whose loss graph is recorded once with placeholders and rerun."""
 
-    def __init__(self, mlp, X, y):
+    def __init__(self, mlp, X, y, mode="auto"):
         self.mlp = mlp
         points = [[placeholder(f"x{k}_{i}", v) for i, v in enumerate(x)] for k, x in enumerate(X)]
         labels = [placeholder(f"y{k}", v) for k, v in enumerate(y)]
         scores = [mlp(x) for x in points]
         losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
         total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum((p * p for p in mlp.params))
-        self.graph = compile(total, inputs=[p for row in points for p in row] + labels)
+        self.graph = compile(total, inputs=[p for row in points for p in row] + labels, mode=mode)
         self.feed = [v for x in X for v in x] + list(y)
 
     def step(self, X, y):
@@ -61,6 +61,7 @@ def demo(rounds, seed=0):
     W, B = initial_weights(seed)
     makers = {
         "compiled nn": lambda: CompiledMLP(LayerMLP(W, B), X, y),
+        "compiled nn, code": lambda: CompiledMLP(LayerMLP(W, B), X, y, mode="code"),
         "compiled op by op": lambda: CompiledMLP(ValueMLP(Value, W, B), X, y),
         "dynamic op by op": lambda: ValueMLP(Value, W, B),
         "floats": lambda: FloatMLP(W, B),
@@ -181,6 +182,10 @@ def main(argv=None):
               f"{run_times[name]:>13.2f}")
     if micro is None:
         print("(micrograd is not installed: pip install -e '.[bench]')")
+    print("('compiled nn' is compile()'s default for that graph, mode='interpret'; 'code' "
+          "generates code for it)")
+    if not rows:
+        return
     print()
     print("Scaling of a compiled op-by-op step (run + backward)")
     print(f"{'nodes':>10}{'compile, s':>12}{'step, s':>10}{'nodes/s':>12}{'bytes/node':>12}")

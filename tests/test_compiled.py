@@ -24,11 +24,15 @@ def dynamic(program, point):
     return out.data, [leaf.grad for leaf in leaves]
 
 
-@settings(max_examples=150)
-@given(programs(), st.data())
-def test_random_graphs_equal_the_dynamic_engine_bit_for_bit(program, data):
+MODES = ["code", "interpret"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@settings(max_examples=100)
+@given(program=programs(), data=st.data())
+def test_random_graphs_equal_the_dynamic_engine_bit_for_bit(mode, program, data):
     inputs = [placeholder(f"x{i}", x) for i, x in enumerate(program.inputs)]
-    graph = compile(program(*inputs), inputs=inputs)
+    graph = compile(program(*inputs), inputs=inputs, mode=mode)
     # the recording point, then nearby points (the same control flow, other numbers)
     for _ in range(3):
         point = [x * data.draw(st.sampled_from([1.0, 1.0 + 1e-9, 1.0 - 1e-9])) for x in
@@ -42,7 +46,7 @@ def test_random_graphs_equal_the_dynamic_engine_bit_for_bit(program, data):
         assert [p.grad for p in inputs] == expected_grads
 
 
-def _layer_equality(make_layer, make_input, forward=lambda m, x: m(x)):
+def _layer_equality(make_layer, make_input, forward, mode):
     """Outputs and every parameter's and input's gradient: compiled == dynamic, bit for bit."""
     rng = random.Random(0)
     data = make_input(rng)
@@ -55,7 +59,7 @@ def _layer_equality(make_layer, make_input, forward=lambda m, x: m(x)):
     outputs = [v for _, v in entries(forward(layer, feeds))]
     weights = [rng.uniform(0.5, 1.5) for _ in outputs]
     loss = sum((w * o for w, o in zip(weights[1:], outputs[1:])), outputs[0] * weights[0])
-    graph = compile(loss, inputs=flat_feeds, params=layer)
+    graph = compile(loss, inputs=flat_feeds, params=layer, mode=mode)
     for trial in range(2):
         point = [v + 0.01 * trial for _, v in entries(data)]
         layer.zero_grad()
@@ -95,9 +99,10 @@ def vector(n):
     ("Dropout (eval)", lambda: nn.Sequential(nn.Dense(3, 3), nn.Dropout(0.5)).eval(),
      vector(3), None),
 ])
-def test_every_layer_compiles_to_the_same_bits(name, make_layer, make_input, forward):
+@pytest.mark.parametrize("mode", MODES)
+def test_every_layer_compiles_to_the_same_bits(name, make_layer, make_input, forward, mode):
     manual_seed(1)
-    _layer_equality(make_layer, make_input, forward or (lambda m, x: m(x)))
+    _layer_equality(make_layer, make_input, forward or (lambda m, x: m(x)), mode)
 
 
 def test_parameters_are_read_at_every_run_and_leaves_accumulate():
@@ -164,16 +169,18 @@ def test_a_stale_graph_is_detected():
         graph.run([1.0, 2.0])
 
 
-def test_a_domain_error_names_the_node():
+@pytest.mark.parametrize("mode", MODES)
+def test_a_domain_error_names_the_node(mode):
     x = placeholder("x", 2.0)
     h = x.log()
     h.name = "h"
-    graph = compile(h * 3.0, inputs=[x])
+    graph = compile(h * 3.0, inputs=[x], mode=mode)
     with pytest.raises(ValueError, match=r"compiled graph, node \d+ \('h'\), op log: log\(-1.0\)"):
         graph.run({"x": -1.0})
 
 
-def test_large_dot_products_and_deep_expressions():
+@pytest.mark.parametrize("mode", MODES)
+def test_large_dot_products_and_deep_expressions(mode):
     rng = random.Random(3)
     xs = [placeholder(f"x{i}", rng.uniform(-1, 1)) for i in range(300)]
     ws = [Value(rng.uniform(-1, 1)) for _ in range(300)]
@@ -182,7 +189,7 @@ def test_large_dot_products_and_deep_expressions():
     for x in xs[1:120]:
         chain = chain * 0.5 + x                    # nesting deeper than any parser allows
     out = linear(ws, xs, Value(0.1)) + chain
-    graph = compile(out, inputs=xs)
+    graph = compile(out, inputs=xs, mode=mode)
     point = [rng.uniform(-1, 1) for _ in xs]
     value = graph.run(point)
     graph.backward()
@@ -235,3 +242,12 @@ def test_placeholders_are_values():
     p = placeholder("p", 2.0)
     assert isinstance(p, Placeholder) and isinstance(p, Value)
     assert (p * 3).data == 6.0 and repr(p) == "Placeholder('p', data=2.0)"
+
+
+def test_auto_mode_interprets_dot_product_graphs_and_generates_code_for_the_rest():
+    x = [placeholder(f"x{i}", float(i)) for i in range(10)]
+    from tinygrad_lite.engine import linear
+    assert compile(linear([Value(1.0)] * 10, x), inputs=x).mode == "interpret"
+    assert compile(x[0] * x[1] + x[2], inputs=x[:3]).mode == "code"
+    with pytest.raises(ValueError, match="mode must be"):
+        compile(x[0] * 2.0, inputs=[x[0]], mode="fast")
