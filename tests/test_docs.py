@@ -29,7 +29,8 @@ for p in DOCUMENTS:   # latest ```bash command above it (```console blocks are n
     command = None
     for kind, code, line in blocks(p):
         if kind == "bash":
-            command = code.strip() if code.strip().startswith("python3") else None
+            runnable = code.strip().startswith("python3") and " pip " not in code
+            command = code.strip() if runnable else None
         elif kind == "text" and command is not None:
             SHOWN.append((os.path.basename(p), line, command, code))
 

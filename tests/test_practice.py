@@ -231,3 +231,13 @@ def test_runs_from_a_plain_checkout_without_install():
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["grads"]) == 21
+
+
+def test_the_console_script_where_installed():
+    import shutil
+    script = shutil.which("tinygrad-lite")
+    if script is None:
+        pytest.skip("the package is not installed (pip install -e .): no console script")
+    done = subprocess.run([script, "practice", "--json"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and len(json.loads(done.stdout)["grads"]) == 21
