@@ -1,6 +1,5 @@
 """Shared pytest setup: slow tests run only with --runslow (CI passes it; see README)."""
 
-import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", deadline=None, max_examples=200)

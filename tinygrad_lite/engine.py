@@ -32,7 +32,8 @@ import math
 import operator
 from functools import lru_cache
 
-__all__ = ["Value", "Op", "linear", "maximum", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad"]
+__all__ = ["Value", "Op", "linear", "maximum", "no_grad", "enable_grad", "is_grad_enabled",
+           "zero_grad"]
 
 
 # ================================================================================================
@@ -52,7 +53,7 @@ class Op:
 
     def __init__(self, name, arity, forward, local, param=None):
         self.name = name          # how the op is printed: "+", "exp", "**2", ...
-        self.arity = arity        # 1 or 2 operands
+        self.arity = arity        # 1 or 2 operands, or -1 for any number (linear, max)
         self.forward = forward    # floats -> float; raises on a domain error
         self.local = local        # local derivative rule (see the class docstring)
         self.param = param        # the constant of a parameterised op: exponent, slope
