@@ -2,13 +2,26 @@
 
     Value, no_grad, zero_grad      the engine (tinygrad_lite.engine)
     gradcheck                      compare backward() with central differences
+    grad, hessian, hvp             derivatives of any order (tinygrad_lite.autograd)
+    explain                        a gradient as a sum over paths of named nodes
+    check_formula                  a verdict on a hand-derived formula of the worked example
+    placeholder, compile           compiled graphs: build once, feed many times
+    manual_seed                    one seed for every layer's initialisation
+    nn, optim, data, losses        layers, optimizers, mini-batches, loss functions
 """
 
 from .engine import Value, no_grad, enable_grad, is_grad_enabled, zero_grad
 from .gradcheck import gradcheck, GradcheckError
 from .seeding import manual_seed
+from .autograd import grad, hessian, hvp
+from .explain import explain
+from .compiled import placeholder, compile  # noqa: A004 (tinygrad_lite.compile, like torch.compile)
+from . import nn, optim, data, losses
+from .check import check_formula
 
 __version__ = "0.1.0"
 
+# `compile` is left out of __all__ so that `from tinygrad_lite import *` never hides the builtin.
 __all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad",
-           "gradcheck", "GradcheckError", "manual_seed"]
+           "gradcheck", "GradcheckError", "manual_seed", "grad", "hessian", "hvp", "explain",
+           "check_formula", "placeholder", "nn", "optim", "data", "losses"]
