@@ -235,7 +235,8 @@ def test_runs_from_a_plain_checkout_without_install():
 
 def test_the_console_script_where_installed():
     import shutil
-    script = shutil.which("tinygrad-lite")
+    script = shutil.which("tinygrad-lite", path=os.pathsep.join(
+        [os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
     if script is None:
         pytest.skip("the package is not installed (pip install -e .): no console script")
     done = subprocess.run([script, "practice", "--json"], capture_output=True, text=True,
