@@ -121,3 +121,27 @@ def test_moons_are_reproducible_and_balanced():
     X, y = make_moons(50, noise=0.1, seed=4)
     assert (X, y) == make_moons(50, noise=0.1, seed=4)
     assert len(X) == 50 and sorted(set(y)) == [-1, 1] and y.count(1) == 25
+
+
+def test_fit_drives_a_tqdm_bar_with_the_running_loss(monkeypatch):
+    import tinygrad_lite.training as training
+    bars = []
+
+    class FakeBar:
+        def __init__(self, iterable, desc, leave, file):
+            self.iterable, self.desc, self.postfix = iterable, desc, []
+            bars.append(self)
+
+        def __iter__(self):
+            return iter(self.iterable)
+
+        def set_postfix(self, **values):
+            self.postfix.append(values["loss"])
+
+    monkeypatch.setattr(training, "_tqdm", lambda: FakeBar)
+    model = nn.Dense(2, 1)
+    history = fit(model, squared_error, optim.SGD(model.parameters(), lr=0.01),
+                  DataLoader(regression_data(), batch_size=8, seed=0), epochs=2)
+    assert [bar.desc for bar in bars] == ["epoch 1/2", "epoch 2/2"]
+    assert len(bars[0].postfix) == 3 and float(bars[1].postfix[-1]) == pytest.approx(
+        history[1], rel=1e-3)
