@@ -195,60 +195,65 @@ def run_practice(config=None, predict=(), compiled=False):
     params = network.named()
     initial = {name: v.data for name, v in params.items()}
     optimizer = SGD(list(params.items()), lr=config["lr"])
-    if compiled:
-        return _run_compiled(config, network, params, initial, optimizer, predict)
+    evaluate = _CompiledSteps(network, config) if compiled else _DynamicSteps(network, config)
 
-    first = Practice(network, config["X"], config["y"])
-    forward, grads, losses = first.forward_values(), None, []
+    loss, forward = evaluate.step()            # L and ∇L at the initial parameters
+    grads = {name: v.grad for name, v in params.items()}
+    losses = []
     for epoch in range(config["epochs"]):
-        practice = first if epoch == 0 else Practice(network, config["X"], config["y"])
-        network.zero_grad()
-        practice.L.backward()
-        losses.append(practice.L.data)
-        if epoch == 0:
-            grads = {name: v.grad for name, v in params.items()}
+        if epoch > 0:
+            loss, _ = evaluate.step()
+        losses.append(loss)
         optimizer.step()
-    if grads is None:   # epochs = 0: the gradient at the initial point, nothing updated
-        first.L.backward()
-        grads = {name: v.grad for name, v in params.items()}
-        network.zero_grad()
-    with no_grad():
-        final_loss = Practice(network, config["X"], config["y"]).L.data
-
-    return _result(config, network, params, initial, forward, grads, losses, final_loss, first,
-                   predict)
-
-
-def _result(config, network, params, initial, forward, grads, losses, final_loss, practice,
-            predict):
+    if not config["epochs"]:
+        network.zero_grad()                    # epochs = 0: report the gradient, change nothing
     predictions = [{"input": list(x), "output": network.predict(list(x))} for x in predict]
     return {"X": config["X"], "y": config["y"], "lr": config["lr"], "epochs": config["epochs"],
             "params": initial, "forward": forward, "grads": grads,
             "updated": {name: v.data for name, v in params.items()},
-            "losses": losses, "predictions": predictions,
-            "final_loss": final_loss, "network": network, "practice": practice}
+            "losses": losses, "predictions": predictions, "final_loss": evaluate.loss(),
+            "network": network, "practice": evaluate.first}
 
 
-def _run_compiled(config, network, params, initial, optimizer, predict):
-    """run_practice on a compiled graph: X and y are placeholders, fed at every epoch."""
-    practice = Practice(network, config["X"], config["y"], placeholders=True)
-    inputs = [v for row in practice.X for v in row] + practice.y
-    graph = compile_graph(practice.L, inputs=inputs, params=network)
-    feed = [v.data for v in inputs]
-    names = list(practice.forward_values())
-    forward, grads, losses = None, None, []
-    for epoch in range(max(config["epochs"], 1)):
-        loss = graph.run(feed)
-        network.zero_grad()
-        graph.backward()
-        if epoch == 0:
-            forward = {name: graph.value(name) for name in names}
-            grads = {name: v.grad for name, v in params.items()}
-        if config["epochs"] == 0:
-            network.zero_grad()
-            break
-        losses.append(loss)
-        optimizer.step()
-    final_loss = graph.run(feed)
-    return _result(config, network, params, initial, forward, grads, losses, final_loss,
-                   practice, predict)
+class _DynamicSteps:
+    """Each step builds the graph anew from the current parameters (the first is kept)."""
+
+    def __init__(self, network, config):
+        self.network, self.config = network, config
+        self.first = None
+
+    def _build(self):
+        return Practice(self.network, self.config["X"], self.config["y"])
+
+    def step(self):
+        """(L, the forward values) at the current parameters; their gradients in .grad."""
+        practice = self._build()
+        self.first = self.first or practice
+        self.network.zero_grad()
+        practice.L.backward()
+        return practice.L.data, practice.forward_values()
+
+    def loss(self):
+        with no_grad():
+            return self._build().L.data
+
+
+class _CompiledSteps:
+    """The graph recorded once, X and y as placeholders, rerun at every step."""
+
+    def __init__(self, network, config):
+        self.network = network
+        self.first = Practice(network, config["X"], config["y"], placeholders=True)
+        inputs = [v for row in self.first.X for v in row] + self.first.y
+        self.graph = compile_graph(self.first.L, inputs=inputs, params=network)
+        self.feed = [v.data for v in inputs]
+        self.names = list(self.first.forward_values())
+
+    def step(self):
+        loss = self.graph.run(self.feed)
+        self.network.zero_grad()
+        self.graph.backward()
+        return loss, {name: self.graph.value(name) for name in self.names}
+
+    def loss(self):
+        return self.graph.run(self.feed)
