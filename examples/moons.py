@@ -20,6 +20,7 @@ import time  # noqa: E402
 from tinygrad_lite import manual_seed, nn, no_grad, optim  # noqa: E402
 from tinygrad_lite.compiled import compile, placeholder  # noqa: E402
 from tinygrad_lite.data import make_moons  # noqa: E402
+from tinygrad_lite.plotting import figure  # noqa: E402
 
 ALPHA = 1e-4
 
@@ -116,26 +117,17 @@ def ascii_boundary(model, X, y, width=64, height=24):
 
 def write_png(model, X, y, path):
     """A PNG of the decision boundary, or a message saying why not."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed, so no PNG was written (pip install -e '.[plot]')"
-    n = 80
-    xs = [-1.5 + 4.0 * i / (n - 1) for i in range(n)]
-    ys = [-1.0 + 2.5 * j / (n - 1) for j in range(n)]
-    with no_grad():
-        z = [[model([a, b])[0].data for a in xs] for b in ys]
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.contourf(xs, ys, [[1 if v > 0 else -1 for v in row] for row in z], levels=[-2, 0, 2],
-                colors=["#cfe2f3", "#f4cccc"])
-    ax.scatter([p[0] for p in X], [p[1] for p in X], c=["#c00" if t > 0 else "#03c" for t in y],
-               s=18)
-    ax.set_title("tinygrad_lite: MLP 2-16-16-1 on two moons")
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return f"wrote {path}"
+    def draw(ax):
+        n = 80
+        xs = [-1.5 + 4.0 * i / (n - 1) for i in range(n)]
+        ys = [-1.0 + 2.5 * j / (n - 1) for j in range(n)]
+        with no_grad():
+            z = [[1 if model([a, b])[0].data > 0 else -1 for a in xs] for b in ys]
+        ax.contourf(xs, ys, z, levels=[-2, 0, 2], colors=["#cfe2f3", "#f4cccc"])
+        ax.scatter([p[0] for p in X], [p[1] for p in X],
+                   c=["#c00" if t > 0 else "#03c" for t in y], s=18)
+        ax.set_title("tinygrad_lite: MLP 2-16-16-1 on two moons")
+    return figure(path, draw, size=(6, 4.5))
 
 
 def main(argv=None):

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tinygrad_lite import manual_seed, nn, optim  # noqa: E402
 from tinygrad_lite.data import DataLoader  # noqa: E402
 from tinygrad_lite.losses import mse_loss  # noqa: E402
+from tinygrad_lite.plotting import figure  # noqa: E402
 from tinygrad_lite.training import fit  # noqa: E402
 
 OPTIMIZERS = {
@@ -68,22 +69,14 @@ def table(curves):
 
 
 def write_png(curves, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed, so no PNG was written (pip install -e '.[plot]')"
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for name, losses in curves.items():
-        ax.plot(range(1, len(losses) + 1), losses, label=name)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("mean training loss (MSE)")
-    ax.set_yscale("log")
-    ax.legend()
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return f"wrote {path}"
+    def draw(ax):
+        for name, losses in curves.items():
+            ax.plot(range(1, len(losses) + 1), losses, label=name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("mean training loss (MSE)")
+        ax.set_yscale("log")
+        ax.legend()
+    return figure(path, draw, size=(6.5, 4))
 
 
 def main(argv=None):

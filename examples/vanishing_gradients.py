@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from tinygrad_lite import Value, nn  # noqa: E402
 from tinygrad_lite.explain import explain  # noqa: E402
+from tinygrad_lite.plotting import figure  # noqa: E402
 
 WIDTH = 16
 SAMPLES = 10
@@ -144,26 +145,19 @@ def remedies(depth=20):
 
 
 def write_png(norms, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return "matplotlib is not installed, so no PNG was written (pip install -e '.[plot]')"
-    fig, ax = plt.subplots(figsize=(7, 4.5))
     styles = {"small": ":", "default": "-", "large": "--"}
     colors = {"sigmoid": "#1f77b4", "tanh": "#2ca02c", "relu": "#d62728"}
-    for (activation, init), (signal, _) in norms.items():
-        ax.plot(range(1, len(signal) + 1), signal, styles[init], color=colors[activation],
-                label=f"{activation}, {init} init")
-    ax.set_yscale("log")
-    ax.set_xlabel("layer k (1 = nearest the input)")
-    ax.set_ylabel("‖∂L/∂(input of layer k)‖")
-    ax.set_title("The gradient arriving at each layer, one backward pass")
-    ax.legend(fontsize=7, ncol=3)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return f"wrote {path}"
+
+    def draw(ax):
+        for (activation, init), (signal, _) in norms.items():
+            ax.plot(range(1, len(signal) + 1), signal, styles[init], color=colors[activation],
+                    label=f"{activation}, {init} init")
+        ax.set_yscale("log")
+        ax.set_xlabel("layer k (1 = nearest the input)")
+        ax.set_ylabel("‖∂L/∂(input of layer k)‖")
+        ax.set_title("The gradient arriving at each layer, one backward pass")
+        ax.legend(fontsize=7, ncol=3)
+    return figure(path, draw, size=(7, 4.5))
 
 
 def main(argv=None):

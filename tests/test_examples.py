@@ -89,3 +89,18 @@ def test_the_chain_explanation_is_a_product_of_small_factors():
     e = load("vanishing_gradients").chain_explanation(depth=8)
     assert e.path_count == 1 and all(f.data <= 0.25 for f in e.paths[0].factors)
     assert e.agrees
+
+
+def test_plotting_without_matplotlib_says_so(monkeypatch, tmp_path):
+    import builtins
+    from tinygrad_lite import plotting
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    assert plotting.figure(str(tmp_path / "p.png"), lambda ax: None) == plotting.MISSING
+    assert not (tmp_path / "p.png").exists()

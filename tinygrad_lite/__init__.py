@@ -15,7 +15,7 @@ from .gradcheck import gradcheck, GradcheckError
 from .seeding import manual_seed
 from .autograd import grad, hessian, hvp
 from .explain import explain
-from .compiled import placeholder, compile  # noqa: A004 (tinygrad_lite.compile, like torch.compile)
+from .compiled import placeholder, compile as compile  # tinygrad_lite.compile, like torch.compile
 from . import nn, optim, data, losses
 from .check import check_formula
 
