@@ -31,6 +31,18 @@ def _output_size(layer, size, kernel, stride, padding, axis):
     return out
 
 
+def _register_kernel(module, name, in_channels, out_channels, kernel_shape, bias, rng):
+    """weight out×in×(kernel) and bias, U(-1/√fan_in, 1/√fan_in) as PyTorch initialises them."""
+    rng = resolve_rng(rng, name)
+    bound = 1.0 / math.sqrt(in_channels * math.prod(kernel_shape))
+    module.register_parameter("weight", uniform((out_channels, in_channels, *kernel_shape),
+                                                bound, rng))
+    if bias:
+        module.register_parameter("bias", uniform((out_channels,), bound, rng))
+    else:
+        module.bias = None
+
+
 class Conv1d(Module):
     """1-D cross-correlation over a sequence of ``in_channels``-vectors (input [C, L])."""
 
@@ -43,14 +55,7 @@ class Conv1d(Module):
         self.kernel_size = positive_int(name, "kernel_size", kernel_size)
         self.stride = positive_int(name, "stride", stride)
         self.padding = positive_int(name, "padding", padding, minimum=0)
-        rng = resolve_rng(rng, name)
-        bound = 1.0 / math.sqrt(in_channels * kernel_size)
-        self.register_parameter("weight", uniform((out_channels, in_channels, kernel_size),
-                                                  bound, rng))
-        if bias:
-            self.register_parameter("bias", uniform((out_channels,), bound, rng))
-        else:
-            self.bias = None
+        _register_kernel(self, name, in_channels, out_channels, (kernel_size,), bias, rng)
 
     def forward(self, x):
         x = as_grid(self.describe(), x, self.in_channels, 2)
@@ -92,15 +97,7 @@ class Conv2d(Module):
         self.kernel_size = pair(name, "kernel_size", kernel_size)
         self.stride = pair(name, "stride", stride)
         self.padding = pair(name, "padding", padding, minimum=0)
-        rng = resolve_rng(rng, name)
-        kh, kw = self.kernel_size
-        bound = 1.0 / math.sqrt(in_channels * kh * kw)
-        self.register_parameter("weight", uniform((out_channels, in_channels, kh, kw), bound,
-                                                  rng))
-        if bias:
-            self.register_parameter("bias", uniform((out_channels,), bound, rng))
-        else:
-            self.bias = None
+        _register_kernel(self, name, in_channels, out_channels, self.kernel_size, bias, rng)
 
     def forward(self, x):
         x = as_grid(self.describe(), x, self.in_channels, 3)
