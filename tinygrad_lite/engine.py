@@ -30,6 +30,7 @@ and 0 for c = 0, and d/db a**b at a = 0 is 0.
 
 import math
 import operator
+import threading
 from functools import lru_cache
 
 __all__ = ["Value", "Op", "linear", "maximum", "no_grad", "enable_grad", "is_grad_enabled",
@@ -206,8 +207,11 @@ LINEAR = Op("linear", -1, _linear_forward, _linear_local)
 
 
 def _max_local(operands, out):
-    """∂max/∂x_i = 1 for the first i where x_i is the maximum, 0 elsewhere (PyTorch's choice
-    on ties)."""
+    """∂max/∂x_i = 1 for the first i where x_i is the maximum, 0 elsewhere.
+
+    On ties this is what torch does for ``max(dim)`` and max-pooling (the gradient goes to
+    one arg-max); torch's full reduction ``x.max()`` instead splits it evenly among the tied
+    entries.  Pooling is what this op serves, so it follows pooling."""
     values = [_number(x) for x in operands]
     first = values.index(max(values))
     return tuple(1.0 if i == first else 0.0 for i in range(len(operands)))
@@ -230,6 +234,9 @@ SOFTPLUS = Op("softplus", 1, _softplus_forward, lambda a, out: _sigmoid(a))
 @lru_cache(maxsize=1024)
 def power_op(c):
     """The op x ** c for a plain-number exponent c: d/dx = c * x**(c-1)."""
+    if not math.isfinite(c):
+        raise ValueError(f"x ** {c!r}: the exponent must be a finite number (x ** {c!r} is "
+                         "0, 1, inf or nan depending on x, and has no derivative)")
     return Op(f"**{_short(c)}", 1, lambda x: _power(x, c),
               lambda a, out: _power_local_base(a, c), param=c)
 
@@ -237,24 +244,45 @@ def power_op(c):
 @lru_cache(maxsize=64)
 def leaky_relu_op(slope):
     """The op leaky_relu(x) = x if x > 0 else slope*x: d/dx = 1 if x > 0 else slope."""
+    if not math.isfinite(slope):
+        raise ValueError(f"leaky_relu(negative_slope={slope!r}): the slope must be a finite "
+                         "number")
     return Op(f"leaky_relu({_short(slope)})", 1, lambda x: x if x > 0 else slope * x,
               lambda a, out: 1.0 if _number(a) > 0 else slope, param=slope)
 
 
 def _short(c):
     """2.0 -> '2', 0.5 -> '0.5': exponents and slopes as people write them."""
-    return str(int(c)) if c == int(c) and abs(c) < 1e15 else repr(c)
+    return str(int(c)) if math.isfinite(c) and c == int(c) and abs(c) < 1e15 else repr(c)
 
 
 # ================================================================================================
 # Recording on or off
 # ================================================================================================
 
-_grad_enabled = True
+# Grad mode is per thread, as in PyTorch: a ``no_grad`` block in one thread never stops
+# another thread from recording.  Every op asks whether to record, so the question must cost
+# next to nothing: ``_blocks_open`` counts the no_grad/enable_grad blocks open in *any*
+# thread, and while it is 0 (nearly always) an op records without looking further; only
+# while some block is open does it read this thread's own flag.  (A ContextVar would also
+# follow asyncio tasks, but reading it costs a call per op; see benchmarks/engine.py.)
+
+class _GradMode(threading.local):
+    def __init__(self):      # runs once in each thread that uses it
+        self.enabled = True  # a new thread starts with recording on
+        self.outer = []      # the modes of the enclosing blocks, innermost last
+
+
+_mode = _GradMode()
+_blocks_open = 0
+_blocks_lock = threading.Lock()
 
 
 class no_grad:
     """Context manager (and decorator) in which operations compute values but record no graph.
+
+    The mode belongs to the thread that enters the block (as in PyTorch): other threads go
+    on recording.  Re-entrant and nestable; one instance may be used by several threads.
 
     >>> from tinygrad_lite import Value, no_grad
     >>> x = Value(2.0)
@@ -267,13 +295,17 @@ class no_grad:
     _enabled_inside = False
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = self._enabled_inside
+        global _blocks_open
+        _mode.outer.append(_mode.enabled)
+        with _blocks_lock:
+            _blocks_open += 1
+        _mode.enabled = self._enabled_inside
 
     def __exit__(self, *exc_info):
-        global _grad_enabled
-        _grad_enabled = self._previous
+        global _blocks_open
+        _mode.enabled = _mode.outer.pop()
+        with _blocks_lock:
+            _blocks_open -= 1
         return False
 
     def __call__(self, function):
@@ -291,8 +323,8 @@ class enable_grad(no_grad):
 
 
 def is_grad_enabled():
-    """True when operations record the graph (outside any ``no_grad`` block)."""
-    return _grad_enabled
+    """True when operations in this thread record the graph (outside any ``no_grad`` block)."""
+    return _blocks_open == 0 or _mode.enabled
 
 
 # ================================================================================================
@@ -384,7 +416,7 @@ class Value:
         node.grad = 0.0
         node.name = None
         node._pending = 0
-        if _grad_enabled:
+        if _blocks_open == 0 or _mode.enabled:
             node._op, node._a, node._b = ADD, self, other
         else:
             node._op = node._a = node._b = None
@@ -400,7 +432,7 @@ class Value:
         node.grad = 0.0
         node.name = None
         node._pending = 0
-        if _grad_enabled:
+        if _blocks_open == 0 or _mode.enabled:
             node._op, node._a, node._b = MUL, self, other
         else:
             node._op = node._a = node._b = None
@@ -533,7 +565,7 @@ def _unary(op, a):
     node.grad = 0.0
     node.name = None
     node._pending = 0
-    if _grad_enabled:
+    if _blocks_open == 0 or _mode.enabled:
         node._op, node._a, node._b = op, a, None
     else:
         node._op = node._a = node._b = None
@@ -552,7 +584,7 @@ def _binary(op, a, b):
     node.grad = 0.0
     node.name = None
     node._pending = 0
-    if _grad_enabled:
+    if _blocks_open == 0 or _mode.enabled:
         node._op, node._a, node._b = op, a, b
     else:
         node._op = node._a = node._b = None
@@ -571,7 +603,8 @@ _NARY = _Nary()
 
 
 def maximum(values, detached=False):
-    """The largest of ``values`` as one node: the gradient goes to the first arg-max, or
+    """The largest of ``values`` as one node: the gradient goes to the first arg-max (as
+    torch's ``max(dim)`` and max-pooling do; torch's ``x.max()`` would split it among ties), or
     nowhere with ``detached=True`` (a shift that must follow the numbers, as softmax's).
 
     >>> a, b = Value(1.0), Value(3.0)
@@ -627,7 +660,7 @@ def _nary(op, operands):
     node.grad = 0.0
     node.name = None
     node._pending = 0
-    if _grad_enabled:
+    if _blocks_open == 0 or _mode.enabled:
         node._op, node._a, node._b = op, operands, _NARY
     else:
         node._op = node._a = node._b = None
