@@ -137,12 +137,29 @@ def test_feed_errors():
         graph.run({"x": 1.0})
     with pytest.raises(GraphError, match="'z' is not a placeholder of this graph; they are x, y"):
         graph.run({"x": 1.0, "y": 2.0, "z": 3.0})
-    with pytest.raises(TypeError, match=r"feed\['x'\] must be a real number.*got str"):
+    with pytest.raises(GraphError, match=r"feed\['x'\] must be a real number.*got str"):
         graph.run({"x": "one", "y": 2.0})
+    with pytest.raises(GraphError, match=r"feed\['y'\] must be a real number.*got str 'abc'"):
+        graph.run([1.0, "abc"])
+    assert (x.data, y.data) == (1.0, 2.0)     # a refused feed changes nothing
     with pytest.raises(GraphError, match="1 values for 2 placeholders"):
         graph.run([1.0])
     with pytest.raises(GraphError, match="call run"):
         compile(x * y, inputs=[x, y]).backward()
+
+
+def test_after_a_failed_run_backward_refuses_and_placeholders_keep_the_last_good_feed():
+    x, y = placeholder("x", 1.0), placeholder("y", 2.0)
+    graph = compile((x * y).log(), inputs=[x, y])
+    graph.run({"x": 2.0, "y": 3.0})
+    with pytest.raises(ValueError, match="log"):
+        graph.run({"x": -1.0, "y": 3.0})          # log(-3): a domain error half-way
+    assert (x.data, y.data) == (2.0, 3.0)
+    with pytest.raises(GraphError, match="no successful run"):
+        graph.backward()
+    assert graph.run({"x": 2.0, "y": 3.0}) == math.log(6.0)
+    graph.backward()
+    assert x.grad == pytest.approx(0.5) and y.grad == pytest.approx(1 / 3)
 
 
 def test_compile_errors():

@@ -236,6 +236,16 @@ def test_scaled_dot_product_attention_by_hand():
     assert [x.data for x in masked[0]] == pytest.approx([3.0, 4.0])
 
 
+def test_multihead_attention_reads_a_boolean_mask_as_torch_does():
+    # torch.nn.MultiheadAttention: True = may NOT attend.  Query 0 is kept from key 1, so all
+    # of its weight (averaged over the heads) is on key 0; query 1 sees both keys.
+    mha = nn.MultiheadAttention(2, 1, rng=random.Random(0))
+    seq = [[0.5, -1.0], [1.0, 0.25]]
+    _, weights = mha(seq, attn_mask=[[False, True], [False, False]])
+    assert [w.data for w in weights[0]] == [1.0, 0.0]
+    assert 0.0 < weights[1][1].data < 1.0
+
+
 def test_causal_attention_sees_only_the_past():
     seq = [[0.1, 0.2], [0.3, -0.1], [0.5, 0.5]]
     full = scaled_dot_product_attention(seq, seq, seq, is_causal=True)

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from tinygrad_lite import manual_seed, nn
+from tinygrad_lite import Value, manual_seed, nn, optim
 from tinygrad_lite.nn import StateDictError
 import tinygrad_lite.nn.module as module_file
 
@@ -75,8 +75,17 @@ def test_missing_file():
 @pytest.mark.parametrize("change, message", [
     (lambda s: s.pop("2.bias"), "missing 2.bias"),
     (lambda s: s.update({"9.weight": [1.0]}), "unexpected 9.weight"),
-    (lambda s: s.update({"2.weight": [[0.0] * 4] * 2}), r"2.weight has shape \[2, 4\], the "
-                                                        r"model's is \[3, 4\]"),
+    (lambda s: s.update({"2.weight": [[0.0] * 4] * 2}), r"2.weight has 2 entries, not 3 "
+                                                        r"\(expected shape \[3, 4\]\)"),
+    # ragged rows: a short row, a long row, a list nested in a row, a number for a row
+    (lambda s: s["2.weight"].__setitem__(1, [1.0, 2.0]), r"2.weight\[1\] has 2 entries, not 4"),
+    (lambda s: s["2.weight"].__setitem__(2, [1.0] * 5), r"2.weight\[2\] has 5 entries, not 4"),
+    (lambda s: s["2.weight"][0].__setitem__(1, [1.0, 2.0]),
+     r"2.weight\[0\]\[1\] is a list where a number belongs"),
+    (lambda s: s["2.weight"].__setitem__(0, 1.0), r"2.weight\[0\] is 1.0 where a list of 4"),
+    (lambda s: s.update({"3.bias": 1.0}), r"3.bias is 1.0 where a list of 1 belongs"),
+    (lambda s: s["2.weight"][1].__setitem__(3, None), r"2.weight\[1\]\[3\] is None, not a number"),
+    (lambda s: s["2.weight"][1].__setitem__(3, True), r"2.weight\[1\]\[3\] is True, not a number"),
     (lambda s: s["3.bias"].__setitem__(0, "x"), r"3.bias\[0\] is 'x', not a number"),
 ])
 def test_mismatched_state_dicts_are_refused_whole(change, message):
@@ -92,3 +101,27 @@ def test_mismatched_state_dicts_are_refused_whole(change, message):
 def test_state_dict_keys_follow_pytorch():
     assert list(nn.Sequential(nn.Dense(2, 2), nn.ReLU(), nn.Dense(2, 1)).state_dict()) == \
         ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_assigning_a_parameter_registers_the_new_values():
+    layer = nn.Dense(2, 1)
+    new_bias = [Value(100.0)]
+    layer.bias = new_bias
+    assert layer.parameters()[-1] is new_bias[0]
+    assert layer.state_dict()["bias"] == [100.0]
+    out = layer([0.0, 0.0])
+    out = out[0] if isinstance(out, list) else out
+    out.backward()
+    assert out.data == 100.0 and new_bias[0].grad == 1.0
+    opt = optim.SGD(layer.parameters(), lr=0.5)
+    opt.step()
+    assert new_bias[0].data == 99.5
+
+
+def test_assigning_a_parameter_something_else_is_refused():
+    layer = nn.Dense(2, 1)
+    with pytest.raises(AttributeError, match="is a parameter"):
+        layer.bias = 3.0
+    with pytest.raises(TypeError, match=r"entry \[0\] is float, not a Value"):
+        layer.bias = [3.0]
+    assert isinstance(layer.bias[0], Value) and layer.parameters()[-1] is layer.bias[0]

@@ -142,6 +142,62 @@ def test_multihead_attention_matches_torch():
     assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
 
 
+ATTENTION_MASKS = {
+    "bool": [[False, True, True], [False, False, True], [True, False, False]],
+    "float": [[0.0, -1.5, 0.25], [0.5, 0.0, -2.0], [-0.75, 1.0, 0.0]],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ATTENTION_MASKS))
+def test_multihead_attention_masks_match_torch(kind):
+    mask = ATTENTION_MASKS[kind]           # bool: True = may NOT attend (torch's MHA meaning)
+    ours = nn.MultiheadAttention(4, 2)
+    for v in ours.parameters():
+        v.data += 0.01
+    theirs = _load_into_torch(ours, torch.nn.MultiheadAttention(4, 2))
+    seq = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.0, -0.5, 0.3], [-0.3, 0.8, 0.1, -0.7]]
+    values = [[nn_value(x) for x in row] for row in seq]
+    out, weights = ours(values, attn_mask=mask)
+    total = sum(_flat_values(out)[1:], _flat_values(out)[0])
+    total.backward()
+    tseq = _t(seq).requires_grad_()
+    tmask = torch.tensor(mask) if kind == "bool" else _t(mask)
+    tout, tweights = theirs(tseq, tseq, tseq, attn_mask=tmask)
+    tout.sum().backward()
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-10)
+    assert _flat(weights) == pytest.approx(tweights.flatten().tolist(), rel=1e-10, abs=1e-15)
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
+    assert [v.grad for row in values for v in row] == pytest.approx(
+        tseq.grad.flatten().tolist(), rel=1e-8, abs=1e-12)
+
+
+def nn_value(x):
+    from tinygrad_lite import Value
+    return Value(x)
+
+
+@pytest.mark.parametrize("kind", sorted(ATTENTION_MASKS))
+def test_scaled_dot_product_attention_masks_match_torch(kind):
+    from tinygrad_lite.nn.attention import scaled_dot_product_attention
+    mask = ATTENTION_MASKS[kind]
+    if kind == "bool":                     # the functional form: True = takes part
+        mask = [[not m for m in row] for row in mask]
+    q = [[0.5, -1.0], [1.0, 0.0], [-0.3, 0.8]]
+    k = [[0.2, 0.4], [-1.0, 0.5], [0.7, -0.1]]
+    v = [[1.0, 2.0], [3.0, -4.0], [0.5, 0.25]]
+    qs = [[nn_value(x) for x in row] for row in q]
+    out = scaled_dot_product_attention(qs, k, v, attn_mask=mask)
+    total = sum(_flat_values(out)[1:], _flat_values(out)[0])
+    total.backward()
+    tq = _t(q).requires_grad_()
+    tmask = torch.tensor(mask) if kind == "bool" else _t(mask)
+    tout = torch.nn.functional.scaled_dot_product_attention(tq, _t(k), _t(v), attn_mask=tmask)
+    tout.sum().backward()
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-12)
+    assert [x.grad for row in qs for x in row] == pytest.approx(tq.grad.flatten().tolist(),
+                                                                rel=1e-10, abs=1e-14)
+
+
 def test_losses_match_torch():
     from tinygrad_lite import losses, Value
     F = torch.nn.functional

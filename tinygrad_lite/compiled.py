@@ -511,18 +511,26 @@ class CompiledGraph:
             if len(items) != len(self.inputs):
                 raise GraphError(f"feed: {len(items)} values for {len(self.inputs)} placeholders "
                                  f"({', '.join(p.name for p in self.inputs)})")
-        for p, slot, value in zip(self.inputs, self._input_slots, items):
-            number = _to_float(value, f"feed[{p.name!r}]")
+        numbers = []
+        for p, value in zip(self.inputs, items):
+            try:
+                numbers.append(_to_float(value, f"feed[{p.name!r}]"))
+            except TypeError as error:
+                raise GraphError(str(error)) from None
+        previous = [p.data for p in self.inputs]
+        for p, slot, number in zip(self.inputs, self._input_slots, numbers):
             p.data = number
             if slot is not None:
                 values[slot] = number
+        return previous
 
     def run(self, feed=None):
         """Recompute every value for the fed placeholders and the leaves' current data;
         returns the output's value.  ``feed``: {name or Placeholder: number}, or a list in the
         order of ``inputs``."""
         self._check_fresh()
-        self._load_feed(feed)
+        previous = self._load_feed(feed)
+        self.ran = False           # until this run succeeds, backward() has nothing to use
         values = self.values
         for i, leaf in self.leaves:
             values[i] = leaf.data
@@ -530,6 +538,8 @@ class CompiledGraph:
             for piece in self._forward:
                 piece(values, None)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
+            for p, data in zip(self.inputs, previous):
+                p.data = data      # placeholders keep the last successful feed
             raise type(error)(self._locate(error)) from None
         self.ran = True
         return values[self.output_index]
@@ -554,7 +564,8 @@ class CompiledGraph:
         accumulate, exactly as engine.backward() does; every node's gradient is in
         ``.grads`` (and ``grad(name)``)."""
         if not self.ran:
-            raise GraphError("backward(): call run(feed) first")
+            raise GraphError("backward(): no successful run to differentiate; call run(feed) "
+                             "first (after a failed run, run it again with a feed that works)")
         grads = self.grads
         grads[:] = self._zeros
         for i, leaf in self.leaves:

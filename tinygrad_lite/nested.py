@@ -2,7 +2,7 @@
 making one of a given shape.  (The library keeps parameters as nested lists of Values, laid
 out like PyTorch's tensors, so that ``torch.tensor(entry)`` of a saved entry just works.)"""
 
-__all__ = ["shape_of", "entries", "full", "index_label", "map_leaves"]
+__all__ = ["shape_of", "entries", "full", "index_label", "map_leaves", "leaves_of_shape"]
 
 
 def shape_of(nested):
@@ -25,6 +25,31 @@ def entries(nested, index=()):
             stack.extend(((*index, i), sub) for i, sub in reversed(list(enumerate(item))))
         else:
             yield index, item
+
+
+def leaves_of_shape(nested, shape, name="the value"):
+    """The leaves of ``nested`` in row-major order, checking that it is exactly ``shape``: every
+    row as long as the first, lists only above the last dimension and no lists below it.
+    Raises ValueError naming the first place that differs (``weight[1] has 2 entries, not 3``)."""
+    leaves = []
+    stack = [((), nested)]
+    while stack:
+        index, item = stack.pop()
+        depth = len(index)
+        if depth == len(shape):
+            if isinstance(item, (list, tuple)):
+                raise ValueError(f"{name}{index_label(index)} is a list where a "
+                                 f"number belongs (expected shape {list(shape)})")
+            leaves.append(item)
+            continue
+        if not isinstance(item, (list, tuple)):
+            raise ValueError(f"{name}{index_label(index)} is {item!r} where a list of "
+                             f"{shape[depth]} belongs (expected shape {list(shape)})")
+        if len(item) != shape[depth]:
+            raise ValueError(f"{name}{index_label(index)} has {len(item)} entries, "
+                             f"not {shape[depth]} (expected shape {list(shape)})")
+        stack.extend(((*index, i), sub) for i, sub in reversed(list(enumerate(item))))
+    return leaves
 
 
 def full(shape, make):

@@ -46,8 +46,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
                                  scale=None, return_weights=False):
     """softmax(q·kᵀ·scale + mask)·v for each query vector; scale defaults to 1/√(dim of q).
 
-    ``attn_mask``: L×S booleans (True = may attend, as in PyTorch) or floats added to the
-    scores; ``is_causal``: query i attends to keys 0…i.  A query that may attend to no key is
+    ``attn_mask``: L×S booleans or floats added to the scores.  A boolean mask here keeps
+    the meaning of ``torch.nn.functional.scaled_dot_product_attention``: True = this key
+    *takes part* (the opposite of ``MultiheadAttention``'s, where True = masked out). ``is_causal``: query i attends to keys 0…i.  A query that may attend to no key is
     an error (PyTorch would return NaN).  With ``return_weights`` also returns the L×S weights.
     """
     q = _sequence("query", query)
@@ -75,12 +76,22 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     return (outputs, weights) if return_weights else outputs
 
 
+def _as_keep_mask(attn_mask):
+    """MultiheadAttention's boolean mask (True = masked out) as scaled_dot_product_attention's
+    (True = takes part); a float mask, or none, is passed on as it is."""
+    if attn_mask is None or not all(isinstance(m, bool) for row in attn_mask for m in row):
+        return attn_mask
+    return [[not m for m in row] for row in attn_mask]
+
+
 class MultiheadAttention(Module):
     """torch.nn.MultiheadAttention without dropout or batches.
 
     ``forward(query, key=None, value=None, attn_mask=None, is_causal=False)`` returns
     (outputs, weights averaged over the heads), as PyTorch does; key and value default to
-    the query (self-attention).  in_proj_weight starts Xavier-uniform, biases at 0, as in
+    the query (self-attention).  A boolean ``attn_mask`` means what it means in
+    ``torch.nn.MultiheadAttention``: True = this query may NOT attend to this key (the
+    opposite of ``scaled_dot_product_attention``'s); a float mask is added to the scores.  in_proj_weight starts Xavier-uniform, biases at 0, as in
     PyTorch.
     """
 
@@ -114,6 +125,7 @@ class MultiheadAttention(Module):
         key = query if key is None else _sequence(f"{name}: key", key, self.embed_dim)
         value = key if value is None else _sequence(f"{name}: value", value, self.embed_dim)
         q, k, v = self._project(query, 0), self._project(key, 1), self._project(value, 2)
+        attn_mask = _as_keep_mask(attn_mask)
         d = self.head_dim
         heads, weight_sum = [], None
         for h in range(self.num_heads):

@@ -17,7 +17,7 @@ import tempfile
 from collections import OrderedDict
 
 from ..engine import Value
-from ..nested import shape_of, entries, index_label
+from ..nested import shape_of, entries, index_label, leaves_of_shape
 
 __all__ = ["Module", "Sequential", "StateDictError"]
 
@@ -34,6 +34,9 @@ class Module:
 
     Subclasses call ``super().__init__()``, create parameters with ``register_parameter`` and
     assign submodules as attributes; ``forward`` computes the output and ``__call__`` runs it.
+    Assigning a nested list of Values to a parameter's attribute (``layer.bias = [Value(0.)]``)
+    registers it in place of the old one, as torch does for a Parameter; an optimizer made
+    before that still holds the old Values, as in torch: make it again.
     """
 
     def __init__(self):
@@ -50,9 +53,14 @@ class Module:
             modules[name] = value
         elif name in modules:
             del modules[name]
-        if name in self._parameters and not isinstance(value, list):
-            raise AttributeError(f"{type(self).__name__}.{name} is a parameter; assign its "
-                                 "entries' .data instead of replacing it")
+        if name in self._parameters:
+            # As torch does when a Parameter is assigned: the new tensor becomes the parameter
+            # (parameters(), state_dict(), and optimizers or compiled graphs made from now on).
+            if not isinstance(value, list):
+                raise AttributeError(f"{type(self).__name__}.{name} is a parameter; assign a "
+                                     "nested list of Values, or set its entries' .data")
+            self.register_parameter(name, value)
+            return
         object.__setattr__(self, name, value)
 
     def register_parameter(self, name, tensor):
@@ -155,11 +163,11 @@ class Module:
                                  + "; ".join(parts))
         updates = []
         for key, tensor in tensors.items():
-            expected, given = shape_of(tensor), shape_of(state[key])
-            if expected != given:
-                raise StateDictError(f"load_state_dict: {key} has shape {list(given)}, the "
-                                     f"model's is {list(expected)}")
-            for (index, v), (_, x) in zip(entries(tensor), entries(state[key])):
+            try:
+                numbers = leaves_of_shape(state[key], shape_of(tensor), key)
+            except ValueError as error:
+                raise StateDictError(f"load_state_dict: {error}") from None
+            for (index, v), x in zip(entries(tensor), numbers):
                 if isinstance(x, bool) or not isinstance(x, (int, float)):
                     raise StateDictError(f"load_state_dict: {key}{index_label(index)} is "
                                          f"{x!r}, not a number")
