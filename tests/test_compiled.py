@@ -268,3 +268,31 @@ def test_auto_mode_interprets_dot_product_graphs_and_generates_code_for_the_rest
     assert compile(x[0] * x[1] + x[2], inputs=x[:3]).mode == "code"
     with pytest.raises(ValueError, match="mode must be"):
         compile(x[0] * 2.0, inputs=[x[0]], mode="fast")
+
+
+def test_rmse_compiled_at_zero_error_follows_later_feeds():
+    from tinygrad_lite.losses import rmse_loss
+    q, y = placeholder("q", 2.0), placeholder("y", 2.0)
+    graph = compile(rmse_loss([q], [y]), inputs=[q, y])       # built at zero error
+    assert graph.run({"q": 2.0, "y": 2.0}) == 0.0
+    graph.backward()
+    assert q.grad == 0.0                                       # the convention at a perfect fit
+    q.grad = 0.0
+    assert graph.run({"q": 5.0, "y": 2.0}) == 3.0              # √((5 - 2)²) = 3
+    graph.backward()
+    assert q.grad == 1.0                                       # (q - y) / (n·RMSE) = 3 / 3
+
+
+def test_binary_cross_entropy_compiled_floors_its_logs_like_the_dynamic_engine():
+    from tinygrad_lite.losses import binary_cross_entropy
+    x = placeholder("x", 0.0)
+    graph = compile(binary_cross_entropy(x.sigmoid(), 1.0), inputs=[x])
+    for z in (0.0, -800.0, 3.0, 800.0):
+        dynamic_x = Value(z)
+        dynamic = binary_cross_entropy(dynamic_x.sigmoid(), 1.0)
+        dynamic.backward()
+        x.grad = 0.0
+        assert graph.run({"x": z}) == dynamic.data
+        graph.backward()
+        assert x.grad == dynamic_x.grad, z
+    assert graph.run({"x": -800.0}) == 100.0

@@ -1,6 +1,7 @@
 """Losses: values by hand, gradients against finite differences, reductions, edge cases."""
 
 import math
+import struct
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_binary_cross_entropy():
     expected = -(math.log(0.8) + math.log(0.7)) / 2
     assert losses.binary_cross_entropy(p, y).data == pytest.approx(expected)
     assert losses.binary_cross_entropy([0.0], [1.0]).data == 100.0     # log clamped at -100
-    with pytest.raises(ValueError, match=r"input 0 is 1.5, not a probability in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"input 0 is 1.5, not in \[0, 1\] \(use binary_cross"):
         losses.binary_cross_entropy([1.5], [1.0])
     assert gradcheck(lambda a, b: losses.binary_cross_entropy([a, b], [1.0, 0.0]), [0.7, 0.2])
 
@@ -80,3 +81,52 @@ def test_bce_with_logits_is_stable_with_gradient_sigmoid_minus_y(z, y):
     softplus = max(z, 0) + math.log1p(math.exp(-abs(z)))
     assert loss.data == pytest.approx(softplus - y * z, rel=1e-12, abs=1e-12)
     assert x.grad == pytest.approx(sig - y, rel=1e-12, abs=1e-12)
+
+
+EPS = struct.unpack("f", struct.pack("f", 1e-12))[0]    # torch keeps 1e-12 in a C float
+
+
+@pytest.mark.parametrize("p, y, expected", [
+    # torch: ∂/∂p = (p - y) / max(p(1 - p), 1e-12), worked out by hand
+    (0.0, 1.0, -1 / EPS),
+    (1.0, 0.0, 1 / EPS),
+    (1e-20, 0.5, (1e-20 - 0.5) / EPS),
+    (0.25, 1.0, (0.25 - 1.0) / (0.25 * 0.75)),
+])
+def test_binary_cross_entropy_gradient_near_0_and_1_follows_torch(p, y, expected):
+    x = Value(p)
+    losses.binary_cross_entropy(x, y).backward()
+    assert x.grad == pytest.approx(expected, rel=1e-15)
+
+
+@pytest.mark.parametrize("target", [1.5, -0.1, math.nan])
+def test_binary_cross_entropy_refuses_a_target_outside_0_1(target):
+    with pytest.raises(ValueError, match=r"binary_cross_entropy: target 0 is .*, not in \[0, 1\]"):
+        losses.binary_cross_entropy([0.5], [target])
+
+
+def test_binary_cross_entropy_value_floors_each_log_at_minus_100():
+    assert losses.binary_cross_entropy([1.0], [0.0]).data == 100.0
+    assert losses.binary_cross_entropy([1e-50], [1.0]).data == 100.0
+    assert losses.binary_cross_entropy([0.5], [0.5]).data == pytest.approx(math.log(2))
+
+
+def test_cross_entropy_of_no_logits_names_the_function():
+    with pytest.raises(ValueError, match="cross_entropy: no logits"):
+        losses.cross_entropy([], 0)
+
+
+@pytest.mark.parametrize("p, expected", [(0.3, math.log(0.7) - math.log(0.3)),
+                                         (1e-50, 50 * math.log(10)), (0.0, math.inf),
+                                         (1.0, -math.inf)])
+def test_binary_cross_entropy_gradient_for_the_target(p, expected):
+    y = Value(0.4)
+    losses.binary_cross_entropy(Value(p), y).backward()
+    assert y.grad == pytest.approx(expected, rel=1e-12)
+
+
+def test_binary_cross_entropy_second_derivative_by_hand():
+    from tinygrad_lite.autograd import hessian
+    # d²/dp² -(y log p + (1 - y) log(1 - p)) = y/p² + (1 - y)/(1 - p)²
+    [[h]] = hessian(lambda p: losses.binary_cross_entropy(p, 0.25), [0.3])
+    assert h == pytest.approx(0.25 / 0.3 ** 2 + 0.75 / 0.7 ** 2, rel=1e-12)

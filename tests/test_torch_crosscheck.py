@@ -216,3 +216,47 @@ def test_losses_match_torch():
     tloss.backward()
     assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
     assert [v.grad for v in xs] == pytest.approx(tz.grad.tolist(), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("p, y", [(0.0, 1.0), (1.0, 0.0), (1e-20, 0.5), (1 - 1e-16, 0.25),
+                                  (1e-50, 0.2), (0.3, 0.6), (0.5, 0.0)])
+def test_binary_cross_entropy_near_0_and_1_matches_torch(p, y):
+    from tinygrad_lite import losses, Value
+    ours_p, ours_y = Value(p), Value(y)
+    loss = losses.binary_cross_entropy(ours_p, ours_y)
+    loss.backward()
+    tp, ty = _t(p).requires_grad_(), _t(y).requires_grad_()
+    tloss = torch.nn.functional.binary_cross_entropy(tp, ty)
+    tloss.backward()
+    assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
+    assert ours_p.grad == pytest.approx(tp.grad.item(), rel=1e-12)
+    assert ours_y.grad == pytest.approx(ty.grad.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("target", [1.5, -0.25])
+def test_binary_cross_entropy_target_outside_0_1_is_refused_like_torch(target):
+    from tinygrad_lite import losses
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.binary_cross_entropy(_t([0.5]), _t([target]))
+    with pytest.raises(ValueError, match="not in"):
+        losses.binary_cross_entropy([0.5], [target])
+
+
+RAGGED = [
+    [[1.0, 2.0, 3.0], [4.0, 5.0]],            # a short row
+    [[1.0, 2.0, 3.0], [4.0, [5.0, 6.0], 7.0]],  # a list nested in a row
+    [[1.0, 2.0, 3.0], 4.0],                   # a number for a row
+]
+
+
+@pytest.mark.parametrize("weight", RAGGED)
+def test_ragged_state_dicts_are_refused_as_torch_refuses_them(weight):
+    from tinygrad_lite.nn import StateDictError
+    with pytest.raises((ValueError, TypeError)):
+        torch.nn.Linear(3, 2).double().load_state_dict(
+            {"weight": torch.tensor(weight, dtype=torch.float64), "bias": _t([0.0, 0.0])})
+    ours = nn.Dense(3, 2)
+    before = ours.state_dict()
+    with pytest.raises(StateDictError):
+        ours.load_state_dict({"weight": weight, "bias": [0.0, 0.0]})
+    assert ours.state_dict() == before

@@ -231,6 +231,63 @@ MAX_DETACHED = Op("max (detached)", -1, max, lambda operands, out: (0.0,) * len(
 SOFTPLUS = Op("softplus", 1, _softplus_forward, lambda a, out: _sigmoid(a))
 
 
+# ---- the losses' kinks, as ops: a branch inside an op follows its input at every run, where
+# a Python ``if`` in the loss would be frozen into a compiled graph.
+
+def _root_local_zero_at_zero(a, out):
+    """d√x/dx = 1/(2√x), taken as 0 at x = 0: RMSE's convention for a perfect fit."""
+    return 0.5 / out if _number(out) != 0 else 0.0
+
+
+# √x for RMSE: the value of sqrt, but a zero gradient at zero error rather than inf (whose
+# product with MSE's zero gradient would be NaN).
+SQRT_ZERO_AT_ZERO = Op("sqrt (0 at 0)", 1, _sqrt_forward, _root_local_zero_at_zero)
+
+# torch's floor for p(1 - p) in the gradient of binary cross entropy: 1e-12 held in a C float
+BCE_EPS = 9.999999960041972e-13
+BCE_LOG_FLOOR = -100.0   # torch's floor for log p and log(1 - p) in its value
+
+
+def _floored_log(x):
+    """max(log x, -100), with log 0 = -100: how torch's BCELoss takes its logarithms."""
+    x_ = _number(x)
+    return _log(x) if x_ > 0 and math.log(x_) > BCE_LOG_FLOOR else BCE_LOG_FLOOR
+
+
+def _bce_forward(p, y):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"binary_cross_entropy: input {p!r} is not a probability in [0, 1] "
+                         "(use binary_cross_entropy_with_logits for logits)")
+    if not 0.0 <= y <= 1.0:
+        raise ValueError(f"binary_cross_entropy: target {y!r} is not in [0, 1]")
+    return (y - 1.0) * _floored_log(1.0 - p) - y * _floored_log(p)
+
+
+def _bce_local(p, y, out):
+    """∂/∂p = (p - y) / max(p(1 - p), 1e-12) and ∂/∂y = log(1 - p) - log p (±inf at p = 0 or
+    1), as torch's binary_cross_entropy backward."""
+    p_ = _number(p)
+    spread = p * (1.0 - p) if p_ * (1.0 - p_) > BCE_EPS else BCE_EPS
+    if p_ == 0.0 or p_ == 1.0:
+        return (p - y) / spread, (math.inf if p_ == 0.0 else -math.inf)
+    return (p - y) / spread, _log(1.0 - p) - _log(p)
+
+
+# -(y log p + (1 - y) log(1 - p)) for one probability p and target y, as torch computes it.
+BINARY_CROSS_ENTROPY = Op("binary_cross_entropy", 2, _bce_forward, _bce_local)
+
+
+def apply(op, *operands):
+    """The node op(operands) for a unary or binary op (Values or plain numbers)."""
+    values = [v if isinstance(v, Value) else _to_constant(v, f"{op.name}: operand {i}")
+              for i, v in enumerate(operands)]
+    if op.arity == 1:
+        return _unary(op, *values)
+    if op.arity == 2:
+        return _binary(op, *values)
+    return _nary(op, tuple(values))
+
+
 @lru_cache(maxsize=1024)
 def power_op(c):
     """The op x ** c for a plain-number exponent c: d/dx = c * x**(c-1)."""

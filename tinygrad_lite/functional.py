@@ -71,9 +71,15 @@ def activation(spec, where):
     raise ValueError(f"{where}: unknown activation {spec!r}; use one of {names} or a callable")
 
 
+def _nonempty(xs, where):
+    if not xs:
+        raise ValueError(f"{where}: no logits (an empty list)")
+    return xs
+
+
 def softmax(xs):
     """exp(x_i - max) / Σ exp(x_j - max): the max is subtracted so that exp never overflows."""
-    xs = as_values(xs, "softmax")
+    xs = _nonempty(as_values(xs, "softmax"), "softmax")
     m = maximum(xs, detached=True)          # recomputed from the numbers, never differentiated
     exps = [(x - m).exp() for x in xs]
     total = sum(exps[1:], exps[0])
@@ -82,7 +88,7 @@ def softmax(xs):
 
 def log_softmax(xs):
     """x_i - max - log Σ exp(x_j - max): stable for any size of logits."""
-    xs = as_values(xs, "log_softmax")
+    xs = _nonempty(as_values(xs, "log_softmax"), "log_softmax")
     m = maximum(xs, detached=True)
     shifted = [x - m for x in xs]
     exps = [s.exp() for s in shifted]

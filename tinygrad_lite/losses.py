@@ -11,9 +11,7 @@
 ``reduction`` is "mean" (default), "sum" or "none" (a list of per-sample losses).
 """
 
-import math
-
-from .engine import Value
+from .engine import BINARY_CROSS_ENTROPY, SQRT_ZERO_AT_ZERO, Value, apply
 from .functional import as_values, log_softmax
 
 __all__ = ["half_sum_of_squares", "mse_loss", "rmse_loss", "cross_entropy",
@@ -59,11 +57,9 @@ def mse_loss(input, target, reduction="mean"):
 
 def rmse_loss(input, target):
     """√MSE.  Its derivative (input - target)/(n·RMSE) is undefined at zero error; like abs'(0)
-    it is taken as 0 there, so a perfect fit gets a zero gradient rather than NaN."""
-    mse = mse_loss(input, target)
-    if mse.data == 0:
-        return mse * 0.0     # value 0, gradient 0
-    return mse.sqrt()
+    it is taken as 0 there, so a perfect fit gets a zero gradient rather than NaN.  (The rule
+    is an op, so a compiled graph follows it at every run.)"""
+    return apply(SQRT_ZERO_AT_ZERO, mse_loss(input, target))
 
 
 def cross_entropy(input, target, reduction="mean"):
@@ -81,7 +77,10 @@ def cross_entropy(input, target, reduction="mean"):
 
 def _one_cross_entropy(logits, k, sample):
     where = "cross_entropy" + (f" (sample {sample})" if sample is not None else "")
-    log_p = log_softmax(as_values(logits, where))
+    logits = as_values(logits, where)
+    if not logits:
+        raise ValueError(f"{where}: no logits (an empty list); one per class is needed")
+    log_p = log_softmax(logits)
     if isinstance(k, bool) or not isinstance(k, int):
         raise TypeError(f"{where}: the target must be a class index (int), got {k!r}")
     if not 0 <= k < len(log_p):
@@ -89,23 +88,20 @@ def _one_cross_entropy(logits, k, sample):
     return -log_p[k]
 
 
-def _clamped_log(p):
-    """log p, clamped below at -100 as PyTorch's BCELoss does (so log 0 is -100, gradient 0)."""
-    if p.data <= math.exp(-100):
-        return Value(-100.0)
-    return p.log()
-
-
 def binary_cross_entropy(input, target, reduction="mean"):
-    """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1]."""
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p and targets y in [0, 1], as torch's
+    BCELoss: each log floored at -100, and the gradient (p - y) / max(p(1 - p), 1e-12), so
+    that p = 0 or 1 gives a large finite gradient, not 0 or inf.  Either outside [0, 1] is
+    an error."""
     inputs, targets = _pair(input, target, "binary_cross_entropy")
-    for i, p in enumerate(inputs):
-        if not 0.0 <= p.data <= 1.0:
-            raise ValueError(f"binary_cross_entropy: input {i} is {p.data!r}, not a "
-                             "probability in [0, 1] (use binary_cross_entropy_with_logits "
-                             "for logits)")
-    losses = [-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p))
-              for p, y in zip(inputs, targets)]
+    for where, values in (("input", inputs), ("target", targets)):
+        for i, v in enumerate(values):
+            if not 0.0 <= v.data <= 1.0:
+                hint = (" (use binary_cross_entropy_with_logits for logits)"
+                        if where == "input" else "")
+                raise ValueError(f"binary_cross_entropy: {where} {i} is {v.data!r}, not in "
+                                 f"[0, 1]{hint}")
+    losses = [apply(BINARY_CROSS_ENTROPY, p, y) for p, y in zip(inputs, targets)]
     return _reduce(losses, reduction, "binary_cross_entropy")
 
 
