@@ -106,8 +106,9 @@ class Program:
 
 
 @st.composite
-def programs(draw, max_inputs=4, max_ops=12, ops=None):
-    """A random expression DAG over all ops, every node inside its op's smooth domain."""
+def programs(draw, max_inputs=4, max_ops=12, ops=None, recent=None):
+    """A random expression DAG over all ops, every node inside its op's smooth domain.
+    With ``recent``, each operand is one of the last ``recent`` results: a deep graph."""
     n_inputs = draw(st.integers(1, max_inputs))
     inputs = [draw(st.floats(-2.0, 2.0, allow_nan=False).filter(lambda x: abs(x) > 1e-2))
               for _ in range(n_inputs)]
@@ -116,8 +117,9 @@ def programs(draw, max_inputs=4, max_ops=12, ops=None):
     instructions = []
     for _ in range(draw(st.integers(1, max_ops))):
         op = draw(st.sampled_from(names))
-        i = draw(st.integers(0, len(values) - 1))
-        j = draw(st.integers(0, len(values) - 1))
+        low = 0 if recent is None else max(0, len(values) - recent)
+        i = draw(st.integers(low, len(values) - 1))
+        j = draw(st.integers(low, len(values) - 1))
         c = draw(st.sampled_from(EXPONENTS)) if op == "pow_const" else None
         x, y = values[i], values[j]
         try:

@@ -242,3 +242,53 @@ def test_the_console_script_where_installed():
     done = subprocess.run([script, "practice", "--json"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and len(json.loads(done.stdout)["grads"]) == 21
+
+
+# ---- explain on the command line ---------------------------------------------------------------
+
+def _config_with(tmp_path, n):
+    config = {"X": [[(i + 1) * 0.1 * ((k % 5) - 2) for k in range(n)] for i in range(3)],
+              "y": [0.05 * k - 0.3 for k in range(n)]}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return str(path)
+
+
+def test_ten_or_more_data_points_print_names_that_explain_and_check_accept(tmp_path, capsys):
+    config = _config_with(tmp_path, 12)
+    code, out, err = run_cli(capsys, "practice", "--config", config, "--explain", "p1,10",
+                             "--check", "∂L/∂q1,11 = -(y11 - q1,11)")
+    assert code == 0, err
+    assert "   p1,10 = θ11·X1,10 + θ12·X2,10 + θ13·X3,10 + b1" in out
+    assert "    p11 = θ11·X11 + θ12·X21 + θ13·X31 + b1" in out
+    assert "∂L/∂p1,10 = sum over 1 path from p1,10 to L" in out
+    assert "RIGHT" in out
+
+
+def test_explain_goes_into_the_json(capsys):
+    code, out, _ = run_cli(capsys, "practice", "--json", "--explain", "θ12", "--paths", "1")
+    document = json.loads(out)
+    [e] = document["explanations"]
+    assert e["wrt"] == "θ12" and e["path_count"] == 2 and len(e["paths"]) == 1
+    assert e["others"]["paths"] == 1
+    assert e["total"] == pytest.approx(document["grads"]["θ12"], rel=1e-12)
+    assert [s["formula"] for s in e["paths"][0]["steps"]] == ["X22", "δ11", "-(y2 - q12)"]
+
+
+def test_explain_options_on_the_command_line(capsys):
+    code, out, _ = run_cli(capsys, "practice", "--explain", "X31", "--paths", "0", "--group")
+    assert code == 0
+    assert "path 4:" in out and "more paths" not in out and "by layer" in out
+    code, _, err = run_cli(capsys, "practice", "--paths", "3")
+    assert code == 2 and "go with --explain" in err
+    code, _, err = run_cli(capsys, "practice", "--explain", "θ12", "--paths", "-1")
+    assert code == 2 and "--paths -1: must be 0 or more" in err
+
+
+def test_explain_and_check_with_a_thousand_data_points(tmp_path, capsys):
+    config = _config_with(tmp_path, 1000)
+    code, out, err = run_cli(capsys, "practice", "--config", config, "--explain", "θ12",
+                             "--check", "∂L/∂d1 = q11 - y1")
+    assert code == 1, err                          # the formula is wrong: exit 1, no crash
+    assert "∂L/∂θ12 = sum over 1,000 paths" in out and "... and 995 more paths" in out
+    assert "see --explain d1" in out

@@ -16,6 +16,7 @@ import random
 
 from .explain import explain
 from .formula import parse_formula, FormulaError
+from .compiled import compile as compile_graph
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, validate_config
 
 __all__ = ["check_formula", "CheckResult", "read_formula_file", "practice_names"]
@@ -40,13 +41,39 @@ def _random_config(config, rng):
                 theta=[draws(3) for _ in range(4)], b=draws(4), delta=draws(4), d1=draws(1)[0])
 
 
-def _evaluate_point(config):
-    """(values of every named quantity, true ∂L/∂(each), the Practice) at one point."""
-    practice = Practice(PracticeNetwork(config), config["X"], config["y"])
-    practice.L.backward()
-    values = {name: v.data for name, v in practice.nodes.items()}
-    truth = {name: v.grad for name, v in practice.nodes.items() if name != "L"}
-    return values, truth, practice
+class _Points:
+    """The example's graph, recorded once with X and y as placeholders, rerun at each point:
+    every named value and every true gradient, to the last bit what a fresh graph gives."""
+
+    def __init__(self, config):
+        self.network = PracticeNetwork(config)
+        self.practice = Practice(self.network, config["X"], config["y"], placeholders=True)
+        self.inputs = [v for row in self.practice.X for v in row] + self.practice.y
+        self.graph = compile_graph(self.practice.L, inputs=self.inputs, params=self.network)
+        self.slots = [(name, self.graph._slot(name)) for name in self.practice.nodes]
+
+    def move_to(self, config):
+        """Set the parameters and the placeholders to the point ``config``: the recorded graph
+        (whose inner nodes hold the example's values) is consistent again at the example."""
+        self.network.load_state_dict({"0.weight": config["theta"], "0.bias": config["b"],
+                                      "1.weight": [config["delta"]], "1.bias": [config["d1"]]})
+        feed = [x for row in config["X"] for x in row] + list(config["y"])
+        for v, x in zip(self.inputs, feed):
+            v.data = x
+        return feed
+
+    def evaluate(self, config):
+        """(values of every named quantity, true ∂L/∂(each)) at the point ``config``."""
+        feed = self.move_to(config)
+        self.network.zero_grad()
+        for v in self.inputs:
+            v.grad = 0.0
+        graph = self.graph
+        graph.run(feed)
+        graph.backward()
+        values = {name: graph.values[i] for name, i in self.slots}
+        truth = {name: graph.grads[i] for name, i in self.slots if name != "L"}
+        return values, truth
 
 
 def _close(a, b):
@@ -108,13 +135,13 @@ def check_formula(text, config=None, points=20, seed=0):
     config = validate_config(config or {})
     if not isinstance(points, int) or points < 1:
         raise ValueError(f"check_formula: points must be a positive int, got {points!r}")
-    values, truth, practice = _evaluate_point(config)
+    example = _Points(config)
+    values, truth = example.evaluate(config)
     formula = parse_formula(text, list(values))
     rng = random.Random(seed)
     evaluations = [(values, truth)]
     for _ in range(points):
-        point_values, point_truth, _ = _evaluate_point(_random_config(config, rng))
-        evaluations.append((point_values, point_truth))
+        evaluations.append(example.evaluate(_random_config(config, rng)))
 
     errors, undefined, matches, agreeing = [], None, set(truth), 0
     for point_values, point_truth in evaluations:
@@ -130,10 +157,20 @@ def check_formula(text, config=None, points=20, seed=0):
     max_error = max(errors)
     worst = errors.index(max_error)
     ok = undefined is None and formula.target in matches
-    correct = str(explain(practice.L, practice.nodes[formula.target]).formula)
+    example.move_to(config)
+    correct = _correct_formula(example.practice, formula.target) if not ok else None
     ordered = [m for m in truth if m in matches]
     return CheckResult(text.strip(), formula.target, ok, max_error, worst, len(evaluations),
                        ordered, correct, undefined, agreeing)
+
+
+def _correct_formula(practice, target):
+    """The chain rule's formula for ∂L/∂target, or what it is a sum of when too long to print."""
+    explanation = explain(practice.L, practice.nodes[target], max_paths=64)
+    if explanation.formula is not None:
+        return str(explanation.formula)
+    return (f"a sum over {explanation.path_count:,} paths, too long to print here; "
+            f"see --explain {target}")
 
 
 def read_formula_file(path):

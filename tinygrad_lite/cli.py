@@ -14,6 +14,7 @@ import sys
 from .check import check_formula, read_formula_file
 from .explain import explain
 from .formula import FormulaError, parse_name
+from .nn.dense import tutorial_name
 from .viz import VizError, render, to_dot
 from .practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, Practice, PracticeNetwork,
                        load_config, parameter_names, run_practice, validate_config)
@@ -70,9 +71,9 @@ def format_report(result):
 
     lines += _matrix_lines(f"Data: X is 3×{n} (rows = attributes, columns = data points), "
                            f"y has {n} labels",
-                           [[f"X{i + 1}{k + 1}" if n < 10 else f"X{i + 1},{k + 1}"
-                             for k in range(n)] for i in range(3)], X)
-    lines += _matrix_lines("", [[f"y{k + 1}" for k in range(n)]], [y])
+                           [[tutorial_name("X", i + 1, k + 1) for k in range(n)]
+                            for i in range(3)], X)
+    lines += _matrix_lines("", [[tutorial_name("y", k + 1) for k in range(n)]], [y])
     lines.append("")
 
     names = parameter_names()
@@ -87,12 +88,12 @@ def format_report(result):
     lines.append("Forward pass at the initial parameters")
     for k in range(1, n + 1):
         for i in range(1, 5):
-            name = f"p{i}{k}" if n < 10 else f"p{i},{k}"
-            formula = " + ".join(f"θ{i}{j}·X{j}{k}" if n < 10 else f"θ{i}{j}·X{j},{k}"
+            name = tutorial_name("p", i, k)
+            formula = " + ".join(f"θ{i}{j}·{tutorial_name('X', j, k)}"
                                  for j in range(1, 4)) + f" + b{i}"
             lines.append(f"  {name:>6} = {formula:<44} = {_fmt(forward[name]):>10}")
-        q = f"q1{k}" if n < 10 else f"q1,{k}"
-        formula = " + ".join(f"δ1{i}·p{i}{k}" if n < 10 else f"δ1{i}·p{i},{k}"
+        q = tutorial_name("q", 1, k)
+        formula = " + ".join(f"δ1{i}·{tutorial_name('p', i, k)}"
                              for i in range(1, 5)) + " + d1"
         lines.append(f"  {q:>6} = {formula:<44} = {_fmt(forward[q]):>10}")
     lines.append(f"  {'L':>6} = {'½·Σ_k (y_k − q_1k)²':<44} = {_fmt(forward['L']):>10}")
@@ -150,6 +151,15 @@ def build_parser():
     practice.add_argument("--explain", action="append", default=[], metavar="ENTRY",
                           help="show ∂L/∂ENTRY as the sum over paths of local derivatives "
                                "(e.g. θ12, theta_12, p11; repeatable)")
+    practice.add_argument("--paths", type=int, default=None, metavar="N",
+                          help="with --explain: show the N paths with the largest |product| "
+                               "(default 5; 0 shows all of them)")
+    practice.add_argument("--group", action="store_true",
+                          help="with --explain: also add up the paths through each named "
+                               "node, layer by layer")
+    practice.add_argument("--max-formula", type=int, default=None, metavar="N",
+                          help="with --explain: symbols a local derivative's formula may have "
+                               "before only its number is shown (default 40)")
     practice.add_argument("--dot", metavar="FILE",
                           help="write the example's graph (at the initial parameters, with "
                                "gradients): Graphviz DOT text, or a picture for .svg/.png "
@@ -179,6 +189,22 @@ def write_graph(config, path):
         raise UsageError(f"--dot {path}: cannot write: {error.strerror or error}") from None
 
 
+def _explain_options(args):
+    """explain()'s keyword arguments from --paths, --group and --max-formula."""
+    options = {"group": args.group}
+    for flag, value, key in (("--paths", args.paths, "max_paths"),
+                             ("--max-formula", args.max_formula, "max_formula")):
+        if value is None:
+            continue
+        if value < 0:
+            raise UsageError(f"{flag} {value}: must be 0 or more")
+        options[key] = None if (key == "max_paths" and value == 0) else value
+    if not args.explain and (args.group or args.paths is not None
+                             or args.max_formula is not None):
+        raise UsageError("--paths, --group and --max-formula go with --explain")
+    return options
+
+
 def run_practice_command(args):
     config = load_config(args.config) if args.config else validate_config({})
     overrides = {}
@@ -205,6 +231,7 @@ def run_practice_command(args):
         except FormulaError as error:
             raise UsageError(f"{where}: {error}") from None
     explanations = []
+    options = _explain_options(args)
     if args.explain:
         practice = Practice(PracticeNetwork(config), config["X"], config["y"])
         for text in args.explain:
@@ -212,7 +239,7 @@ def run_practice_command(args):
                 name = parse_name(text, [n for n in practice.nodes if n != "L"])
             except FormulaError as error:
                 raise UsageError(f"--explain {text!r}: {error}") from None
-            explanations.append(explain(practice.L, practice.nodes[name]))
+            explanations.append(explain(practice.L, practice.nodes[name], **options))
     if args.dot:
         write_graph(config, args.dot)
     result = run_practice(config, predict=inputs, compiled=args.compiled)
@@ -221,6 +248,8 @@ def run_practice_command(args):
         document = json_document(result)
         if checks:
             document["checks"] = [c.to_json() for c in checks]
+        if explanations:
+            document["explanations"] = [e.to_json() for e in explanations]
         return json.dumps(document, ensure_ascii=False, indent=2), failed
     sections = [format_report(result)]
     sections += [str(e) for e in explanations]

@@ -319,12 +319,16 @@ class CompiledGraph:
             if not isinstance(p, Placeholder):
                 raise TypeError(f"compile: inputs[{k}] is {type(p).__name__}, not a Placeholder "
                                 "(make inputs with placeholder(name))")
-        names = [p.name for p in inputs]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        seen_names, duplicates = set(), []
+        for p in inputs:
+            if p.name in seen_names:
+                duplicates.append(p.name)
+            seen_names.add(p.name)
         if duplicates:
             raise GraphError(f"compile: two placeholders share the name {duplicates[0]!r}")
         unused = [p.name for p in inputs if id(p) not in index]
-        missing = [p.name for p in found if p not in inputs]
+        given = {id(p) for p in inputs}
+        missing = [p.name for p in found if id(p) not in given]
         if missing:
             raise GraphError(f"compile: the graph uses placeholder {missing[0]!r}, which is not "
                              "among the inputs")

@@ -42,7 +42,7 @@ BASES = {"θ": "θ", "theta": "θ", "\\theta": "θ", "ϑ": "θ",
 NAME = re.compile(r"""
     (?P<base>\\?[A-Za-z]+|[θϑδΘΔ])          # a word, a LaTeX command or a Greek letter
     (?:_?\{(?P<braced>[0-9]+(?:,[0-9]+)?)\} # _{12} or _{1,2}
-      |_?(?P<plain>[0-9]+))?                # _12 or 12
+      |_?(?P<plain>[0-9]+(?:,[0-9]+)?))?    # _12 or 12, or 1,10 past nine
     """, re.VERBOSE)
 
 

@@ -25,6 +25,8 @@ ATOM, NUMBER, SUM, PRODUCT, POWER, FUNCTION = "atom", "number", "sum", "product"
 
 
 def _number_text(x):
+    if not math.isfinite(x):
+        return repr(x)               # inf, -inf, nan
     if x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return f"{x:.6g}"
@@ -33,7 +35,7 @@ def _number_text(x):
 class Sym:
     """An expression tree node plus its numeric value (``data``)."""
 
-    __slots__ = ("kind", "data", "name", "parts", "coefficient")
+    __slots__ = ("kind", "data", "name", "parts", "coefficient", "size")
 
     def __init__(self, kind, data, name=None, parts=(), coefficient=1.0):
         self.kind = kind
@@ -41,6 +43,9 @@ class Sym:
         self.name = name                  # atom name or function name
         self.parts = tuple(parts)         # terms, factors, (base, exponent) or (argument,)
         self.coefficient = coefficient    # numeric factor of a product
+        # how many symbols the printed expression has: lets a caller stop a formula that grows
+        # too long before it is ever printed
+        self.size = 1 + sum(p.size for p in self.parts)
 
     # ---- building ---------------------------------------------------------------------------
 
