@@ -94,7 +94,7 @@ def test_formula_file_skips_comments_and_blank_lines(tmp_path):
     path = tmp_path / "f.txt"
     path.write_text("# header\n\nθ12 = 1  # trailing\n   \nb1 = 2\n", encoding="utf-8")
     assert read_formula_file(str(path)) == [(3, "θ12 = 1"), (5, "b1 = 2")]
-    with pytest.raises(FormulaError, match="cannot read"):
+    with pytest.raises(FormulaError, match="missing.txt: no such file"):
         read_formula_file(str(tmp_path / "missing.txt"))
 
 

@@ -46,7 +46,8 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("content, message", [
-    ('{"format": "tinygrad_lite.state_dict", "version": 1, "state_di', "not a valid JSON"),
+    ('{"format": "tinygrad_lite.state_dict", "version": 1, "state_di', "not valid JSON"),
+    ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply to read"),
     ('[1, 2, 3]', "not a tinygrad_lite.state_dict file"),
     ('{"format": "tinygrad_lite.state_dict", "version": 99}', "format version 99"),
 ])
@@ -63,7 +64,7 @@ def test_corrupt_files_are_clear_errors_and_change_nothing(tmp_path, content, me
 def test_a_pickle_is_never_unpickled(tmp_path):
     path = tmp_path / "evil.json"
     path.write_bytes(pickle.dumps({"state_dict": {}}))
-    with pytest.raises(StateDictError, match="not a (valid JSON|text) file"):
+    with pytest.raises(StateDictError, match="a binary file|not UTF-8 text|not valid JSON"):
         model(1).load(str(path))
 
 
@@ -125,3 +126,44 @@ def test_assigning_a_parameter_something_else_is_refused():
     with pytest.raises(TypeError, match=r"entry \[0\] is float, not a Value"):
         layer.bias = [3.0]
     assert isinstance(layer.bias[0], Value) and layer.parameters()[-1] is layer.bias[0]
+
+
+def test_save_keeps_an_existing_files_mode(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text("{}", encoding="utf-8")
+    os.chmod(path, 0o644)
+    model(1).save(str(path))
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    fresh = tmp_path / "new.json"
+    model(1).save(str(fresh))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(fresh).st_mode & 0o777 == 0o666 & ~mask     # not mkstemp's 0600
+
+
+def test_save_follows_a_symlink_and_keeps_it(tmp_path):
+    target = tmp_path / "real.json"
+    target.write_text("{}", encoding="utf-8")
+    link = tmp_path / "link.json"
+    os.symlink(target, link)
+    model(1).save(str(link))
+    assert os.path.islink(link)
+    assert model(2).load(str(link)).state_dict() == model(1).state_dict()
+
+
+@pytest.mark.parametrize("where", ["directory", "device"])
+def test_save_refuses_what_is_not_a_regular_file_and_leaves_nothing(tmp_path, where):
+    from tinygrad_lite.files import FileProblem
+    path = tmp_path / "folder" if where == "directory" else "/dev/null"
+    if where == "directory":
+        os.mkdir(path)
+    with pytest.raises(FileProblem, match="not a regular file"):
+        model(1).save(str(path))
+    assert not [name for name in os.listdir(tmp_path) if name.startswith(".tmp-")]
+    if where == "device":
+        assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+def test_load_refuses_an_endless_file_quickly():
+    with pytest.raises(StateDictError, match="larger than the limit|a binary file"):
+        model(1).load("/dev/zero")

@@ -16,6 +16,7 @@ import random
 
 from .explain import explain
 from .formula import parse_formula, FormulaError
+from . import files
 from .compiled import compile as compile_graph
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, validate_config
 
@@ -174,14 +175,12 @@ def _correct_formula(practice, target):
 
 
 def read_formula_file(path):
-    """The formulas in a file: one a line; blank lines and # comments are skipped."""
+    """The formulas in a file: one a line; blank lines and # comments are skipped.  The file
+    must be UTF-8 text of at most files.FORMULA_FILE_LIMIT bytes."""
     try:
-        with open(path, encoding="utf-8") as file:
-            lines = file.read().splitlines()
-    except OSError as error:
-        raise FormulaError(f"cannot read {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise FormulaError(f"{path} is not a UTF-8 text file") from None
+        lines = files.read_text(path, files.FORMULA_FILE_LIMIT, "formula file").splitlines()
+    except files.FileProblem as error:
+        raise FormulaError(str(error)) from None
     formulas = []
     for number, line in enumerate(lines, 1):
         text = line.split("#", 1)[0].strip()

@@ -4,14 +4,26 @@
                  gradients, the update, losses and predictions (a report, or --json)
 
 Errors in what the user typed (a bad config, a malformed --predict) are one line on stderr
-and exit code 2; no traceback.
+and exit code 2; no traceback.  Exit codes:
+
+    0    all well
+    1    a formula given to --check is wrong
+    2    the command line or a file it names is wrong (one line on stderr says what and where)
+    3    training diverged: reported as a finding (the epoch, the losses, the largest gradient)
+    130  interrupted with Ctrl-C (one line on stderr)
+    141  the reader of the output went away (``practice | head``), as for any Unix tool
+
+Output survives any console: characters its encoding lacks are spelled in ASCII (− as -, θ as
+theta), and --json is strict JSON (a non-finite number is null, listed under "nonfinite").
 """
 
 import argparse
 import json
+import os
 import sys
 
 from .check import check_formula, read_formula_file
+from .console import shorten, strict_json, write
 from .explain import explain
 from .formula import FormulaError, parse_name
 from .nn.dense import tutorial_name
@@ -22,6 +34,12 @@ from .practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, Practice, Practice
 __all__ = ["main"]
 
 PROG = "tinygrad-lite"
+SHOWN_EPOCHS = 10                # a long run's report shows its first and last 10 losses
+# exit codes: 0 all well; 1 a checked formula is wrong; 2 the command line or a file is wrong;
+# 3 training diverged (a finding, reported); 130 interrupted (Ctrl-C); 141 the reader of
+# stdout went away (as for any Unix tool killed by SIGPIPE)
+EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
 class UsageError(Exception):
@@ -85,30 +103,43 @@ def format_report(result):
     lines.append("")
 
     forward = result["forward"]
-    lines.append("Forward pass at the initial parameters")
-    for k in range(1, n + 1):
-        for i in range(1, 5):
-            name = tutorial_name("p", i, k)
-            formula = " + ".join(f"θ{i}{j}·{tutorial_name('X', j, k)}"
-                                 for j in range(1, 4)) + f" + b{i}"
-            lines.append(f"  {name:>6} = {formula:<44} = {_fmt(forward[name]):>10}")
-        q = tutorial_name("q", 1, k)
-        formula = " + ".join(f"δ1{i}·{tutorial_name('p', i, k)}"
-                             for i in range(1, 5)) + " + d1"
-        lines.append(f"  {q:>6} = {formula:<44} = {_fmt(forward[q]):>10}")
-    lines.append(f"  {'L':>6} = {'½·Σ_k (y_k − q_1k)²':<44} = {_fmt(forward['L']):>10}")
-    lines.append("")
+    if forward is not None:
+        lines.append("Forward pass at the initial parameters")
+        for k in range(1, n + 1):
+            for i in range(1, 5):
+                name = tutorial_name("p", i, k)
+                formula = " + ".join(f"θ{i}{j}·{tutorial_name('X', j, k)}"
+                                     for j in range(1, 4)) + f" + b{i}"
+                lines.append(f"  {name:>6} = {formula:<44} = {_fmt(forward[name]):>10}")
+            q = tutorial_name("q", 1, k)
+            formula = " + ".join(f"δ1{i}·{tutorial_name('p', i, k)}"
+                                 for i in range(1, 5)) + " + d1"
+            lines.append(f"  {q:>6} = {formula:<44} = {_fmt(forward[q]):>10}")
+        lines.append(f"  {'L':>6} = {'½·Σ_k (y_k − q_1k)²':<44} = {_fmt(forward['L']):>10}")
+        lines.append("")
 
-    lines.append("Gradients at the initial parameters, and the update θ ← θ − η·∂L/∂θ")
-    lines.append(f"  {'parameter':>9} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
-    for name in names:
-        lines.append(f"  {name:>9} {_fmt(params[name]):>11} {_fmt(grads[name]):>12} "
-                     f"{_fmt(updated[name]):>15}")
-    lines.append("")
+        lines.append("Gradients at the initial parameters, and the update θ ← θ − η·∂L/∂θ")
+        lines.append(f"  {'parameter':>9} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
+        for name in names:
+            lines.append(f"  {name:>9} {_fmt(params[name]):>11} {_fmt(grads[name]):>12} "
+                         f"{_fmt(updated[name]):>15}")
+        lines.append("")
 
     lines.append("Loss")
-    for epoch, loss in enumerate(result["losses"], 1):
+    losses = list(enumerate(result["losses"], 1))
+    if len(losses) > 2 * SHOWN_EPOCHS:
+        hidden = len(losses) - 2 * SHOWN_EPOCHS
+        losses = losses[:SHOWN_EPOCHS] + [None] + losses[-SHOWN_EPOCHS:]
+    for item in losses:
+        if item is None:
+            lines.append(f"  ... {hidden:,} more epochs ...")
+            continue
+        epoch, loss = item
         lines.append(f"  epoch {epoch:>3}: L = {_fmt(loss)} before the update")
+    diverged = result["diverged"]
+    if diverged is not None:
+        lines += _divergence_lines(diverged)
+        return "\n".join(lines)
     lines.append(f"  after training: L = {_fmt(result['final_loss'])}")
     if result["predictions"]:
         lines.append("")
@@ -119,11 +150,30 @@ def format_report(result):
     return "\n".join(lines)
 
 
+def _divergence_lines(diverged):
+    """The finding of a run that diverged: when, why, the largest gradient, what to try."""
+    lines = ["", f"Training diverged at epoch {diverged.epoch}: {diverged.reason}."]
+    if diverged.largest is not None:
+        name, value = diverged.largest
+        lines.append(f"  the largest gradient entry then: ∂L/∂{name} = {_fmt(value)}")
+    if diverged.losses:
+        lines.append(f"  the loss went from {_fmt(diverged.losses[0])} to "
+                     f"{_fmt(diverged.losses[-1])} in {len(diverged.losses)} epoch"
+                     f"{'' if len(diverged.losses) == 1 else 's'} before that")
+    lines.append(f"  This is the exploding-gradient experiment of the tutorial: each update "
+                 f"overshoots, with η = {_fmt(diverged.lr)}.")
+    lines.append(f"  Try {diverged.hint}.  (exit code {EXIT_DIVERGED})")
+    return lines
+
+
 def json_document(result):
     """Exactly the documented keys, full precision."""
     keys = ["X", "y", "lr", "epochs", "params", "forward", "grads", "updated", "losses",
             "predictions"]
-    return {key: result[key] for key in keys}
+    document = {key: result[key] for key in keys}
+    if result["diverged"] is not None:
+        document["diverged"] = result["diverged"].to_json()
+    return document
 
 
 # ---- the commands ----------------------------------------------------------------------------
@@ -223,7 +273,10 @@ def run_practice_command(args):
         inputs.append(x)
     formulas = [(f"--check {i}", text) for i, text in enumerate(args.check, 1)]
     for path in args.check_file:
-        formulas += [(f"{path}:{line}", text) for line, text in read_formula_file(path)]
+        try:
+            formulas += [(f"{path}:{line}", text) for line, text in read_formula_file(path)]
+        except FormulaError as error:
+            raise UsageError(f"--check-file {error}") from None
     checks = []
     for where, text in formulas:
         try:
@@ -243,28 +296,49 @@ def run_practice_command(args):
     if args.dot:
         write_graph(config, args.dot)
     result = run_practice(config, predict=inputs, compiled=args.compiled)
-    failed = any(not c.ok for c in checks)
+    code = EXIT_DIVERGED if result["diverged"] is not None else \
+        EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
     if args.json:
         document = json_document(result)
         if checks:
             document["checks"] = [c.to_json() for c in checks]
         if explanations:
             document["explanations"] = [e.to_json() for e in explanations]
-        return json.dumps(document, ensure_ascii=False, indent=2), failed
+        return json_text(document), code
     sections = [format_report(result)]
     sections += [str(e) for e in explanations]
     sections += [str(c) for c in checks]
-    return "\n\n".join(sections), failed
+    return "\n\n".join(sections), code
+
+
+def json_text(document):
+    """Strict JSON: a non-finite number is null, and "nonfinite" says where and what it was."""
+    document, replaced = strict_json(document)
+    if replaced:
+        document["nonfinite"] = replaced
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def main(argv=None):
+    """Run the command line; returns the exit code (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "practice":
-            output, failed = run_practice_command(args)
-    except (ConfigError, UsageError) as error:
-        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    print(output)
-    return 1 if failed else 0
+        try:
+            if args.command == "practice":
+                output, code = run_practice_command(args)
+        except (ConfigError, UsageError) as error:
+            message = "\n".join(shorten(line) for line in str(error).splitlines())
+            write(f"{PROG} {args.command}: error: {message}", sys.stderr)
+            return EXIT_USAGE
+        write(output, sys.stdout)
+        return code
+    except KeyboardInterrupt:
+        write(f"{PROG} {args.command}: interrupted", sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (``practice | head``): nothing more to say, and no traceback
+        # when Python flushes stdout at exit either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

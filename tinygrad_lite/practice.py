@@ -16,6 +16,7 @@ The network (exactly the tutorial's, X is 3×n: rows = attributes, columns = dat
 import json
 import math
 
+from . import files
 from .compiled import compile as compile_graph, placeholder
 from .engine import Value, no_grad
 from .losses import half_sum_of_squares
@@ -24,7 +25,7 @@ from .nn.dense import tutorial_name
 from .optim import SGD
 
 __all__ = ["DEFAULT_CONFIG", "ConfigError", "validate_config", "load_config", "PracticeNetwork",
-           "run_practice", "parameter_names", "Practice"]
+           "run_practice", "parameter_names", "Practice", "Divergence"]
 
 N_INPUTS, N_HIDDEN = 3, 4
 
@@ -100,17 +101,12 @@ def validate_config(raw):
 
 
 def load_config(path):
-    """Read a JSON config file and validate it (a ConfigError says what is wrong)."""
+    """Read a JSON config file (at most files.CONFIG_LIMIT bytes) and validate it; a
+    ConfigError says what is wrong."""
     try:
-        with open(path, encoding="utf-8") as file:
-            raw = json.load(file)
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not a UTF-8 text file") from None
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"{path} is not valid JSON: {error.msg} at line {error.lineno}, "
-                          f"column {error.colno}") from None
+        raw = files.read_json(path, files.CONFIG_LIMIT, "config")
+    except files.FileProblem as error:
+        raise ConfigError(str(error)) from None
     return validate_config(raw)
 
 
@@ -189,6 +185,11 @@ def run_practice(config=None, predict=(), compiled=False):
     each epoch's update) and predictions; plus "final_loss" and the objects "network" and
     "practice" (the first epoch's graph) for further inspection.  ``compiled=True`` records
     the graph once with X and y as placeholders and reruns it each epoch: the same numbers.
+
+    A run whose loss or gradient stops being a finite number (too large a learning rate: the
+    tutorial's exploding gradients) is not an error but a finding: training stops before the
+    update that would use it, and "diverged" describes it (see ``Divergence``); the losses
+    are the finite ones before it, and forward/grads are None if even the first pass failed.
     """
     config = validate_config(config or {})
     network = PracticeNetwork(config)
@@ -197,22 +198,81 @@ def run_practice(config=None, predict=(), compiled=False):
     optimizer = SGD(list(params.items()), lr=config["lr"])
     evaluate = _CompiledSteps(network, config) if compiled else _DynamicSteps(network, config)
 
-    loss, forward = evaluate.step()            # L and ∇L at the initial parameters
-    grads = {name: v.grad for name, v in params.items()}
-    losses = []
-    for epoch in range(config["epochs"]):
-        if epoch > 0:
-            loss, _ = evaluate.step()
-        losses.append(loss)
-        optimizer.step()
+    losses, forward, grads, diverged = [], None, None, None
+    for epoch in range(max(config["epochs"], 1)):
+        try:
+            loss, values = evaluate.step()
+        except (OverflowError, ValueError, ZeroDivisionError) as error:
+            diverged = Divergence(epoch + 1, losses, params, config["lr"], str(error))
+            break
+        if epoch == 0:                         # L and ∇L at the initial parameters
+            forward, grads = values, {name: v.grad for name, v in params.items()}
+        if not _finite(loss, params):
+            diverged = Divergence(epoch + 1, losses, params, config["lr"])
+            break
+        if epoch < config["epochs"]:
+            losses.append(loss)
+            optimizer.step()
     if not config["epochs"]:
         network.zero_grad()                    # epochs = 0: report the gradient, change nothing
-    predictions = [{"input": list(x), "output": network.predict(list(x))} for x in predict]
+    final_loss = None
+    if diverged is None:
+        try:
+            final_loss = evaluate.loss()
+        except (OverflowError, ValueError, ZeroDivisionError) as error:
+            diverged = Divergence(config["epochs"] + 1, losses, params, config["lr"],
+                                  str(error))
+        else:
+            if not math.isfinite(final_loss):
+                diverged = Divergence(config["epochs"] + 1, losses, params, config["lr"])
+                final_loss = None
+    predictions = [{"input": list(x), "output": network.predict(list(x))} for x in predict] \
+        if diverged is None else []
     return {"X": config["X"], "y": config["y"], "lr": config["lr"], "epochs": config["epochs"],
             "params": initial, "forward": forward, "grads": grads,
             "updated": {name: v.data for name, v in params.items()},
-            "losses": losses, "predictions": predictions, "final_loss": evaluate.loss(),
-            "network": network, "practice": evaluate.first}
+            "losses": losses, "predictions": predictions, "final_loss": final_loss,
+            "diverged": diverged, "network": network, "practice": evaluate.first}
+
+
+def _finite(loss, params):
+    return math.isfinite(loss) and all(math.isfinite(v.grad) for v in params.values())
+
+
+class Divergence:
+    """Training that went off to infinity (or NaN): when, the loss so far, the largest gradient.
+
+    ``epoch``: the epoch whose pass failed (1 = the first); ``losses``: the finite losses before
+    it; ``largest``: (name, value) of the gradient entry largest in size at that moment (a
+    non-finite one first), or None if the forward pass itself failed; ``reason``: what failed;
+    ``hint``: what to try instead.
+    """
+
+    def __init__(self, epoch, losses, params, lr, error=None):
+        self.epoch, self.losses, self.lr = epoch, list(losses), lr
+        self.largest = None
+        if error is None:
+            entries = [(name, v.grad) for name, v in params.items()]
+            bad = [(name, g) for name, g in entries if not math.isfinite(g)]
+            self.largest = bad[0] if bad else max(entries, key=lambda e: abs(e[1]))
+            self.reason = (f"the gradient of {self.largest[0]} is {self.largest[1]!r}" if bad
+                           else "the loss is no longer a finite number")
+        else:
+            self.reason = f"the forward pass failed: {error}"
+        smaller = lr / 10 if lr > 0 else 0.01
+        self.hint = (f"a smaller learning rate, such as --lr {smaller:g}" if epoch > 1
+                     else "smaller inputs or initial parameters (the first pass already fails)")
+
+    def to_json(self):
+        largest = None if self.largest is None else \
+            {"name": self.largest[0], "value": _json_number(self.largest[1]),
+             "nonfinite": None if math.isfinite(self.largest[1]) else repr(self.largest[1])}
+        return {"epoch": self.epoch, "reason": self.reason, "losses": self.losses,
+                "largest_gradient": largest, "hint": self.hint}
+
+
+def _json_number(x):
+    return x if math.isfinite(x) else None
 
 
 class _DynamicSteps:

@@ -13,9 +13,9 @@ nested lists of floats, so each entry loads into the equivalent torch module wit
 
 import json
 import os
-import tempfile
 from collections import OrderedDict
 
+from .. import files
 from ..engine import Value
 from ..nested import shape_of, entries, index_label, leaves_of_shape
 
@@ -177,12 +177,14 @@ class Module:
 
     def save(self, path):
         """Write the state dict to ``path`` as JSON, atomically: a crash mid-write leaves the
-        previous file intact (the text goes to a temporary file that then replaces ``path``)."""
+        previous file intact (the text goes to a temporary file that then replaces ``path``).
+        An existing file keeps its permissions, a symlink is followed to its target, and a
+        path that is a directory or a device is refused (see files.write_atomically)."""
         document = {"format": FORMAT, "version": FORMAT_VERSION, "model": type(self).__name__,
                     "shapes": {key: list(shape_of(t)) for key, t in self.named_tensors()},
                     "state_dict": self.state_dict()}
         text = json.dumps(document, allow_nan=True)
-        write_atomically(path, text)
+        files.write_atomically(path, text)
 
     def load(self, path):
         """Load a file written by ``save``; a missing, corrupt or mismatched file is a
@@ -199,32 +201,14 @@ def _to_floats(tensor):
     return tensor.data
 
 
-def write_atomically(path, text):
-    """Write ``text`` to ``path`` through a temporary file in the same folder and os.replace."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
 def read_json(path, expected_format, expected_version):
     """Read a JSON document written by save(), checking its format tag and version."""
+    if not os.path.lexists(path):
+        raise FileNotFoundError(f"{path}: no such file")
     try:
-        with open(path, encoding="utf-8") as file:
-            document = json.load(file)
-    except json.JSONDecodeError as error:
-        raise StateDictError(f"{path}: not a valid JSON file (corrupt or truncated?): "
-                             f"{error}") from None
-    except UnicodeDecodeError:
-        raise StateDictError(f"{path}: not a text file") from None
+        document = files.read_json(path, files.MODEL_FILE_LIMIT, "model file")
+    except files.FileProblem as error:
+        raise StateDictError(str(error)) from None
     if not isinstance(document, dict) or document.get("format") != expected_format:
         raise StateDictError(f"{path}: not a {expected_format} file")
     if document.get("version") != expected_version:

@@ -1,0 +1,84 @@
+"""What the command line writes: text any console can show, JSON any parser accepts.
+
+    printable(text, encoding)   the text, with characters the encoding lacks spelled in ASCII
+    write(text, stream)         print to a stream whatever its encoding (cp949, ASCII, ...)
+    strict_json(document)       the document with NaN and ±inf as null, and where they were
+    shorten(text, limit)        one long line cut in the middle with an ellipsis
+
+A Korean Windows console (cp949) has θ, δ, ∂ and → but not the minus sign −; an ASCII pipe has
+none of them.  Rather than crash with UnicodeEncodeError, each character the stream cannot
+encode is replaced by its usual ASCII spelling (− → -, θ → theta, ∂ → d), and anything else by
+"?".  Strict JSON has no NaN or Infinity, so a non-finite number is written as null and its
+place and value are listed under "nonfinite" (e.g. {"forward.q11": "inf"}).
+"""
+
+import math
+
+__all__ = ["printable", "write", "strict_json", "shorten"]
+
+ASCII_SPELLING = {
+    "−": "-", "–": "-", "—": "-", "·": "*", "⋅": "*", "×": "x", "÷": "/", "→": "->",
+    "←": "<-", "²": "^2", "³": "^3", "½": "1/2", "…": "...", "Σ": "sum", "∑": "sum",
+    "∂": "d", "θ": "theta", "Θ": "Theta", "δ": "delta", "Δ": "Delta", "η": "eta",
+    "σ": "sigma", "λ": "lambda", "α": "alpha", "β": "beta", "ε": "eps", "≤": "<=", "≥": ">=",
+    "≈": "~", "≠": "!=", "⊙": "(.)", "∘": "o", "ᵀ": "^T", "√": "sqrt", "∞": "inf",
+}
+
+
+def printable(text, encoding):
+    """``text`` with every character ``encoding`` cannot encode spelled in ASCII (or "?")."""
+    encoding = encoding or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    except LookupError:                    # an encoding Python does not know: be safe
+        encoding = "ascii"
+    out = []
+    for c in text:
+        try:
+            c.encode(encoding)
+            out.append(c)
+        except UnicodeEncodeError:
+            out.append(ASCII_SPELLING.get(c, "?"))
+    return "".join(out)
+
+
+def write(text, stream):
+    """Write ``text`` and a newline to ``stream``, degrading characters it cannot encode."""
+    stream.write(printable(text, getattr(stream, "encoding", None)) + "\n")
+    stream.flush()
+
+
+def strict_json(document):
+    """(copy of ``document`` with non-finite floats as None, {path: "nan"/"inf"/"-inf"})."""
+    replaced = {}
+    root = {"": document}
+    stack = [(root, "", "")]          # (container, key in it, path for people)
+    while stack:
+        container, key, path = stack.pop()
+        value = container[key]
+        if isinstance(value, float) and not math.isfinite(value):
+            container[key] = None
+            replaced[path] = repr(value)
+        elif isinstance(value, dict):
+            copy = dict(value)
+            container[key] = copy
+            for k in copy:
+                stack.append((copy, k, f"{path}.{k}" if path else str(k)))
+        elif isinstance(value, (list, tuple)):
+            copy = list(value)
+            container[key] = copy
+            for i in range(len(copy)):
+                stack.append((copy, i, f"{path}[{i}]"))
+    return root[""], dict(sorted(replaced.items()))
+
+
+def shorten(text, limit=300):
+    """``text`` if at most ``limit`` characters, else its start and end around an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    tail = limit - head - 1
+    return f"{text[:head]}…{text[-tail:]}" + f" ({len(text):,} characters)"

@@ -1,0 +1,106 @@
+"""Files a user points us at: read with a size limit, written atomically, every failure one line.
+
+    read_text(path, limit, what)     the text of a UTF-8 file of at most ``limit`` bytes
+    read_json(path, limit, what)     the same, parsed as JSON (any nesting depth refused cleanly)
+    write_atomically(path, text)     replace ``path`` whole or not at all, keeping its mode
+    FileProblem                      what went wrong, in one line naming the file
+
+Limits are checked while reading, so /dev/zero or a 3 GB file costs at most ``limit`` bytes.
+A leading UTF-8 byte-order mark (as Notepad writes) is dropped.
+"""
+
+import json
+import os
+import stat
+import tempfile
+
+__all__ = ["read_text", "read_json", "write_atomically", "FileProblem", "CONFIG_LIMIT",
+           "FORMULA_FILE_LIMIT", "MODEL_FILE_LIMIT"]
+
+CONFIG_LIMIT = 10 * 2 ** 20          # a practice config: 10 MiB
+FORMULA_FILE_LIMIT = 2 * 2 ** 20     # a file of formulas to check: 2 MiB
+MODEL_FILE_LIMIT = 512 * 2 ** 20     # a saved model: 512 MiB
+CHUNK = 2 ** 20                      # read a MiB at a time
+
+class FileProblem(ValueError):
+    """A file that cannot be used: missing, a directory, too large, not UTF-8 text, not JSON."""
+
+
+def read_text(path, limit, what="file"):
+    """The text of ``path`` (UTF-8, BOM dropped), refusing more than ``limit`` bytes."""
+    try:
+        with open(path, "rb") as file:
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = file.read(min(CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                if b"\0" in chunk:      # binary: say so before reading any further
+                    raise FileProblem(f"{what} {path}: a binary file (it has NUL bytes), "
+                                      "not text")
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
+    except FileNotFoundError:
+        raise FileProblem(f"{what} {path}: no such file") from None
+    except IsADirectoryError:
+        raise FileProblem(f"{what} {path}: is a directory, not a file") from None
+    except OSError as error:
+        raise FileProblem(f"{what} {path}: cannot read: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise FileProblem(f"{what} {path}: larger than the limit of {limit:,} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FileProblem(f"{what} {path}: not UTF-8 text (byte {error.start + 1} is "
+                          f"0x{data[error.start]:02x})") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_json(path, limit, what="file"):
+    """``read_text`` parsed as JSON; invalid or too deeply nested JSON is a FileProblem."""
+    text = read_text(path, limit, what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileProblem(f"{what} {path}: not valid JSON: {error.msg} at line "
+                          f"{error.lineno}, column {error.colno}") from None
+    except RecursionError:
+        raise FileProblem(f"{what} {path}: JSON nested too deeply to read") from None
+
+
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` through a temporary file in the same folder and os.replace,
+    so a crash mid-write leaves the previous file whole.  A symlink is followed (its target is
+    replaced, the link stays); an existing file keeps its permission bits (a new one gets the
+    usual 0666 less the umask); a target that is not a regular file (a directory, a device, a
+    pipe) is refused.  No temporary file is left behind, whatever fails."""
+    target = os.path.realpath(path)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else None
+        if os.path.exists(target) and not os.path.isfile(target):
+            raise FileProblem(f"{path}: not a regular file (a directory, device or pipe); "
+                              "choose a file name")
+    except OSError as error:
+        raise FileProblem(f"{path}: cannot write: {error.strerror or error}") from None
+    if mode is None:
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    folder = os.path.dirname(target)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    except OSError as error:
+        raise FileProblem(f"{path}: cannot write in {folder}: {error.strerror or error}") \
+            from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
