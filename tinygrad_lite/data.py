@@ -26,6 +26,12 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=True, seed=None, drop_last=False):
+        if isinstance(dataset, (dict, set, frozenset, str, bytes)) or \
+                not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"DataLoader: the dataset must be a sequence indexed 0 … n-1 (a "
+                            f"list or tuple of examples, e.g. [(x, y), ...]), got "
+                            f"{type(dataset).__name__}; for a dict use list(d.items()) or "
+                            "list(zip(inputs, targets))")
         try:
             self.size = len(dataset)
         except TypeError:

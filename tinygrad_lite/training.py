@@ -66,7 +66,10 @@ def fit(model, loss_fn, optimizer, loader, epochs=1, progress="auto", compiled=F
             count += len(xs)
             if bar is not None:
                 bar.set_postfix(loss=f"{total / count:.4g}")
-        history.append(total / count if count else float("nan"))
+        if not count:
+            raise ValueError("fit: the loader gave no examples in an epoch (an empty dataset, "
+                             "or drop_last with fewer examples than batch_size)")
+        history.append(total / count)
         if progress and tqdm is None:
             print(f"epoch {epoch}/{epochs}: loss {history[-1]:.6g}", file=sys.stderr)
     return history
