@@ -3,10 +3,12 @@
 Two moons (generated and seeded: no download), labels -1/+1; model
 nn.Sequential(Dense(2, 16, relu), Dense(16, 16, relu), Dense(16, 1)); the loss is micrograd's:
 mean hinge loss max(0, 1 - y·score) plus 1e-4·Σ w²; full-batch SGD with the learning rate
-falling from 1.0 to 0.1.  Prints the loss curve and the decision boundary as ASCII art; with
-matplotlib installed (pip install -e '.[plot]') also writes a PNG of the boundary.
+falling from 1.0 to 0.1.  Prints a table of the loss and accuracy every 10 steps and the
+decision boundary as ASCII art; with matplotlib installed (pip install -e '.[plot]') also
+writes moons.png, the boundary, into the output folder (examples/output/ unless --out says
+otherwise).
 
-Run:  python examples/moons.py [--steps 150] [--png moons.png] [--compiled]
+Run:  python examples/moons.py [--steps 150] [--out DIR] [--compiled]
 """
 
 import argparse
@@ -20,7 +22,7 @@ import time  # noqa: E402
 from tinygrad_lite import manual_seed, nn, no_grad, optim  # noqa: E402
 from tinygrad_lite.compiled import compile, placeholder  # noqa: E402
 from tinygrad_lite.data import make_moons  # noqa: E402
-from tinygrad_lite.plotting import figure  # noqa: E402
+from tinygrad_lite.plotting import EXAMPLES_OUT, figure, legend_beside, output_path  # noqa: E402
 
 ALPHA = 1e-4
 
@@ -124,16 +126,22 @@ def write_png(model, X, y, path):
         with no_grad():
             z = [[1 if model([a, b])[0].data > 0 else -1 for a in xs] for b in ys]
         ax.contourf(xs, ys, z, levels=[-2, 0, 2], colors=["#cfe2f3", "#f4cccc"])
-        ax.scatter([p[0] for p in X], [p[1] for p in X],
-                   c=["#c00" if t > 0 else "#03c" for t in y], s=18)
-        ax.set_title("tinygrad_lite: MLP 2-16-16-1 on two moons")
-    return figure(path, draw, size=(6, 4.5))
+        for label, color, marker in ((1, "#c00", "x"), (-1, "#03c", "o")):
+            points = [p for p, t in zip(X, y) if (t > 0) == (label > 0)]
+            ax.scatter([p[0] for p in points], [p[1] for p in points], c=color, s=18,
+                       marker=marker, label=f"class {label:+d} (shaded where predicted)")
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_title("tinygrad_lite: MLP 2-16-16-1 on two moons, decision boundary")
+        legend_beside(ax, title="data")
+    return figure(path, draw, size=(8.5, 4.5))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Train an MLP on two moons (micrograd's demo).")
     parser.add_argument("--steps", type=int, default=150)
-    parser.add_argument("--png", default="moons.png", help="where to write the PNG")
+    parser.add_argument("--out", default=EXAMPLES_OUT,
+                        help="the folder for moons.png (default: examples/output/)")
     parser.add_argument("--compiled", action="store_true",
                         help="train on a compiled graph, and compare its time with the dynamic one")
     args = parser.parse_args(argv)
@@ -150,7 +158,7 @@ def main(argv=None):
     for step, loss, accuracy in history:
         if step % 10 == 0 or step == args.steps:
             lines.append(f"{step:>4}   {loss:.4f}    {accuracy:.0%}")
-    lines += ["", ascii_boundary(model, X, y), "", write_png(model, X, y, args.png), ""] + timing
+    lines += ["", ascii_boundary(model, X, y), "", write_png(model, X, y, output_path(args.out, "moons.png")), ""] + timing
     return "\n".join(lines), history
 
 

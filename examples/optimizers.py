@@ -6,9 +6,10 @@ starts from the same weights with PyTorch's default learning rate for it, except
 (and its momentum variants), which PyTorch leaves to the user: 0.1 here.
 
 Prints the mean training loss after each epoch; with matplotlib (pip install -e '.[plot]')
-also writes a PNG of the curves.
+also writes optimizers.png, the curves, into the output folder (examples/output/ unless --out
+says otherwise).
 
-Run:  python examples/optimizers.py [--epochs 20] [--png optimizers.png]
+Run:  python examples/optimizers.py [--epochs 20] [--out DIR]
 """
 
 import argparse
@@ -22,16 +23,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tinygrad_lite import manual_seed, nn, optim  # noqa: E402
 from tinygrad_lite.data import DataLoader  # noqa: E402
 from tinygrad_lite.losses import mse_loss  # noqa: E402
-from tinygrad_lite.plotting import figure  # noqa: E402
+from tinygrad_lite.plotting import (EXAMPLES_OUT, figure, integer_ticks, legend_beside,  # noqa: E402
+                                    output_path)
 from tinygrad_lite.training import fit  # noqa: E402
 
+# name -> (learning rate, optimizer class): PyTorch's default rates, 0.1 for plain SGD
 OPTIMIZERS = {
-    "SGD": lambda p: optim.SGD(p, lr=0.1),
-    "Momentum": lambda p: optim.Momentum(p, lr=0.1),
-    "Nesterov": lambda p: optim.Nesterov(p, lr=0.1),
-    "AdaGrad": lambda p: optim.AdaGrad(p, lr=0.01),
-    "RMSProp": lambda p: optim.RMSProp(p, lr=0.01),
-    "Adam": lambda p: optim.Adam(p, lr=0.001),
+    "SGD": (0.1, optim.SGD),
+    "Momentum": (0.1, optim.Momentum),
+    "Nesterov": (0.1, optim.Nesterov),
+    "AdaGrad": (0.01, optim.AdaGrad),
+    "RMSProp": (0.01, optim.RMSProp),
+    "Adam": (0.001, optim.Adam),
 }
 
 
@@ -51,11 +54,11 @@ def compare(epochs=20, seed=0):
     manual_seed(seed)
     start = nn.Sequential(nn.Dense(2, 8, activation="tanh"), nn.Dense(8, 1)).state_dict()
     curves = {}
-    for name, make in OPTIMIZERS.items():
+    for name, (lr, make) in OPTIMIZERS.items():
         model = nn.Sequential(nn.Dense(2, 8, activation="tanh"), nn.Dense(8, 1))
         model.load_state_dict(start)
         loader = DataLoader(data, batch_size=8, seed=seed)
-        curves[name] = fit(model, squared_error, make(model.parameters()), loader,
+        curves[name] = fit(model, squared_error, make(model.parameters(), lr=lr), loader,
                            epochs=epochs, progress=False)
     return curves
 
@@ -71,21 +74,25 @@ def table(curves):
 def write_png(curves, path):
     def draw(ax):
         for name, losses in curves.items():
-            ax.plot(range(1, len(losses) + 1), losses, label=name)
+            ax.plot(range(1, len(losses) + 1), losses, label=f"{name} (lr {OPTIMIZERS[name][0]:g})")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("mean training loss (MSE)")
+        ax.set_ylabel("mean training loss (MSE, log scale)")
         ax.set_yscale("log")
-        ax.legend()
-    return figure(path, draw, size=(6.5, 4))
+        ax.set_title("Six optimizers from one start: MLP 2-8-1 (tanh), batches of 8")
+        integer_ticks(ax.xaxis)
+        legend_beside(ax, title="optimizer (learning rate)")
+    return figure(path, draw, size=(8, 4))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Six optimizers on one problem.")
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--png", default="optimizers.png")
+    parser.add_argument("--out", default=EXAMPLES_OUT,
+                        help="the folder for optimizers.png (default: examples/output/)")
     args = parser.parse_args(argv)
     curves = compare(args.epochs)
-    return "\n".join([table(curves), "", write_png(curves, args.png)]), curves
+    png = write_png(curves, output_path(args.out, "optimizers.png"))
+    return "\n".join([table(curves), "", png]), curves
 
 
 if __name__ == "__main__":

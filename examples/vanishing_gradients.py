@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from tinygrad_lite import Value, nn  # noqa: E402
 from tinygrad_lite.explain import explain  # noqa: E402
-from tinygrad_lite.plotting import figure  # noqa: E402
+from tinygrad_lite.plotting import figure, integer_ticks, legend_beside  # noqa: E402
 
 WIDTH = 16
 SAMPLES = 10
@@ -156,8 +156,9 @@ def write_png(norms, path):
         ax.set_xlabel("layer k (1 = nearest the input)")
         ax.set_ylabel("‖∂L/∂(input of layer k)‖")
         ax.set_title("The gradient arriving at each layer, one backward pass")
-        ax.legend(fontsize=7, ncol=3)
-    return figure(path, draw, size=(7, 4.5))
+        integer_ticks(ax.xaxis)
+        legend_beside(ax, fontsize=8, title="activation, init")
+    return figure(path, draw, size=(9, 4.5))
 
 
 def main(argv=None):

@@ -69,3 +69,11 @@ def test_shown_output_is_what_the_command_prints(document, line, command, output
 
 def test_the_docs_have_blocks_to_check():
     assert len(PYTHON) >= 3 and len(SHOWN) >= 6
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    readme = [code.strip() for kind, code, _ in blocks(DOCUMENTS[0]) if kind == "bash"]
+    command = next(c for c in readme if "pytest" in c)
+    with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as file:
+        lines = [line.strip() for line in file]
+    assert command in lines

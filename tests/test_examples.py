@@ -37,14 +37,14 @@ def test_newton_example_converges_to_the_closed_form():
 
 def test_moons_example_quick_run(tmp_path):
     moons = load("moons")
-    text, history = moons.main(["--steps", "6", "--png", str(tmp_path / "m.png")])
+    text, history = moons.main(["--steps", "6", "--out", str(tmp_path)])
     assert history[-1][1] < history[0][1]                     # the loss falls
     assert "step   loss      accuracy" in text
     art = [line for line in text.splitlines() if set(line) <= set(".#ox") and len(line) == 64]
     assert len(art) == 24 and any("x" in line for line in art) and any("o" in line for line in art)
     try:
         import matplotlib  # noqa: F401
-        assert (tmp_path / "m.png").exists()
+        assert (tmp_path / "moons.png").exists() and "wrote" in text
     except ImportError:
         assert "matplotlib is not installed" in text
 
@@ -58,7 +58,7 @@ def test_moons_example_reaches_full_training_accuracy():
 
 def test_optimizers_example_supports_what_the_readme_says(tmp_path):
     optimizers = load("optimizers")
-    text, curves = optimizers.main(["--png", str(tmp_path / "o.png")])
+    text, curves = optimizers.main(["--out", str(tmp_path)])
     assert list(curves) == ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
     final = {name: losses[-1] for name, losses in curves.items()}
     # the README's reading of the table:
@@ -104,3 +104,18 @@ def test_plotting_without_matplotlib_says_so(monkeypatch, tmp_path):
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     assert plotting.figure(str(tmp_path / "p.png"), lambda ax: None) == plotting.MISSING
     assert not (tmp_path / "p.png").exists()
+
+
+def test_examples_write_figures_only_into_their_output_folder(tmp_path, monkeypatch):
+    # run from an unrelated folder: nothing may appear there, nor in the repository's root
+    monkeypatch.chdir(tmp_path)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    before = set(os.listdir(root))
+    out = tmp_path / "figures"
+    load("optimizers").main(["--epochs", "2", "--out", str(out)])
+    load("moons").main(["--steps", "2", "--out", str(out)])
+    assert set(os.listdir(tmp_path)) <= {"figures"}
+    assert set(os.listdir(root)) == before
+    assert not os.path.exists(os.path.join(root, "optimizers.png"))
+    from tinygrad_lite.plotting import EXAMPLES_OUT
+    assert EXAMPLES_OUT == os.path.join(root, "examples", "output")
