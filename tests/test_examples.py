@@ -119,3 +119,40 @@ def test_examples_write_figures_only_into_their_output_folder(tmp_path, monkeypa
     assert not os.path.exists(os.path.join(root, "optimizers.png"))
     from tinygrad_lite.plotting import EXAMPLES_OUT
     assert EXAMPLES_OUT == os.path.join(root, "examples", "output")
+
+
+class RecordingAxes:
+    """Stands in for matplotlib's axes: records what a figure would show."""
+
+    def __init__(self):
+        self.calls = []
+        self.xaxis, self.yaxis = object(), object()
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self.calls.append((name, args, kwargs))
+
+
+def test_the_optimizer_figure_labels_its_axes_and_learning_rates(monkeypatch):
+    optimizers = load("optimizers")
+    axes = RecordingAxes()
+    monkeypatch.setattr(optimizers, "figure", lambda path, draw, size: draw(axes) or "drawn")
+    monkeypatch.setattr(optimizers, "integer_ticks", lambda axis: axes.calls.append(
+        ("integer_ticks", (axis,), {})))
+    optimizers.write_png({"SGD": [1.0, 0.5], "Adam": [1.0, 0.9]}, "unused.png")
+    names = [c[0] for c in axes.calls]
+    assert {"set_xlabel", "set_ylabel", "set_title", "legend", "integer_ticks"} <= set(names)
+    labels = [c[2]["label"] for c in axes.calls if c[0] == "plot"]
+    assert labels == ["SGD (lr 0.1)", "Adam (lr 0.001)"]
+    legend = next(c for c in axes.calls if c[0] == "legend")
+    assert legend[2]["bbox_to_anchor"][0] > 1                 # outside the plot, off the curves
+
+
+def test_the_moons_figure_has_a_legend_for_each_class(monkeypatch):
+    moons = load("moons")
+    model, X, y, _ = moons.train(2)
+    axes = RecordingAxes()
+    monkeypatch.setattr(moons, "figure", lambda path, draw, size: draw(axes) or "drawn")
+    moons.write_png(model, X, y, "unused.png")
+    labels = [c[2]["label"] for c in axes.calls if c[0] == "scatter"]
+    assert len(labels) == 2 and labels[0].startswith("class +1") and labels[1].startswith("class -1")
+    assert {"set_xlabel", "set_ylabel", "set_title", "legend"} <= {c[0] for c in axes.calls}
