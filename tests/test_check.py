@@ -118,8 +118,10 @@ def test_cli_json_gains_checks(capsys):
                        "--check", "θ13 = -((y1 - q11) p31 + (y2 - q12) p32)")
     doc = json.loads(out)
     assert code == 1
-    assert [sorted(c) for c in doc["checks"]] == [
-        sorted(["formula", "target", "ok", "max_abs_error", "points", "matches"])] * 2
+    assert [sorted(c) for c in doc["checks"]] == [sorted([
+        "formula", "target", "verdict", "ok", "points", "agreeing", "max_abs_error",
+        "max_rel_error", "worst_point", "matches", "yours", "true", "undefined", "correct",
+        "diagnosis", "rtol"])] * 2
     assert doc["checks"][0]["ok"] is True and doc["checks"][0]["target"] == "d1"
     assert doc["checks"][1]["ok"] is False and doc["checks"][1]["matches"] == ["δ13"]
     assert doc["checks"][1]["points"] == 21
@@ -149,3 +151,100 @@ def test_cli_explain(capsys):
     assert "∂L/∂θ12 = sum over 2 paths" in out and "∂L/∂d1 = sum over 2 paths" in out
     code, _, err = run(capsys, "--explain", "θ77")
     assert code == 2 and "unknown name" in err
+
+
+# ---- verdicts that cannot be wrong by arithmetic ------------------------------------------------
+
+@pytest.mark.parametrize("formula", ["∂L/∂θ12 = 1e308*1e308", "∂L/∂θ12 = -1e308*1e308",
+                                     "∂L/∂d1 = (y1 - y1)^-1", "∂L/∂d1 = 1e300^2"])
+def test_a_formula_that_is_not_finite_is_never_right(formula):
+    result = check_formula(formula)
+    assert result.verdict == "undefined" and not result.ok and not result
+    assert result.matches == []
+    assert "UNDEFINED at the example's own point" in str(result)
+    assert "never right" in str(result)
+
+
+def test_the_correct_formula_with_a_negative_exponent_is_right():
+    assert check_formula("∂L/∂d1 = 2·(q11 + q12 − y1 − y2)·2^-1")
+    assert not check_formula("θ12 = x21 ^ -1")
+
+
+def test_a_check_result_behaves_in_python():
+    right = check_formula("∂L/∂d1 = q11 + q12 - y1 - y2")
+    wrong = check_formula("∂L/∂d1 = q11 - y1")
+    assert bool(right) is True and bool(wrong) is False
+    assert repr(wrong).startswith("<CheckResult WRONG: '∂L/∂d1 = q11 - y1' for ∂L/∂d1")
+    assert set(wrong.to_json()) <= set(vars(wrong)) | {"ok", "rtol"}
+    with pytest.raises(AssertionError):
+        assert check_formula("∂L/∂d1 = q11 - y1")
+
+
+def test_the_tolerance_is_relative_to_the_true_gradient():
+    # 1 part in 10^7 off: wrong, however small the gradient's own size
+    truth = check_formula("∂L/∂d1 = q11 + q12 - y1 - y2")
+    slightly = check_formula("∂L/∂d1 = (q11 + q12 - y1 - y2)·1.0000001")
+    assert truth and not slightly
+    assert "largest relative difference" in str(truth) and truth.max_rel_error < 1e-12
+
+
+# ---- sums, in Unicode, ASCII and LaTeX -----------------------------------------------------------
+
+@pytest.mark.parametrize("formula", [
+    "∂L/∂δ12 = -\\sum_{k=1}^{2} (y_k - q_{1k}) p_{2k}",
+    "dL/ddelta12 = -sum_k((y_k - q_{1k})*p_{2k})",
+    "\\frac{\\partial L}{\\partial \\delta_{12}} = -\\sum_{k=1}^{n} (y_k - q_{1k}) p_{2k}",
+    "∂L/∂θ12 = -Σ_k (y_k − q_{1k})·δ11·X_{2k}",
+    "∂L/∂b3 = -δ13 Σ_k (y_k - q_{1k})",
+    "∂L/∂d1 = Σ_{k=1}^{2} (q_{1k} - y_k)",
+])
+def test_sum_formulas_as_students_write_them(formula):
+    assert check_formula(formula), str(check_formula(formula))
+
+
+# ---- what the mistake is -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("formula, kind, says", [
+    ("∂L/∂δ12 = Σ_k (y_k - q_{1k}) p_{2k}", "sign", "The sign is flipped"),
+    ("∂L/∂δ12 = -2 Σ_k (y_k - q_{1k}) p_{2k}", "factor", "Your formula is 2 × ∂L/∂δ12 at every "
+                                                          "point (a missing ½?"),
+    ("∂L/∂d1 = (q11 + q12 - y1 - y2)/2", "factor", "Your formula is 1/2 × ∂L/∂d1"),
+    ("∂L/∂θ12 = -(y1 - q11)·δ11·X21", "missing path",
+     "It leaves out the path θ12 → p12 → q12 → L, whose term is -(y2 - q12)·δ11·X22."),
+    ("∂L/∂δ13 = -((y1 - q11) p31 + 2 (y2 - q12) p32)", "doubled path",
+     "It counts twice the path δ13 → q12 → L"),
+    ("∂L/∂δ13 = -(y1 - q11) p31 + (y2 - q12) p32", "path sign",
+     "It flips the sign of the path δ13 → q12 → L"),
+    ("∂L/∂θ12 = -(y1 - q11)·δ11·X12 - (y2 - q12)·δ11·X22", "swap",
+     "It is right with X21 in place of X12 (a swapped index)."),
+    ("∂L/∂θ12 = -(y1 - q11)·δ12·X21 - (y2 - q12)·δ11·X22", "swap",
+     "It is right with δ11 in place of δ12 (a wrong index)."),
+    ("∂L/∂θ13 = -((y1 - q11) p31 + (y2 - q12) p32)", "other entry",
+     "it is the formula for δ13, not θ13"),
+])
+def test_the_usual_slips_are_named(formula, kind, says):
+    result = check_formula(formula)
+    assert not result and result.verdict == "wrong"
+    assert kind in [k for k, _ in result.diagnosis], str(result)
+    assert says in str(result)
+    assert "At the example's own point: yours = " in str(result)
+
+
+def test_no_diagnosis_is_claimed_when_none_holds():
+    result = check_formula("∂L/∂θ12 = y1·q11 + X31")
+    assert not result and result.diagnosis == []
+    assert "None of the usual slips" in str(result)
+
+
+def test_every_diagnosis_holds_at_every_point():
+    # the claimed relation, evaluated independently at the example's point
+    result = check_formula("∂L/∂d1 = 3·(q11 + q12 - y1 - y2)")
+    assert ("factor", "Your formula is 3 × ∂L/∂d1 at every point.") in result.diagnosis
+    assert result.yours == pytest.approx(3 * result.true, rel=1e-12)
+
+
+def test_cli_undefined_formula_exits_4(capsys):
+    code, out, _ = run(capsys, "--check", "∂L/∂θ12 = 1e308*1e308")
+    assert code == 4 and "UNDEFINED" in out and "RIGHT" not in out
+    code, out, _ = run(capsys, "--json", "--check", "∂L/∂θ12 = 1e308*1e308")
+    assert code == 4 and json.loads(out)["checks"][0]["verdict"] == "undefined"

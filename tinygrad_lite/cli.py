@@ -10,6 +10,7 @@ and exit code 2; no traceback.  Exit codes:
     1    a formula given to --check is wrong
     2    the command line or a file it names is wrong (one line on stderr says what and where)
     3    training diverged: reported as a finding (the epoch, the losses, the largest gradient)
+    4    a formula given to --check is undefined (inf, NaN, a division by zero) at some point
     130  interrupted with Ctrl-C (one line on stderr)
     141  the reader of the output went away (``practice | head``), as for any Unix tool
 
@@ -36,9 +37,10 @@ __all__ = ["main"]
 PROG = "tinygrad-lite"
 SHOWN_EPOCHS = 10                # a long run's report shows its first and last 10 losses
 # exit codes: 0 all well; 1 a checked formula is wrong; 2 the command line or a file is wrong;
-# 3 training diverged (a finding, reported); 130 interrupted (Ctrl-C); 141 the reader of
+# 3 training diverged (a finding, reported); 4 a checked formula is undefined (not a finite
+# number) at some point; 130 interrupted (Ctrl-C); 141 the reader of
 # stdout went away (as for any Unix tool killed by SIGPIPE)
-EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
+EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_DIVERGED, EXIT_UNDEFINED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
@@ -297,6 +299,7 @@ def run_practice_command(args):
         write_graph(config, args.dot)
     result = run_practice(config, predict=inputs, compiled=args.compiled)
     code = EXIT_DIVERGED if result["diverged"] is not None else \
+        EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
         EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
     if args.json:
         document = json_document(result)
