@@ -121,7 +121,7 @@ def test_cli_json_gains_checks(capsys):
     assert [sorted(c) for c in doc["checks"]] == [sorted([
         "formula", "target", "verdict", "ok", "points", "agreeing", "max_abs_error",
         "max_rel_error", "worst_point", "matches", "yours", "true", "undefined", "correct",
-        "diagnosis", "rtol"])] * 2
+        "diagnosis", "rtol", "entries"])] * 2
     assert doc["checks"][0]["ok"] is True and doc["checks"][0]["target"] == "d1"
     assert doc["checks"][1]["ok"] is False and doc["checks"][1]["matches"] == ["δ13"]
     assert doc["checks"][1]["points"] == 21
@@ -175,7 +175,7 @@ def test_a_check_result_behaves_in_python():
     wrong = check_formula("∂L/∂d1 = q11 - y1")
     assert bool(right) is True and bool(wrong) is False
     assert repr(wrong).startswith("<CheckResult WRONG: '∂L/∂d1 = q11 - y1' for ∂L/∂d1")
-    assert set(wrong.to_json()) <= set(vars(wrong)) | {"ok", "rtol"}
+    assert set(wrong.to_json()) <= set(vars(wrong)) | {"ok", "rtol", "entries"}
     with pytest.raises(AssertionError):
         assert check_formula("∂L/∂d1 = q11 - y1")
 
@@ -248,3 +248,73 @@ def test_cli_undefined_formula_exits_4(capsys):
     assert code == 4 and "UNDEFINED" in out and "RIGHT" not in out
     code, out, _ = run(capsys, "--json", "--check", "∂L/∂θ12 = 1e308*1e308")
     assert code == 4 and json.loads(out)["checks"][0]["verdict"] == "undefined"
+
+
+# ---- matrix form: a whole block at once ----------------------------------------------------------
+
+@pytest.mark.parametrize("formula", [
+    "∂L/∂W1 = -W2ᵀ(Y − Q)Xᵀ",
+    "∂L/∂Θ = -Δ' (Y - Q) X'",
+    "dL/dW_1 = -W_2^T (Y - Q) X^T",
+    "\\frac{\\partial L}{\\partial \\Theta} = -\\Delta^{T} \\left(Y - Q\\right) X^{T}",
+    "∂L/∂W2 = -(Y − Q)·Pᵀ",
+    "∂L/∂W2 = (Q - Y) P'",
+    "∂L/∂b = -W2ᵀ(Y − Q)1_n",
+    "∂L/∂b = -Σ_k W2ᵀ (Y − Q)",
+    "∂L/∂P = -W2ᵀ(Y − Q)",
+    "∂L/∂Q = Q - Y",
+    "∂L/∂W1 = -(2 W2ᵀ)(Y − Q) X^T / 2",
+])
+def test_right_matrix_formulas(formula):
+    result = check_formula(formula)
+    assert result, str(result)
+    assert len(result.entry_verdicts) == {"W1": 12, "W2": 4, "b": 4, "P": 8, "Q": 2}[
+        result.target]
+    assert "RIGHT: each of the" in str(result)
+
+
+def test_a_matrix_formula_works_for_any_number_of_data_points():
+    config = dict(DEFAULT_CONFIG, X=[[1.0, 2.0, 3.0]] * 3, y=[0.0, 1.0, 2.0])
+    assert check_formula("∂L/∂W2 = -(Y − Q)·Pᵀ", config, points=3)
+    assert check_formula("∂L/∂b = -W2ᵀ(Y − Q)1_n", config, points=3)
+
+
+def test_a_wrong_matrix_formula_is_judged_entry_by_entry():
+    result = check_formula("∂L/∂W2 = (Y − Q)·Pᵀ")
+    assert not result and result.verdict == "wrong"
+    assert result.entry_verdicts == {"δ11": "wrong", "δ12": "wrong", "δ13": "wrong",
+                                     "δ14": "wrong"}
+    text = str(result)
+    assert "Right for 0 of 4 entries; wrong at δ11, δ12, δ13, δ14." in text
+    assert "δ12: yours = -0.54325, true = 0.54325 at the example's own point" in text
+    assert "The sign is flipped: your block is −∂L/∂W2" in text
+    assert "The correct formula: ∂L/∂W2 = -(Y − Q)Pᵀ" in text
+    assert json.loads(json.dumps(result.to_json()))["entries"]["δ11"] == "wrong"
+
+
+def test_a_missing_half_in_a_block():
+    result = check_formula("∂L/∂W1 = -2 W2ᵀ(Y − Q)Xᵀ")
+    assert ("factor", "Your formula is 2 × ∂L/∂W1 at every point (a missing ½? In L = "
+                      "½·Σ(y − q)² the ½ cancels the 2 of the square.)") in result.diagnosis
+
+
+@pytest.mark.parametrize("formula, message, column", [
+    ("∂L/∂W1 = -W2 (Y-Q) X", "the matrix product (1×4)·(1×2) does not fit: 4 columns against "
+                             "1 row", 14),
+    ("∂L/∂W1 = -(W2ᵀ(Y − Q)) ⊙ Xᵀ", "the elementwise product of (4×2) and (2×3) does not fit",
+     24),
+    ("∂L/∂W2 = -(Y − Q)", "the right side is 1×2, but ∂L/∂W2 is 1×4", 9),
+    ("∂L/∂W1 = W1 + Z", "unexpected 'Z' in a matrix formula", 15),
+    ("∂L/∂b = 2 / W2", "'/' takes a number on its right, not a (1×4) matrix", 11),
+    ("∂L/∂W1 = (W1", "the '(' opened here is never closed", 10),
+])
+def test_matrix_shape_errors_say_which_product_does_not_fit(formula, message, column):
+    with pytest.raises(FormulaError) as info:
+        check_formula(formula)
+    assert message in str(info.value) and info.value.column == column
+
+
+def test_an_undefined_block_is_never_right():
+    result = check_formula("∂L/∂b = -W2ᵀ(Y − Q)1_n / 0")
+    assert result.verdict == "undefined" and not result
+    assert "Right for 0 of 4 entries; undefined at b1, b2, b3, b4." in str(result)

@@ -266,3 +266,24 @@ def test_printing_a_parsed_formula_and_parsing_it_again_gives_the_same_value(tok
     again = parse_formula("θ12 = " + formula.right_side(), NAMES)
     second = again.evaluate(POINT)
     assert second == first or (math.isnan(first) and math.isnan(second))
+
+
+MATRIX_TOKENS = ["W1", "W2", "Θ", "Δ", "b", "d1", "X", "Y", "P", "Q", "1_n", "n", "2", "0.5",
+                 "ᵀ", "^T", "'", "+", "-", "−", "·", "*", "⊙", "\\odot", "/", "^", "(", ")",
+                 "Σ_k", " ", "$", "=", "{", "}"]
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["∂L/∂W1", "∂L/∂W2", "∂L/∂b", "∂L/∂P", "∂L/∂Q"]),
+       st.lists(st.sampled_from(MATRIX_TOKENS), max_size=20))
+def test_random_matrix_formulas_raise_only_formula_errors(left, tokens):
+    from tinygrad_lite.matrix_formula import parse_matrix_formula
+    try:
+        formula = parse_matrix_formula(left + " = " + "".join(tokens), 2)
+    except FormulaError:
+        return
+    assert formula is not None
+    try:
+        formula.evaluate(POINT)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        pass

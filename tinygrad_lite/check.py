@@ -31,7 +31,8 @@ from fractions import Fraction
 from . import files
 from .compiled import compile as compile_graph
 from .explain import explain
-from .formula import FormulaError, canonical, parse_formula
+from .formula import FormulaError, parse_formula
+from .matrix_formula import parse_matrix_formula
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, validate_config
 
 __all__ = ["check_formula", "CheckResult", "read_formula_file", "practice_names",
@@ -134,6 +135,7 @@ class CheckResult:
         self.yours = yours                # your formula at the example's own point (or None)
         self.true = true                  # the true gradient there
         self.diagnosis = diagnosis        # what the mistake is: [(kind, sentence)]
+        self.entry_verdicts = None        # for a block (∂L/∂W1 = …): {entry: verdict}
 
     @property
     def ok(self):
@@ -157,12 +159,18 @@ class CheckResult:
                 "matches": self.matches, "yours": number(self.yours), "true": number(self.true),
                 "undefined": self.undefined, "correct": self.correct,
                 "diagnosis": [{"kind": kind, "text": text} for kind, text in self.diagnosis],
-                "rtol": RTOL}
+                "rtol": RTOL, "entries": self.entry_verdicts}
 
     def __str__(self):
         lines = [f"check: {self.formula}"]
         where = "the example's own point" if self.worst_point == 0 else \
             f"random point {self.worst_point}"
+        if self.ok and self.entry_verdicts is not None:
+            lines.append(f"  RIGHT: each of the {len(self.entry_verdicts)} entries equals its "
+                         f"gradient at all {self.points} points (the example's own and "
+                         f"{self.points - 1} random ones); largest relative difference "
+                         f"{self.max_rel_error:.1e} (tolerance {RTOL:.0e})")
+            return "\n".join(lines)
         if self.ok:
             lines.append(f"  RIGHT: equals ∂L/∂{self.target} at all {self.points} points "
                          f"(the example's own and {self.points - 1} random ones); largest "
@@ -172,18 +180,21 @@ class CheckResult:
             lines.append(f"  UNDEFINED at {where}: {self.undefined}. A formula that is not a "
                          "finite number somewhere is never right.")
         else:
-            lines.append(f"  WRONG: differs from ∂L/∂{self.target} at {self.points - self.agreeing}"
+            lines.append(f"  WRONG, compared entry by entry at all {self.points} points:"
+                         if self.entry_verdicts is not None else
+                         f"  WRONG: differs from ∂L/∂{self.target} at {self.points - self.agreeing}"
                          f" of {self.points} points; most at {where}, by "
                          f"{self.max_abs_error:.6g} ({self.max_rel_error:.3g} × the true gradient's size)")
             if self.agreeing:
                 lines.append(f"  (It agrees at {self.agreeing} point"
                              f"{'' if self.agreeing == 1 else 's'}: one point proves nothing.)")
-        yours = "undefined" if self.yours is None else f"{self.yours:.6g}"
-        lines.append(f"  At the example's own point: yours = {yours}, "
-                     f"true ∂L/∂{self.target} = {self.true:.6g}")
+        if self.entry_verdicts is None:
+            yours = "undefined" if self.yours is None else f"{self.yours:.6g}"
+            lines.append(f"  At the example's own point: yours = {yours}, "
+                         f"true ∂L/∂{self.target} = {self.true:.6g}")
         for _, text in self.diagnosis:
             lines.append(f"  {text}")
-        if self.verdict == "wrong" and not self.diagnosis:
+        if self.verdict == "wrong" and not self.diagnosis and self.entry_verdicts is None:
             lines.append("  None of the usual slips (the sign, a constant factor, a path left "
                          "out, a swapped index, another entry) explains the difference.")
         lines.append(f"  The correct formula: ∂L/∂{self.target} = {self.correct}")
@@ -195,13 +206,18 @@ def check_formula(text, config=None, points=20, seed=0):
     config = validate_config(config or {})
     if isinstance(points, bool) or not isinstance(points, int) or points < 1:
         raise ValueError(f"check_formula: points must be a positive int, got {points!r}")
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula is text, got {type(text).__name__}")
     example = _Points(config)
     names = [name for name, _ in example.slots]
-    formula = parse_formula(text, names)
+    block = parse_matrix_formula(text, len(config["y"]))
+    formula = parse_formula(text, names) if block is None else None
     rng = random.Random(seed)
     evaluations = [_Point(*example.evaluate(config))]
     for _ in range(points):
         evaluations.append(_Point(*example.evaluate(_random_config(config, rng))))
+    if block is not None:
+        return _check_block(block, evaluations)
     target = formula.target
 
     yours, undefined, undefined_at = [], None, None
@@ -241,6 +257,86 @@ def check_formula(text, config=None, points=20, seed=0):
     return CheckResult(text.strip(), target, verdict, len(evaluations), sum(agree),
                        errors[worst], relative[worst], worst, matches, correct, undefined,
                        yours[0] if math.isfinite(yours[0]) else None, truth[0], diagnosis)
+
+
+def _check_block(formula, evaluations):
+    """The verdict on a matrix formula, entry by entry: RIGHT only if every entry agrees with
+    its gradient at every point."""
+    entries = formula.entries()
+    verdicts = {name: "right" for _, _, name in entries}
+    undefined, undefined_at, worst, worst_rel, worst_abs = None, None, 0, 0.0, 0.0
+    example_values = None
+    for k, point in enumerate(evaluations):
+        try:
+            matrix = formula.evaluate(point.values)
+        except (ZeroDivisionError, ValueError, OverflowError) as error:
+            matrix, reason = None, str(error)
+        else:
+            reason = None
+        if k == 0:
+            example_values = matrix
+        for i, j, name in entries:
+            value = math.nan if matrix is None else matrix[i][j]
+            if not math.isfinite(value):
+                verdicts[name] = "undefined"
+                if undefined is None:
+                    undefined = reason or f"entry {name} is {value!r}"
+                    undefined_at = k
+                continue
+            true = point.truth[name]
+            if not point.agrees(value, true):
+                if verdicts[name] == "right":
+                    verdicts[name] = "wrong"
+                relative = point.relative(value, true)
+                if relative > worst_rel:
+                    worst, worst_rel, worst_abs = k, relative, abs(value - true)
+    wrong = [name for name, v in verdicts.items() if v != "right"]
+    verdict = "undefined" if undefined is not None else "wrong" if wrong else "right"
+    right_count = len(entries) - len(wrong)
+    lines = []
+    if verdict != "right":
+        lines.append(("entries", f"Right for {right_count} of {len(entries)} entries; "
+                                 f"{'undefined' if verdict == 'undefined' else 'wrong'} at "
+                                 f"{', '.join(wrong[:12])}{' …' if len(wrong) > 12 else ''}."))
+        for i, j, name in entries:
+            if verdicts[name] != "right" and example_values is not None and \
+                    len(lines) <= 6:
+                lines.append(("entry", f"{name}: yours = {example_values[i][j]:.6g}, true = "
+                                       f"{evaluations[0].truth[name]:.6g} at the example's "
+                                       "own point"))
+    if verdict == "wrong" and example_values is not None:
+        lines += _block_slips(formula, evaluations)
+    result = CheckResult(formula.text, formula.target, verdict, len(evaluations),
+                         len(evaluations) if verdict == "right" else 0, worst_abs,
+                         worst_rel, undefined_at if undefined is not None else worst, [],
+                         None if verdict == "right" else MATRIX_ANSWERS[formula.target],
+                         undefined, None, None, lines)
+    result.entry_verdicts = verdicts
+    return result
+
+
+def _block_slips(formula, evaluations):
+    """The sign or a constant factor of the whole block, checked at every entry and point."""
+    flat_points, yours, truth = [], [], []
+    for point in evaluations:
+        matrix = formula.evaluate(point.values)
+        for i, j, name in formula.entries():
+            flat_points.append(point)
+            yours.append(matrix[i][j])
+            truth.append(point.truth[name])
+    if any(abs(t) > p.tolerance(t) for p, t in zip(flat_points, truth)) and all(
+            p.agrees(y, -t) for p, y, t in zip(flat_points, yours, truth)):
+        return [("sign", f"The sign is flipped: your block is −∂L/∂{formula.target} at every "
+                         "entry and point.")]
+    ratio = _constant_ratio(flat_points, yours, truth)
+    if ratio is not None:
+        return [("factor", _factor_sentence(ratio, formula.target, formula.n))]
+    return []
+
+
+# the correct block formulas, as the chain rule gives them in matrix form
+MATRIX_ANSWERS = {"W1": "-W2ᵀ(Y − Q)Xᵀ", "W2": "-(Y − Q)Pᵀ", "b": "-W2ᵀ(Y − Q)1_n",
+                  "P": "-W2ᵀ(Y − Q)", "Q": "-(Y − Q)"}
 
 
 def _correct_text(explanation, target):
