@@ -181,3 +181,19 @@ def test_fit_on_an_empty_loader_is_an_error():
 def test_a_dict_dataset_says_what_the_loader_accepts():
     with pytest.raises(TypeError, match=r"a sequence indexed 0 … n-1.*list\(d.items\(\)\)"):
         DataLoader({"a": 1, "b": 2})
+
+
+def test_a_formula_file_with_a_bom_and_control_characters(tmp_path, capsys):
+    path = tmp_path / "formulas.txt"
+    path.write_bytes("\ufeff∂L/∂d1 = q11 + q12 - y1 - y2\n".encode("utf-8"))
+    code, out, _ = run(capsys, "--check-file", str(path))
+    assert code == 0 and "RIGHT" in out
+    path.write_bytes("∂L/∂d1 = q11 \x1b[2J\x07\n".encode("utf-8"))
+    code, out, err = run(capsys, "--check-file", str(path))
+    assert code == 2 and "\x1b" not in err and "\x07" not in err and "\\x1b" in err
+
+
+@pytest.mark.parametrize("formula", ["θ12 = 1e400", "θ12 = " + "9" * 400])
+def test_a_formula_beyond_a_float_is_unreadable_not_right(capsys, formula):
+    code, out, err = run(capsys, "--check", formula)
+    assert code == 2 and "RIGHT" not in out and "beyond the largest float" in err
