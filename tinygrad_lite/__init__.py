@@ -17,7 +17,7 @@ from .autograd import grad, hessian, hvp
 from .explain import explain
 from .compiled import placeholder, compile as compile  # tinygrad_lite.compile, like torch.compile
 from . import nn, optim, data, losses
-from .check import check_formula
+from .lab.check import check_formula
 
 __version__ = "0.1.0"
 

@@ -23,13 +23,13 @@ import json
 import os
 import sys
 
-from .check import check_formula, read_formula_file
+from .lab.check import check_formula, read_formula_file
 from .console import shorten, strict_json, write
 from .explain import explain
-from .formula import FormulaError, parse_name
+from .lab.formula import FormulaError, parse_name
 from .nn.dense import tutorial_name
 from .viz import VizError, render, to_dot
-from .practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, Practice, PracticeNetwork,
+from .lab.practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, Practice, PracticeNetwork,
                        load_config, parameter_names, run_practice, validate_config)
 
 __all__ = ["main"]

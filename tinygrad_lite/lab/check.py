@@ -1,0 +1,490 @@
+"""Check a hand-derived gradient formula for the worked example: a verdict that cannot be
+wrong by arithmetic, and, for a wrong formula, what the mistake is.
+
+    check_formula(text, config, points=20, seed=0)   -> CheckResult (bool(result) is its verdict)
+    read_formula_file(path)                          the formulas of a file, one a line
+
+A formula is compared with the true gradient (reverse mode) at the example's own point AND at
+``points`` random points — X, y and all 21 parameters redrawn uniformly from [-2, 2], with
+p, q and L recomputed — because a wrong formula can agree with the truth at one point by
+chance.  The verdicts:
+
+    RIGHT      it agrees at every point: |yours − true| ≤ 1e-9 · max(|true|, 1e-6 · G), where
+               G is the largest |∂L/∂entry| at that point (so a gradient that is truly 0 is
+               compared at the scale of the others); the closeness is reported
+    WRONG      it differs at some point; the checker then tests the usual slips at every point
+               — the sign, a constant factor (a missing ½ or 1/n), one path of the chain rule
+               left out, doubled or with its sign flipped, an index swapped (X21 for X12),
+               another entry's gradient — and says which one explains it, if one does
+    UNDEFINED  its value is not a finite number at some point (inf, NaN, an overflow, a
+               division by zero): never RIGHT
+
+Every diagnosis is checked at all the points before it is said.  The student's value and the
+true value at the example's own point are always shown.
+"""
+
+import math
+import random
+import re
+from fractions import Fraction
+
+from .. import files
+from ..compiled import compile as compile_graph
+from ..explain import explain
+from .formula import FormulaError, parse_formula
+from .matrix_formula import parse_matrix_formula
+from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, validate_config
+
+__all__ = ["check_formula", "CheckResult", "read_formula_file", "practice_names",
+           "RTOL", "SCALE_FLOOR"]
+
+RTOL = 1e-9           # agreement relative to the size of the true gradient
+SCALE_FLOOR = 1e-6    # ... but never tighter than this fraction of the largest gradient entry
+MAX_PATHS = 64        # paths of the chain rule tried one by one as the missing or extra term
+MAX_SWAPS = 2000      # one-name substitutions tried as a swapped index
+
+
+def practice_names(n):
+    """Every named quantity of the worked example with n data points."""
+    config = dict(DEFAULT_CONFIG, X=[[0.0] * n for _ in range(3)], y=[0.0] * n)
+    practice = Practice(PracticeNetwork(validate_config(config)), config["X"], config["y"])
+    return list(practice.nodes)
+
+
+def _random_config(config, rng):
+    n = len(config["y"])
+
+    def draws(count):
+        return [rng.uniform(-2.0, 2.0) for _ in range(count)]
+
+    return dict(config, X=[draws(n) for _ in range(3)], y=draws(n),
+                theta=[draws(3) for _ in range(4)], b=draws(4), delta=draws(4), d1=draws(1)[0])
+
+
+class _Points:
+    """The example's graph, recorded once with X and y as placeholders, rerun at each point:
+    every named value and every true gradient, to the last bit what a fresh graph gives."""
+
+    def __init__(self, config):
+        self.network = PracticeNetwork(config)
+        self.practice = Practice(self.network, config["X"], config["y"], placeholders=True)
+        self.inputs = [v for row in self.practice.X for v in row] + self.practice.y
+        self.graph = compile_graph(self.practice.L, inputs=self.inputs, params=self.network)
+        self.slots = [(name, self.graph._slot(name)) for name in self.practice.nodes]
+
+    def move_to(self, config):
+        """Set the parameters and the placeholders to the point ``config``: the recorded graph
+        (whose inner nodes hold the example's values) is consistent again at the example."""
+        self.network.load_state_dict({"0.weight": config["theta"], "0.bias": config["b"],
+                                      "1.weight": [config["delta"]], "1.bias": [config["d1"]]})
+        feed = [x for row in config["X"] for x in row] + list(config["y"])
+        for v, x in zip(self.inputs, feed):
+            v.data = x
+        return feed
+
+    def evaluate(self, config):
+        """(values of every named quantity, true ∂L/∂(each)) at the point ``config``."""
+        feed = self.move_to(config)
+        self.network.zero_grad()
+        for v in self.inputs:
+            v.grad = 0.0
+        graph = self.graph
+        graph.run(feed)
+        graph.backward()
+        values = {name: graph.values[i] for name, i in self.slots}
+        truth = {name: graph.grads[i] for name, i in self.slots if name != "L"}
+        return values, truth
+
+
+class _Point:
+    """One point of the comparison: every named value, every true gradient, their scale."""
+
+    def __init__(self, values, truth):
+        self.values, self.truth = values, truth
+        self.scale = max((abs(g) for g in truth.values() if math.isfinite(g)), default=0.0)
+
+    def tolerance(self, true):
+        return RTOL * max(abs(true), SCALE_FLOOR * self.scale)
+
+    def agrees(self, yours, true):
+        """Never for a non-finite number (NaN or inf equals nothing)."""
+        return math.isfinite(yours) and math.isfinite(true) and \
+            abs(yours - true) <= self.tolerance(true)
+
+    def relative(self, yours, true):
+        return abs(yours - true) / max(abs(true), SCALE_FLOOR * self.scale, 1e-300)
+
+
+class CheckResult:
+    """The verdict on one formula; ``bool(result)`` is True only when it is RIGHT."""
+
+    def __init__(self, formula, target, verdict, points, agreeing, max_abs_error,
+                 max_rel_error, worst_point, matches, correct, undefined, yours, true,
+                 diagnosis):
+        self.formula = formula            # the text as given
+        self.target = target              # the entry the left side names, e.g. "θ12"
+        self.verdict = verdict            # "right", "wrong" or "undefined"
+        self.points = points              # how many points were compared
+        self.agreeing = agreeing          # at how many points it equals the target
+        self.max_abs_error = max_abs_error    # |yours − true| where it is relatively largest
+        self.max_rel_error = max_rel_error    # that difference relative to the true size
+        self.worst_point = worst_point    # 0 = the example's own point, k = random point k
+        self.matches = matches            # entries the formula equals at every point
+        self.correct = correct            # the correct formula for the target (text)
+        self.undefined = undefined        # why it is undefined, if it is
+        self.yours = yours                # your formula at the example's own point (or None)
+        self.true = true                  # the true gradient there
+        self.diagnosis = diagnosis        # what the mistake is: [(kind, sentence)]
+        self.entry_verdicts = None        # for a block (∂L/∂W1 = …): {entry: verdict}
+
+    @property
+    def ok(self):
+        return self.verdict == "right"
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        return (f"<CheckResult {self.verdict.upper()}: {self.formula!r} for ∂L/∂{self.target} "
+                f"at {self.points} points>")
+
+    def to_json(self):
+        """Every field, numbers in full precision (a non-finite one as null: strict JSON)."""
+        def number(x):
+            return x if x is not None and math.isfinite(x) else None
+        return {"formula": self.formula, "target": self.target, "verdict": self.verdict,
+                "ok": self.ok, "points": self.points, "agreeing": self.agreeing,
+                "max_abs_error": number(self.max_abs_error),
+                "max_rel_error": number(self.max_rel_error), "worst_point": self.worst_point,
+                "matches": self.matches, "yours": number(self.yours), "true": number(self.true),
+                "undefined": self.undefined, "correct": self.correct,
+                "diagnosis": [{"kind": kind, "text": text} for kind, text in self.diagnosis],
+                "rtol": RTOL, "entries": self.entry_verdicts}
+
+    def __str__(self):
+        lines = [f"check: {self.formula}"]
+        where = "the example's own point" if self.worst_point == 0 else \
+            f"random point {self.worst_point}"
+        if self.ok and self.entry_verdicts is not None:
+            lines.append(f"  RIGHT: each of the {len(self.entry_verdicts)} entries equals its "
+                         f"gradient at all {self.points} points (the example's own and "
+                         f"{self.points - 1} random ones); largest relative difference "
+                         f"{self.max_rel_error:.1e} (tolerance {RTOL:.0e})")
+            return "\n".join(lines)
+        if self.ok:
+            lines.append(f"  RIGHT: equals ∂L/∂{self.target} at all {self.points} points "
+                         f"(the example's own and {self.points - 1} random ones); largest "
+                         f"relative difference {self.max_rel_error:.1e} (tolerance {RTOL:.0e})")
+            return "\n".join(lines)
+        if self.verdict == "undefined":
+            lines.append(f"  UNDEFINED at {where}: {self.undefined}. A formula that is not a "
+                         "finite number somewhere is never right.")
+        else:
+            lines.append(f"  WRONG, compared entry by entry at all {self.points} points:"
+                         if self.entry_verdicts is not None else
+                         f"  WRONG: differs from ∂L/∂{self.target} at {self.points - self.agreeing}"
+                         f" of {self.points} points; most at {where}, by "
+                         f"{self.max_abs_error:.6g} ({self.max_rel_error:.3g} × the true gradient's size)")
+            if self.agreeing:
+                lines.append(f"  (It agrees at {self.agreeing} point"
+                             f"{'' if self.agreeing == 1 else 's'}: one point proves nothing.)")
+        if self.entry_verdicts is None:
+            yours = "undefined" if self.yours is None else f"{self.yours:.6g}"
+            lines.append(f"  At the example's own point: yours = {yours}, "
+                         f"true ∂L/∂{self.target} = {self.true:.6g}")
+        for _, text in self.diagnosis:
+            lines.append(f"  {text}")
+        if self.verdict == "wrong" and not self.diagnosis and self.entry_verdicts is None:
+            lines.append("  None of the usual slips (the sign, a constant factor, a path left "
+                         "out, a swapped index, another entry) explains the difference.")
+        lines.append(f"  The correct formula: ∂L/∂{self.target} = {self.correct}")
+        return "\n".join(lines)
+
+
+def check_formula(text, config=None, points=20, seed=0):
+    """Check one formula "∂L/∂entry = expression" for the worked example (see module doc)."""
+    config = validate_config(config or {})
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValueError(f"check_formula: points must be a positive int, got {points!r}")
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula is text, got {type(text).__name__}")
+    example = _Points(config)
+    names = [name for name, _ in example.slots]
+    block = parse_matrix_formula(text, len(config["y"]))
+    formula = parse_formula(text, names) if block is None else None
+    rng = random.Random(seed)
+    evaluations = [_Point(*example.evaluate(config))]
+    for _ in range(points):
+        evaluations.append(_Point(*example.evaluate(_random_config(config, rng))))
+    if block is not None:
+        return _check_block(block, evaluations)
+    target = formula.target
+
+    yours, undefined, undefined_at = [], None, None
+    for k, point in enumerate(evaluations):
+        try:
+            value = formula.evaluate(point.values)
+        except (ZeroDivisionError, ValueError, OverflowError) as error:
+            value, reason = math.nan, str(error)
+        else:
+            reason = None if math.isfinite(value) else f"its value is {value!r}"
+        if reason is not None and undefined is None:
+            undefined, undefined_at = reason, k
+        yours.append(value)
+    truth = [point.truth[target] for point in evaluations]
+    agree = [p.agrees(y, t) for p, y, t in zip(evaluations, yours, truth)]
+    errors = [abs(y - t) if math.isfinite(y) else math.inf for y, t in zip(yours, truth)]
+    relative = [p.relative(y, t) if math.isfinite(y) else math.inf
+                for p, y, t in zip(evaluations, yours, truth)]
+    if undefined is not None:
+        verdict, worst = "undefined", undefined_at
+    else:
+        verdict = "right" if all(agree) else "wrong"
+        worst = max(range(len(relative)), key=relative.__getitem__)
+    matches = [] if undefined is not None else [
+        m for m in evaluations[0].truth
+        if all(p.agrees(y, p.truth[m]) for p, y in zip(evaluations, yours))]
+
+    diagnosis, correct = [], None
+    if verdict != "right":
+        example.move_to(config)
+        explanation = explain(example.practice.L, example.practice.nodes[target],
+                              max_paths=MAX_PATHS)
+        correct = _correct_text(explanation, target)
+        if verdict == "wrong":
+            diagnosis = _diagnose(formula, target, names, evaluations, yours, truth,
+                                  explanation, matches)
+    return CheckResult(text.strip(), target, verdict, len(evaluations), sum(agree),
+                       errors[worst], relative[worst], worst, matches, correct, undefined,
+                       yours[0] if math.isfinite(yours[0]) else None, truth[0], diagnosis)
+
+
+def _check_block(formula, evaluations):
+    """The verdict on a matrix formula, entry by entry: RIGHT only if every entry agrees with
+    its gradient at every point."""
+    entries = formula.entries()
+    verdicts = {name: "right" for _, _, name in entries}
+    undefined, undefined_at, worst, worst_rel, worst_abs = None, None, 0, 0.0, 0.0
+    example_values = None
+    for k, point in enumerate(evaluations):
+        try:
+            matrix = formula.evaluate(point.values)
+        except (ZeroDivisionError, ValueError, OverflowError) as error:
+            matrix, reason = None, str(error)
+        else:
+            reason = None
+        if k == 0:
+            example_values = matrix
+        for i, j, name in entries:
+            value = math.nan if matrix is None else matrix[i][j]
+            if not math.isfinite(value):
+                verdicts[name] = "undefined"
+                if undefined is None:
+                    undefined = reason or f"entry {name} is {value!r}"
+                    undefined_at = k
+                continue
+            true = point.truth[name]
+            if not point.agrees(value, true):
+                if verdicts[name] == "right":
+                    verdicts[name] = "wrong"
+                relative = point.relative(value, true)
+                if relative > worst_rel:
+                    worst, worst_rel, worst_abs = k, relative, abs(value - true)
+    wrong = [name for name, v in verdicts.items() if v != "right"]
+    verdict = "undefined" if undefined is not None else "wrong" if wrong else "right"
+    right_count = len(entries) - len(wrong)
+    lines = []
+    if verdict != "right":
+        lines.append(("entries", f"Right for {right_count} of {len(entries)} entries; "
+                                 f"{'undefined' if verdict == 'undefined' else 'wrong'} at "
+                                 f"{', '.join(wrong[:12])}{' …' if len(wrong) > 12 else ''}."))
+        for i, j, name in entries:
+            if verdicts[name] != "right" and example_values is not None and \
+                    len(lines) <= 6:
+                lines.append(("entry", f"{name}: yours = {example_values[i][j]:.6g}, true = "
+                                       f"{evaluations[0].truth[name]:.6g} at the example's "
+                                       "own point"))
+    if verdict == "wrong" and example_values is not None:
+        lines += _block_slips(formula, evaluations)
+    result = CheckResult(formula.text, formula.target, verdict, len(evaluations),
+                         len(evaluations) if verdict == "right" else 0, worst_abs,
+                         worst_rel, undefined_at if undefined is not None else worst, [],
+                         None if verdict == "right" else MATRIX_ANSWERS[formula.target],
+                         undefined, None, None, lines)
+    result.entry_verdicts = verdicts
+    return result
+
+
+def _block_slips(formula, evaluations):
+    """The sign or a constant factor of the whole block, checked at every entry and point."""
+    flat_points, yours, truth = [], [], []
+    for point in evaluations:
+        matrix = formula.evaluate(point.values)
+        for i, j, name in formula.entries():
+            flat_points.append(point)
+            yours.append(matrix[i][j])
+            truth.append(point.truth[name])
+    if any(abs(t) > p.tolerance(t) for p, t in zip(flat_points, truth)) and all(
+            p.agrees(y, -t) for p, y, t in zip(flat_points, yours, truth)):
+        return [("sign", f"The sign is flipped: your block is −∂L/∂{formula.target} at every "
+                         "entry and point.")]
+    ratio = _constant_ratio(flat_points, yours, truth)
+    if ratio is not None:
+        return [("factor", _factor_sentence(ratio, formula.target, formula.n))]
+    return []
+
+
+# the correct block formulas, as the chain rule gives them in matrix form
+MATRIX_ANSWERS = {"W1": "-W2ᵀ(Y − Q)Xᵀ", "W2": "-(Y − Q)Pᵀ", "b": "-W2ᵀ(Y − Q)1_n",
+                  "P": "-W2ᵀ(Y − Q)", "Q": "-(Y − Q)"}
+
+
+def _correct_text(explanation, target):
+    """The chain rule's formula for ∂L/∂target, or what it is a sum of when too long to print."""
+    if explanation.formula is not None:
+        return str(explanation.formula)
+    return (f"a sum over {explanation.path_count:,} paths, too long to print here; "
+            f"see --explain {target}")
+
+
+# ---- what the mistake is ---------------------------------------------------------------------
+
+def _diagnose(formula, target, names, evaluations, yours, truth, explanation, matches):
+    """[(kind, sentence)]: each a relation to the truth that holds at every point."""
+    found = []
+    nonzero = [abs(t) > p.tolerance(t) for p, t in zip(evaluations, truth)]
+
+    def everywhere(relation):
+        return all(relation(p, y, t) for p, y, t in zip(evaluations, yours, truth))
+
+    if any(nonzero) and everywhere(lambda p, y, t: p.agrees(y, -t)):
+        found.append(("sign", f"The sign is flipped: your formula is −∂L/∂{target} at every "
+                              "point."))
+    else:
+        ratio = _constant_ratio(evaluations, yours, truth)
+        if ratio is not None:
+            found.append(("factor", _factor_sentence(ratio, target, formula.n)))
+    if not found:
+        found += _path_slips(explanation, target, names, evaluations, yours, truth)
+    if not found:
+        found += _swaps(formula, names, evaluations, truth)
+    others = [m for m in matches if m != target]
+    if others:
+        listed = ", ".join(f"∂L/∂{m}" for m in others)
+        found.append(("other entry", f"It equals {listed} at every point: it is the formula "
+                                     f"for {' and '.join(others)}, not {target}."))
+    return found
+
+
+def _constant_ratio(evaluations, yours, truth):
+    """r if yours = r · true at every point (r ≠ 1), else None."""
+    pairs = [(p, y, t) for p, y, t in zip(evaluations, yours, truth)]
+    usable = [(p, y, t) for p, y, t in pairs if abs(t) > 1e-3 * max(p.scale, 1e-300)]
+    if len(usable) < 3:
+        return None
+    p0, y0, t0 = usable[0]
+    ratio = y0 / t0
+    if not math.isfinite(ratio) or abs(ratio - 1) < 1e-6 or ratio == 0:
+        return None
+    if all(p.agrees(y, ratio * t) for p, y, t in pairs):
+        nice = Fraction(ratio).limit_denominator(1000)
+        if abs(float(nice) - ratio) <= 1e-9 * abs(ratio):
+            return nice
+        return ratio
+    return None
+
+
+def _factor_sentence(ratio, target, n):
+    if isinstance(ratio, Fraction):
+        shown = str(ratio.numerator) if ratio.denominator == 1 else \
+            f"{ratio.numerator}/{ratio.denominator}"
+    else:
+        shown = f"{ratio:.6g}"
+    sentence = f"Your formula is {shown} × ∂L/∂{target} at every point"
+    hints = {Fraction(2): " (a missing ½? In L = ½·Σ(y − q)² the ½ cancels the 2 of the "
+                          "square.)",
+             Fraction(1, 2): " (a ½ too many?)",
+             Fraction(-1, 2): " (the sign, and a ½ too many?)",
+             Fraction(-2): " (the sign, and a missing ½?)"}
+    if n:
+        hints.setdefault(Fraction(n), f" (a missing 1/n, with n = {n} data points?)")
+        hints.setdefault(Fraction(1, n), f" (a 1/n, n = {n}, that does not belong?)")
+    return sentence + hints.get(ratio, ".")
+
+
+def _path_slips(explanation, target, names, evaluations, yours, truth):
+    """A path of the chain rule left out, counted twice or with its sign flipped."""
+    if not explanation.paths or len(explanation.paths) != explanation.path_count:
+        return []
+    found = []
+    for path in explanation.paths:
+        text = str(path.formula())
+        try:
+            term = parse_formula(f"∂L/∂{target} = {text}", names)
+            values = [term.evaluate(p.values) for p in evaluations]
+        except (FormulaError, ZeroDivisionError, ValueError, OverflowError):
+            continue
+        if not any(abs(v) > p.tolerance(v) for p, v in zip(evaluations, values)):
+            continue
+        route = " → ".join(path.labels)
+        for factor, kind, what in ((-1.0, "missing path", "leaves out"),
+                                   (1.0, "doubled path", "counts twice"),
+                                   (-2.0, "path sign", "flips the sign of")):
+            if all(p.agrees(y, t + factor * v) for p, y, t, v in
+                   zip(evaluations, yours, truth, values)):
+                found.append((kind, f"It {what} the path {route}, whose term is {text}."))
+                return found
+    return found
+
+
+def _swaps(formula, names, evaluations, truth):
+    """One name put for another of its family (X21 for X12) that makes the formula right."""
+    families = {}
+    for name in names:
+        match = re.fullmatch(r"(\D+?)([0-9,]*)", name)
+        base, index = match.group(1), match.group(2)
+        families.setdefault(base, []).append((name, _index_parts(index)))
+    tried = 0
+    for used in formula.names():
+        base = re.fullmatch(r"(\D+?)([0-9,]*)", used).group(1)
+        parts = _index_parts(used[len(base):])
+        for other, other_parts in families.get(base, []):
+            if other == used or len(other_parts) != len(parts):
+                continue
+            differing = sum(a != b for a, b in zip(parts, other_parts))
+            if differing != 1 and sorted(parts) != sorted(other_parts):
+                continue
+            tried += 1
+            if tried > MAX_SWAPS:
+                return []
+            candidate = formula.substituted(used, other)
+            try:
+                if all(p.agrees(candidate.evaluate(p.values), t)
+                       for p, t in zip(evaluations, truth)):
+                    kind = "a swapped index" if sorted(parts) == sorted(other_parts) \
+                        else "a wrong index"
+                    return [("swap", f"It is right with {other} in place of {used} ({kind}).")]
+            except (ZeroDivisionError, ValueError, OverflowError):
+                continue
+    return []
+
+
+def _index_parts(index):
+    if not index:
+        return ()
+    return tuple(index.split(",")) if "," in index else tuple(index)
+
+
+def read_formula_file(path):
+    """The formulas in a file: one a line; blank lines and # comments are skipped.  The file
+    must be UTF-8 text of at most files.FORMULA_FILE_LIMIT bytes."""
+    try:
+        lines = files.read_text(path, files.FORMULA_FILE_LIMIT, "formula file").splitlines()
+    except files.FileProblem as error:
+        raise FormulaError(str(error)) from None
+    formulas = []
+    for number, line in enumerate(lines, 1):
+        text = line.split("#", 1)[0].strip()
+        if text:
+            formulas.append((number, text))
+    return formulas

@@ -1,0 +1,588 @@
+"""Hand-written gradient formulas: a small parser of our own (never eval) and its evaluator.
+
+    parse_formula(text, names)   -> Formula(target, expression): "∂L/∂θ12 = -(y1 - q11)·δ11·X21"
+    parse_name(text, names)      -> the canonical name for θ12, theta_12, \\theta_{12}, x21, ...
+    Formula.evaluate(values)     the right side at a point (a mapping name -> number)
+    FormulaError                 what is wrong and the column where it is, with a caret line
+
+The right side is arithmetic over named quantities and numbers: + - * / ^ ** (also · × ⋅ and
+LaTeX \\cdot \\times), parentheses ( [ { and \\left( \\right), unary minus, and implicit
+multiplication as people write it: 2(y1 - q11), (y1 - q11) δ12 X21, δ_{12} x_{21}.
+
+Names are case-insensitive where that is unambiguous (X21 = x21, Y1 = y1) and may be spelled
+with Greek letters, ASCII words or LaTeX: θ12 = theta12 = theta_12 = \\theta_{12}; δ likewise.
+The parser is a shunting-yard over tokens and the evaluator a stack machine: no recursion, so
+no input, however nested, can exhaust the stack; and no input is ever executed.
+"""
+
+import math
+import re
+import unicodedata
+
+__all__ = ["parse_formula", "parse_name", "Formula", "FormulaError"]
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be read: the message names the problem and the column."""
+
+    def __init__(self, message, text=None, column=None):
+        self.message, self.text, self.column = message, text, column
+        where = f" (column {column})" if column is not None else ""
+        detail = ""
+        if text is not None and column is not None:
+            shown, caret = _window(text, column)
+            detail = f"\n    {shown}\n    {' ' * caret}^"
+        super().__init__(f"{message}{where}{detail}")
+
+
+WINDOW = 60   # characters of a long formula shown on each side of the column
+
+
+def _window(text, column):
+    """The part of ``text`` around ``column`` as it can be printed (control characters
+    escaped, a long text cut with …), and where the caret goes under it."""
+    start = max(0, column - 1 - WINDOW)
+    end = min(len(text), column - 1 + WINDOW)
+    pieces, caret = ["…"] if start else [], 1 if start else 0
+    for i in range(start, end):
+        ch = text[i]
+        shown = ch.encode("unicode_escape").decode("ascii") \
+            if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch
+        if i < column - 1:
+            caret += len(shown)
+        pieces.append(shown)
+    if end < len(text):
+        pieces.append("…")
+    return "".join(pieces), caret
+
+
+# ---- names ----------------------------------------------------------------------------------
+
+# spelling of a base (lower-cased) -> canonical base
+BASES = {"θ": "θ", "theta": "θ", "\\theta": "θ", "ϑ": "θ",
+         "δ": "δ", "delta": "δ", "\\delta": "δ",
+         "x": "X", "y": "y", "p": "p", "q": "q", "b": "b", "d": "d", "l": "L"}
+
+NAME = re.compile(r"""
+    (?P<base>\\?[A-Za-z]+|[θϑδΘΔ])          # a word, a LaTeX command or a Greek letter
+    (?:_?\{(?P<braced>[0-9]+(?:,[0-9]+)?)\} # _{12} or _{1,2}
+      |_?(?P<plain>[0-9]+(?:,[0-9]+)?))?    # _12 or 12, or 1,10 past nine
+    """, re.VERBOSE)
+
+
+def canonical(base, index):
+    """('theta', '12') -> 'θ12'; ('x', '2,1') -> 'X21'; None if the base is unknown."""
+    base = BASES.get(base.lower())
+    if base is None:
+        return None
+    if not index:
+        return base
+    parts = index.split(",")
+    if len(parts) == 2 and all(len(p) == 1 for p in parts):
+        return base + "".join(parts)
+    return base + index
+
+
+def parse_name(text, names):
+    """The canonical name that ``text`` spells (the whole text must be one name)."""
+    stripped = text.strip()
+    match = NAME.fullmatch(stripped)
+    name = canonical(match.group("base"), match.group("braced") or match.group("plain")) \
+        if match else None
+    if name is None or name not in names:
+        raise FormulaError(f"unknown name {stripped!r}; {describe_names(names)}")
+    return name
+
+
+def describe_names(names):
+    """A short list of the names a formula may use."""
+    groups = {}
+    for name in names:
+        groups.setdefault(name.rstrip("0123456789,"), []).append(name)
+    shown = []
+    for members in groups.values():
+        shown.append(members[0] if len(members) == 1 else f"{members[0]}…{members[-1]}")
+    return "the names are " + ", ".join(shown)
+
+
+# ---- tokens ---------------------------------------------------------------------------------
+
+NUMBER, IDENT, TEMPLATE, OPERATOR, OPEN, CLOSE, SUM = \
+    "number", "name", "template", "operator", "(", ")", "sum"
+OPERATORS = {"+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "⋅": "*", "×": "*",
+             "/": "/", "^": "^"}
+CLOSING = {"(": ")", "[": "]", "{": "}"}
+MAX_LENGTH = 100_000        # characters in one formula
+MAX_TERMS = 1_000_000       # tokens once every Σ is written out
+MAX_RANGE = 100_000         # values one Σ index may take
+
+SPACE = re.compile(r"\s+")
+SKIPPED = re.compile(r"\\(?:left|right|big|Big|bigl|bigr|Bigl|Bigr)(?![A-Za-z])|\\[,;!: ]")
+COMMAND = re.compile(r"\\(cdot|times)(?![A-Za-z])")
+NUMBER_PATTERN = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+SUM_PATTERN = re.compile(r"""
+    (?:\\sum|Σ|∑|sum)(?![A-Za-z])
+    (?:_\{\s*(?P<var1>[a-z])\s*(?:=\s*(?P<low1>[0-9]+)\s*)?\}|_(?P<var2>[a-z]))?
+    (?:\^\{\s*(?P<high1>[0-9]+|[nN])\s*\}|\^(?P<high2>[0-9]|[nN]))?
+    """, re.VERBOSE)
+TEMPLATE_NAME = re.compile(r"""
+    (?P<base>\\?[A-Za-z]+|[θϑδΘΔ])
+    (?:_\{\s*(?P<braced>[0-9a-z]+(?:\s*,\s*[0-9a-z]+)*)\s*\}   # _{12}, _{1k}, _{j,k}
+      |_(?P<sub>[0-9]+(?:,[0-9]+)?|[a-z])                     # _12, _k
+      |(?P<plain>[0-9]+(?:,[0-9]+)?))?                        # 12, or 1,10 past nine
+    """, re.VERBOSE)
+LARGEST = 1.7976931348623157e308
+
+
+def tokenize(text, names, offset=0, full_text=None):
+    """[(kind, value, column)] for one side, in one pass (each pattern matched where the
+    last one ended).  Names are resolved to their canonical spelling; a name with an index
+    letter (q_{1k}) stays a template, resolved when its Σ is written out."""
+    full_text = text if full_text is None else full_text
+    tokens, i, size = [], 0, len(text)
+    while i < size:
+        ch, column = text[i], offset + i + 1
+        match = SPACE.match(text, i) or SKIPPED.match(text, i)
+        if match:
+            i = match.end()
+            continue
+        if text.startswith("**", i):
+            tokens.append((OPERATOR, "^", column))
+            i += 2
+            continue
+        match = COMMAND.match(text, i)
+        if match:
+            tokens.append((OPERATOR, "*", column))
+            i = match.end()
+            continue
+        if ch in OPERATORS:
+            tokens.append((OPERATOR, OPERATORS[ch], column))
+            i += 1
+            continue
+        if ch in "([{":
+            tokens.append((OPEN, ch, column))
+            i += 1
+            continue
+        if ch in ")]}":
+            tokens.append((CLOSE, ch, column))
+            i += 1
+            continue
+        match = NUMBER_PATTERN.match(text, i)
+        if match:
+            number = float(match.group())
+            if number > LARGEST:
+                raise FormulaError(f"the number {_short(match.group())} is beyond the largest "
+                                   "float (about 1.8e308)", full_text, column)
+            tokens.append((NUMBER, number, column))
+            i = match.end()
+            continue
+        match = SUM_PATTERN.match(text, i)
+        if match:
+            var = match.group("var1") or match.group("var2")
+            if var is None:
+                raise FormulaError("a sum needs its index: Σ_k, \\sum_{k=1}^{n} or sum_k(...)",
+                                   full_text, column)
+            low = int(match.group("low1") or 1)
+            high = match.group("high1") or match.group("high2")
+            high = None if high is None else ("n" if high in "nN" else int(high))
+            tokens.append((SUM, (var, low, high), column))
+            i = match.end()
+            continue
+        match = TEMPLATE_NAME.match(text, i)
+        if match:
+            tokens.append(_name_token(match, names, full_text, column))
+            i = match.end()
+            continue
+        raise FormulaError(f"unexpected character {ch!r}", full_text, column)
+    return tokens
+
+
+def _name_token(match, names, text, column):
+    spelled, base = match.group(), match.group("base")
+    index = match.group("braced") or match.group("sub") or match.group("plain")
+    if base in ("n", "N") and index is None:
+        return (IDENT, "n", column)                      # the number of data points
+    if index is not None and any(c.isalpha() for c in index):
+        if BASES.get(base.lower()) is None:
+            raise FormulaError(f"unknown name {_short(spelled)!r}; {describe_names(names)}",
+                               text, column)
+        parts = [p.strip() for p in index.split(",")] if "," in index else list(index)
+        return (TEMPLATE, (BASES[base.lower()], tuple(parts), spelled), column)
+    name = canonical(base, index.replace(" ", "") if index else index)
+    if name is None or name not in names:
+        raise FormulaError(f"unknown name {_short(spelled)!r}; {describe_names(names)}",
+                           text, column)
+    return (IDENT, name, column)
+
+
+def _short(text, limit=40):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# ---- the parser: shunting-yard to reverse Polish notation -----------------------------------
+# Precedence as in Python and in notes: unary minus binds less tightly than ^ on its right
+# (-x^2 = -(x^2)) but an operand may itself start with a minus (2^-1 = 0.5); ^ is
+# right-associative (a^b^c = a^(b^c)); juxtaposition multiplies (2(y1 - q11), δ12 X21).
+# A Σ covers the product that follows it: Σ_k a_k b_k + c = (Σ_k a_k·b_k) + c.
+
+PRECEDENCE = {"+": 1, "-": 1, "sum": 1.5, "*": 2, "/": 2, "neg": 3, "^": 4}
+RIGHT_ASSOCIATIVE = {"^"}
+PREFIX = {"neg", "sum"}
+
+
+def to_rpn(tokens, text, side_column):
+    """Reverse Polish notation for the tokens of one side, or a FormulaError with a column."""
+    output, stack = [], []     # stack holds (operator, payload, column) and ("(", bracket, column)
+    expect_operand = True
+    previous = None
+    for kind, value, column in tokens:
+        implicit = not expect_operand and kind in (IDENT, TEMPLATE, OPEN, NUMBER, SUM)
+        if implicit and kind == NUMBER:
+            raise FormulaError("a number cannot follow here without an operator", text, column)
+        if implicit:   # (y1 - q11) δ12 or 2(y1 - q11): multiplication
+            _push_operator(output, stack, "*", None, column)
+            expect_operand = True
+        if kind in (NUMBER, IDENT, TEMPLATE):
+            output.append((kind, value, column))
+            expect_operand = False
+        elif kind == SUM:
+            stack.append(("sum", value, column))          # a prefix: pops nothing
+            expect_operand = True
+        elif kind == OPEN:
+            stack.append(("(", value, column))
+            expect_operand = True
+        elif kind == CLOSE:
+            if expect_operand:
+                what = "nothing" if previous and previous[0] == OPEN else "an operand"
+                raise FormulaError(f"'{value}' closes {what}: an operand is missing",
+                                   text, column)
+            while stack and stack[-1][0] != "(":
+                output.append(stack.pop())
+            if not stack:
+                raise FormulaError(f"'{value}' has no matching opening bracket", text, column)
+            _, bracket, opened = stack.pop()
+            if CLOSING[bracket] != value:
+                raise FormulaError(f"'{value}' closes the '{bracket}' opened at column "
+                                   f"{opened}", text, column)
+            expect_operand = False
+        else:  # operator
+            if expect_operand:
+                if value == "-":
+                    stack.append(("neg", None, column))   # a prefix: pops nothing
+                    previous = (kind, value, column)
+                    continue
+                if value == "+":
+                    continue
+                raise FormulaError(f"'{value}' needs something on its left", text, column)
+            _push_operator(output, stack, value, None, column)
+            expect_operand = True
+        previous = (kind, value, column)
+    if expect_operand:
+        if not tokens:
+            raise FormulaError("this side of the formula is empty", text, side_column)
+        kind, value, column = tokens[-1]
+        what = "Σ" if kind == SUM else value
+        raise FormulaError(f"'{what}' needs something on its right", text, column)
+    while stack:
+        item = stack.pop()
+        if item[0] == "(":
+            raise FormulaError(f"the '{item[1]}' opened here is never closed", text, item[2])
+        output.append(item)
+    return output
+
+
+def _push_operator(output, stack, operator, payload, column):
+    while stack and stack[-1][0] != "(":
+        top = stack[-1][0]
+        if PRECEDENCE[top] > PRECEDENCE[operator] or (
+                PRECEDENCE[top] == PRECEDENCE[operator] and operator not in RIGHT_ASSOCIATIVE):
+            output.append(stack.pop())
+        else:
+            break
+    stack.append((operator, payload, column))
+
+
+# ---- writing out the sums --------------------------------------------------------------------
+
+def _tree(rpn):
+    """The expression tree of an RPN sequence (nodes are tuples; built without recursion)."""
+    stack = []
+    for item in rpn:
+        kind = item[0]
+        if kind in (NUMBER, IDENT, TEMPLATE):
+            stack.append(item)
+        elif kind in PREFIX:
+            stack.append((kind, item[1], item[2], stack.pop()))
+        else:
+            right, left = stack.pop(), stack.pop()
+            stack.append((kind, None, item[2], left, right))
+    (root,) = stack
+    return root
+
+
+def expand(rpn, names, n, text):
+    """The RPN with every Σ written out term by term and every index letter replaced by its
+    value: only numbers, names and + - * / ^ neg remain."""
+    if not any(item[0] in (TEMPLATE, "sum") for item in rpn):
+        return [(item[0], item[1], item[2]) for item in rpn]
+    out = []
+    work = [("visit", _tree(rpn), {})]
+    while work:
+        action, node, env = work.pop()
+        if action == "emit":
+            out.append(node)
+            continue
+        kind, payload, column = node[0], node[1], node[2]
+        if kind == NUMBER:
+            out.append(node)
+        elif kind == IDENT:
+            out.append((IDENT, payload, column))
+        elif kind == TEMPLATE:
+            out.append((IDENT, _resolve(payload, env, names, text, column), column))
+        elif kind == "neg":
+            work.append(("emit", ("neg", None, column), None))
+            work.append(("visit", node[3], env))
+        elif kind == "sum":
+            var, low, high = payload
+            if var in env:
+                raise FormulaError(f"the index {var!r} is already bound by an outer sum",
+                                   text, column)
+            body = node[3]
+            values = _range(var, low, high, body, env, names, n, text, column)
+            for i in range(len(values) - 1, -1, -1):
+                if i:
+                    work.append(("emit", ("+", None, column), None))
+                work.append(("visit", body, {**env, var: values[i]}))
+        else:
+            work.append(("emit", (kind, None, column), None))
+            work.append(("visit", node[4], env))
+            work.append(("visit", node[3], env))
+        if len(out) + len(work) > MAX_TERMS:
+            raise FormulaError(f"the sums write out to more than {MAX_TERMS:,} terms", text,
+                               column)
+    return out
+
+
+def _resolve(template, env, names, text, column):
+    base, parts, spelled = template
+    values = []
+    for part in parts:
+        if part.isalpha():
+            if part not in env:
+                raise FormulaError(f"the index {part!r} in {spelled} is not bound by a sum "
+                                   f"(write Σ_{part} …)", text, column)
+            values.append(str(env[part]))
+        else:
+            values.append(part)
+    name = canonical(base, ",".join(values) if len(values) > 1 else values[0])
+    if name not in names:
+        raise FormulaError(f"{spelled} with {_bindings(parts, env)} is {name}, which is not a "
+                           f"name here; {describe_names(names)}", text, column)
+    return name
+
+
+def _bindings(parts, env):
+    return ", ".join(f"{p} = {env[p]}" for p in parts if p.isalpha())
+
+
+def _range(var, low, high, body, env, names, n, text, column):
+    """The values of a sum's index: low … high (high "n" = the number of data points), or,
+    with no upper bound, as far as every name in the body that uses the index exists."""
+    if high == "n":
+        high = n
+    if high is not None:
+        if high < low:
+            raise FormulaError(f"the sum over {var} runs from {low} to {high}: no terms",
+                               text, column)
+        if high - low >= MAX_RANGE:
+            raise FormulaError(f"the sum over {var} has more than {MAX_RANGE:,} terms",
+                               text, column)
+        return list(range(low, high + 1))
+    templates = [node[1] for node in _nodes(body) if node[0] == TEMPLATE and var in node[1][1]]
+    if not templates:
+        raise FormulaError(f"the sum over {var} has no upper bound and no name uses {var}: "
+                           f"write Σ_{{{var}=1}}^{{n}}", text, column)
+    values, k = [], low
+    while len(values) < MAX_RANGE:
+        trial = {**env, var: k}
+        if not all(_exists(t, trial, names) for t in templates):
+            break
+        values.append(k)
+        k += 1
+    if not values:
+        raise FormulaError(f"the sum over {var} has no terms: no name exists for {var} = {low}",
+                           text, column)
+    return values
+
+
+def _exists(template, env, names):
+    """Whether the template names something with these indices (inner indices taken at 1)."""
+    base, parts, _ = template
+    values = [str(env.get(p, 1)) if p.isalpha() else p for p in parts]
+    return canonical(base, ",".join(values) if len(values) > 1 else values[0]) in names
+
+
+def _nodes(root):
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in node[3:] if isinstance(child, tuple))
+
+
+# ---- formulas -------------------------------------------------------------------------------
+
+DERIVATIVE = re.compile(r"(?:∂|d|\\partial)\s*(?P<top>[A-Za-z]+)\s*/\s*(?:∂|d|\\partial)\s*"
+                        r"(?P<wrt>\S.*)", re.DOTALL)
+FRACTION = re.compile(r"\\frac\s*\{\s*(?:∂|d|\\partial)\s*(?P<top>[A-Za-z]+)\s*\}\s*"
+                      r"\{\s*(?:∂|d|\\partial)\s*(?P<wrt>.+)\}", re.DOTALL)
+
+
+class Formula:
+    """A parsed formula: the target entry (∂L/∂target) and the right side in RPN, every sum
+    written out (only numbers, names and + - * / ^ neg)."""
+
+    def __init__(self, text, target, rpn, n=None):
+        self.text, self.target, self.rpn, self.n = text, target, rpn, n
+
+    def names(self):
+        """The names the right side uses."""
+        return sorted({value for kind, value, _ in self.rpn if kind == IDENT and value != "n"})
+
+    def evaluate(self, values):
+        """The right side at a point: ``values`` maps every name to a number.  Raises
+        ZeroDivisionError, ValueError or OverflowError where the formula is undefined."""
+        stack = []
+        for item in self.rpn:
+            kind = item[0]
+            if kind == NUMBER:
+                stack.append(item[1])
+            elif kind == IDENT:
+                stack.append(float(self.n if item[1] == "n" else values[item[1]]))
+            elif kind == "neg":
+                stack.append(-stack.pop())
+            else:
+                b, a = stack.pop(), stack.pop()
+                stack.append(_apply(kind, a, b, item[2]))
+        (result,) = stack
+        return result
+
+    def substituted(self, old, new):
+        """The same formula with the name ``old`` replaced by ``new`` everywhere."""
+        rpn = [(IDENT, new, c) if kind == IDENT and value == old else (kind, value, c)
+               for kind, value, c in self.rpn]
+        return Formula(self.text, self.target, rpn, self.n)
+
+    def right_side(self):
+        """The right side printed back with the fewest parentheses that keep its meaning
+        (parsing it again gives the same value, to the last bit)."""
+        stack = []                                  # (text, precedence)
+        for kind, value, _ in self.rpn:
+            if kind == NUMBER:
+                stack.append((repr(value) if value != int(value) or value >= 1e16
+                              else str(int(value)), 5))
+            elif kind == IDENT:
+                stack.append((value, 5))
+            elif kind == "neg":
+                text, p = stack.pop()
+                stack.append(("-" + (text if p >= 3 else f"({text})"), 3))
+            else:
+                (b, pb), (a, pa) = stack.pop(), stack.pop()
+                p = PRECEDENCE[kind]
+                left = a if pa > p or (pa == p and kind not in RIGHT_ASSOCIATIVE) else f"({a})"
+                right = b if pb > p or (pb == p and kind in RIGHT_ASSOCIATIVE) else f"({b})"
+                if kind == "^" and pa == 3:
+                    left = f"({a})"
+                stack.append((f"{left} {kind} {right}" if kind in "+-" else f"{left}{kind}{right}"
+                              if kind == "^" else f"{left}·{right}" if kind == "*"
+                              else f"{left}/{right}", p))
+        return stack[0][0]
+
+    def __repr__(self):
+        return f"Formula({self.text!r})"
+
+
+def _apply(operator, a, b, column):
+    if operator == "+":
+        return a + b
+    if operator == "-":
+        return a - b
+    if operator == "*":
+        return a * b
+    if operator == "/":
+        if b == 0:
+            raise ZeroDivisionError(f"division by zero (the '/' at column {column})")
+        return a / b
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"0 to a negative power (the '^' at column {column})")
+    if not math.isfinite(b) or (a < 0 and b != math.floor(b)):
+        raise ValueError(f"a negative number to a fractional power (the '^' at column {column})"
+                         if math.isfinite(b) else f"a power of {b!r} (the '^' at column {column})")
+    try:
+        return a ** b
+    except OverflowError:
+        raise OverflowError(f"the '^' at column {column} overflows") from None
+
+
+def data_points(names):
+    """n, the number of data points: how many labels y1 … yn there are."""
+    return sum(1 for name in names if re.fullmatch(r"y[0-9]+", name))
+
+
+def split_sides(text):
+    """(left, right, column of '=') at the one '=' outside braces (_{k=1} is not it)."""
+    depth, positions = 0, []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+        elif ch == "=" and depth == 0:
+            positions.append(i)
+    if len(positions) != 1:
+        problem = "a formula needs one '=' between the entry and its expression, e.g. " \
+                  "'∂L/∂θ12 = -(y1 - q11)·δ11·X21'" if not positions else \
+                  "a formula has exactly one '='"
+        raise FormulaError(problem, text, positions[1] + 1 if len(positions) > 1 else None)
+    i = positions[0]
+    return text[:i], text[i + 1:], i + 1
+
+
+def parse_formula(text, names, output="L"):
+    """Parse "∂L/∂θ12 = right side" against the known ``names`` (canonical spellings).
+
+    The left side may be θ12, dL/dθ12, ∂L/∂θ12 or LaTeX (dL/d\\theta_{12},
+    \\frac{\\partial L}{\\partial \\theta_{12}}); the target must not be ``output`` itself.
+    The right side may use sums over data points, Σ_k / \\sum_{k=1}^{n} / sum_k(...), with
+    index letters in subscripts (q_{1k}); ``n`` is the number of data points.
+    """
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula is text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"a formula of {len(text):,} characters is longer than the limit "
+                           f"of {MAX_LENGTH:,}")
+    text = text[1:] if text.startswith("\ufeff") else text
+    left, right, equals = split_sides(text)
+    if not left.strip():
+        raise FormulaError("the left side is empty: name the entry, e.g. ∂L/∂θ12", text, 1)
+    start = len(left) - len(left.lstrip())
+    stripped = left.strip()
+    match = DERIVATIVE.fullmatch(stripped) or FRACTION.fullmatch(stripped)
+    if match:
+        top, wrt = match.group("top"), match.group("wrt")
+        wrt_column = start + match.start("wrt") + 1
+        if canonical(top, "") != output:
+            raise FormulaError(f"the left side differentiates {top!r}; formulas here are "
+                               f"for ∂{output}/∂(entry)", text, start + match.start("top") + 1)
+    else:
+        wrt, wrt_column = stripped, start + 1
+    try:
+        target = parse_name(wrt, names)
+    except FormulaError as error:
+        raise FormulaError(error.message, text, wrt_column) from None
+    if target == output:
+        raise FormulaError(f"∂{output}/∂{output} is 1; name an entry such as θ12",
+                           text, wrt_column)
+    n = data_points(names)
+    rpn = to_rpn(tokenize(right, names, offset=equals, full_text=text), text, equals + 1)
+    return Formula(text.strip(), target, expand(rpn, names, n, text), n)
