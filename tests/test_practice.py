@@ -182,7 +182,18 @@ def test_config_file_and_overrides(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("config, message", [
-    ({"X": [[1, 2], [3, 4]]}, '"X": expected a 3 rows list of lists'),
+    ({"X": [[1, 2], [3, 4]], "theta": [[1, 2, 3]] * 4},
+     '"theta" sets the tutorial network\'s parameters; this network takes "weights"'),
+    ({"X": [[1, 2], [3]]}, '"X": every row needs the same number of columns'),
+    ({"layers": [0]}, '"layers": expected a list of layer sizes'),
+    ({"activation": "softsign"}, '"activation": expected one of identity, tanh'),
+    ({"loss": "hinge"}, '"loss": expected one of half_sse, mse, rmse, cross_entropy, bce'),
+    ({"optimizer": "lbfgs"}, '"optimizer": expected one of sgd, momentum'),
+    ({"optimizer": {"name": "adam", "betas": [0.9, 2]}}, '"optimizer": .*beta'),
+    ({"batch_size": 3}, '"batch_size": 3 is more than the 2 data points'),
+    ({"loss": "bce"}, 'the last layer\'s "activation" must be sigmoid'),
+    ({"loss": "cross_entropy", "layers": [4, 2], "y": [0, 2]}, '"y": expected 2 class indices'),
+    ({"weights": [[[1.0]], [[2.0]]]}, r'"weights\[0\]": expected a 4×3 list of lists'),
     ({"X": [[1, 2], [3, 4], [5]]}, '"X": every row needs the same number of columns'),
     ({"y": [1.0]}, '"y": expected a list of 2 numbers'),
     ({"theta": [[1, 2, 3]] * 3}, '"theta": expected a 4×3 list of lists'),

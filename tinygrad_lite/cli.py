@@ -27,15 +27,14 @@ from .lab.check import check_formula, read_formula_file
 from .console import shorten, strict_json, write
 from .explain import explain
 from .lab.formula import FormulaError, parse_name
-from .nn.dense import tutorial_name
+from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
-from .lab.practice import (ConfigError, DEFAULT_CONFIG, N_INPUTS, Practice, PracticeNetwork,
+from .lab.practice import (ConfigError, DEFAULT_CONFIG, Practice, PracticeNetwork, read_config,
                        load_config, parameter_names, run_practice, validate_config)
 
 __all__ = ["main"]
 
 PROG = "tinygrad-lite"
-SHOWN_EPOCHS = 10                # a long run's report shows its first and last 10 losses
 # exit codes: 0 all well; 1 a checked formula is wrong; 2 the command line or a file is wrong;
 # 3 training diverged (a finding, reported); 4 a checked formula is undefined (not a finite
 # number) at some point; 130 interrupted (Ctrl-C); 141 the reader of
@@ -46,13 +45,6 @@ EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 class UsageError(Exception):
     """Something the user typed is wrong; reported in one line, exit code 2."""
-
-
-def _fmt(x):
-    """A number for people: rounded to 10 decimals (so float noise such as 2.8e-17 shows as 0),
-    then 6 significant digits.  --json gives the full precision."""
-    x = round(x, 10)
-    return "0" if x == 0 else f"{x:.6g}"
 
 
 def parse_vector(text):
@@ -68,115 +60,6 @@ def parse_vector(text):
 
 
 # ---- the report ------------------------------------------------------------------------------
-
-def _matrix_lines(title, names, values, indent="  "):
-    width = max(len(n) for row in names for n in row)
-    lines = [title]
-    for name_row, value_row in zip(names, values):
-        cells = [f"{n:>{width}} = {_fmt(v):>9}" for n, v in zip(name_row, value_row)]
-        lines.append(indent + "   ".join(cells))
-    return lines
-
-
-def format_report(result):
-    """The human-readable report of run_practice's result."""
-    X, y = result["X"], result["y"]
-    n = len(y)
-    params, grads, updated = result["params"], result["grads"], result["updated"]
-    lines = ["The tutorial's worked example: Dense 3→4 (θ, b) → Dense 4→1 (δ, d1), "
-             "identity activations,",
-             f"L = ½·Σ_k (y_k − q_1k)², plain gradient descent θ ← θ − η·∂L/∂θ with "
-             f"η = {_fmt(result['lr'])}, {result['epochs']} epoch"
-             f"{'' if result['epochs'] == 1 else 's'}, full batch.", ""]
-
-    lines += _matrix_lines(f"Data: X is 3×{n} (rows = attributes, columns = data points), "
-                           f"y has {n} labels",
-                           [[tutorial_name("X", i + 1, k + 1) for k in range(n)]
-                            for i in range(3)], X)
-    lines += _matrix_lines("", [[tutorial_name("y", k + 1) for k in range(n)]], [y])
-    lines.append("")
-
-    names = parameter_names()
-    theta = [names[3 * i:3 * i + 3] for i in range(4)]
-    lines += _matrix_lines("Initial parameters: W1 (4×3) and b1", theta,
-                           [[params[m] for m in row] for row in theta])
-    lines += _matrix_lines("", [names[12:16]], [[params[m] for m in names[12:16]]])
-    lines += _matrix_lines("W2 (1×4) and d1", [names[16:21]], [[params[m] for m in names[16:21]]])
-    lines.append("")
-
-    forward = result["forward"]
-    if forward is not None:
-        lines.append("Forward pass at the initial parameters")
-        for k in range(1, n + 1):
-            for i in range(1, 5):
-                name = tutorial_name("p", i, k)
-                formula = " + ".join(f"θ{i}{j}·{tutorial_name('X', j, k)}"
-                                     for j in range(1, 4)) + f" + b{i}"
-                lines.append(f"  {name:>6} = {formula:<44} = {_fmt(forward[name]):>10}")
-            q = tutorial_name("q", 1, k)
-            formula = " + ".join(f"δ1{i}·{tutorial_name('p', i, k)}"
-                                 for i in range(1, 5)) + " + d1"
-            lines.append(f"  {q:>6} = {formula:<44} = {_fmt(forward[q]):>10}")
-        lines.append(f"  {'L':>6} = {'½·Σ_k (y_k − q_1k)²':<44} = {_fmt(forward['L']):>10}")
-        lines.append("")
-
-        lines.append("Gradients at the initial parameters, and the update θ ← θ − η·∂L/∂θ")
-        lines.append(f"  {'parameter':>9} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
-        for name in names:
-            lines.append(f"  {name:>9} {_fmt(params[name]):>11} {_fmt(grads[name]):>12} "
-                         f"{_fmt(updated[name]):>15}")
-        lines.append("")
-
-    lines.append("Loss")
-    losses = list(enumerate(result["losses"], 1))
-    if len(losses) > 2 * SHOWN_EPOCHS:
-        hidden = len(losses) - 2 * SHOWN_EPOCHS
-        losses = losses[:SHOWN_EPOCHS] + [None] + losses[-SHOWN_EPOCHS:]
-    for item in losses:
-        if item is None:
-            lines.append(f"  ... {hidden:,} more epochs ...")
-            continue
-        epoch, loss = item
-        lines.append(f"  epoch {epoch:>3}: L = {_fmt(loss)} before the update")
-    diverged = result["diverged"]
-    if diverged is not None:
-        lines += _divergence_lines(diverged)
-        return "\n".join(lines)
-    lines.append(f"  after training: L = {_fmt(result['final_loss'])}")
-    if result["predictions"]:
-        lines.append("")
-        lines.append("Predictions of the trained network")
-        for p in result["predictions"]:
-            inputs = ", ".join(_fmt(x) for x in p["input"])
-            lines.append(f"  x = [{inputs}]  →  q = {_fmt(p['output'])}")
-    return "\n".join(lines)
-
-
-def _divergence_lines(diverged):
-    """The finding of a run that diverged: when, why, the largest gradient, what to try."""
-    lines = ["", f"Training diverged at epoch {diverged.epoch}: {diverged.reason}."]
-    if diverged.largest is not None:
-        name, value = diverged.largest
-        lines.append(f"  the largest gradient entry then: ∂L/∂{name} = {_fmt(value)}")
-    if diverged.losses:
-        lines.append(f"  the loss went from {_fmt(diverged.losses[0])} to "
-                     f"{_fmt(diverged.losses[-1])} in {len(diverged.losses)} epoch"
-                     f"{'' if len(diverged.losses) == 1 else 's'} before that")
-    lines.append(f"  This is the exploding-gradient experiment of the tutorial: each update "
-                 f"overshoots, with η = {_fmt(diverged.lr)}.")
-    lines.append(f"  Try {diverged.hint}.  (exit code {EXIT_DIVERGED})")
-    return lines
-
-
-def json_document(result):
-    """Exactly the documented keys, full precision."""
-    keys = ["X", "y", "lr", "epochs", "params", "forward", "grads", "updated", "losses",
-            "predictions"]
-    document = {key: result[key] for key in keys}
-    if result["diverged"] is not None:
-        document["diverged"] = result["diverged"].to_json()
-    return document
-
 
 # ---- the commands ----------------------------------------------------------------------------
 
@@ -258,20 +141,20 @@ def _explain_options(args):
 
 
 def run_practice_command(args):
-    config = load_config(args.config) if args.config else validate_config({})
-    overrides = {}
+    raw = read_config(args.config) if args.config else {}
     if args.lr is not None:
-        overrides["lr"] = args.lr
+        raw["lr"] = args.lr
     if args.epochs is not None:
-        overrides["epochs"] = args.epochs
-    if overrides:
-        config = validate_config({**config, **overrides})
+        raw["epochs"] = args.epochs
+    config = validate_config(raw)
     inputs = []
+    d = len(config["X"])
     for text in args.predict:
         x = parse_vector(text)
-        if len(x) != N_INPUTS:
-            raise UsageError(f"--predict {text!r}: the network takes {N_INPUTS} inputs "
-                             f"(x1,x2,x3), got {len(x)}")
+        if len(x) != d:
+            names = ",".join(f"x{j}" for j in range(1, d + 1)) if d <= 5 else f"x1,…,x{d}"
+            raise UsageError(f"--predict {text!r}: the network takes {d} inputs "
+                             f"({names}), got {len(x)}")
         inputs.append(x)
     formulas = [(f"--check {i}", text) for i, text in enumerate(args.check, 1)]
     for path in args.check_file:

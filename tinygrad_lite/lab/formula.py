@@ -70,9 +70,13 @@ NAME = re.compile(r"""
     """, re.VERBOSE)
 
 
+GENERIC_BASE = re.compile(r"[wbza][0-9]+_")
+
+
 def canonical(base, index):
-    """('theta', '12') -> 'θ12'; ('x', '2,1') -> 'X21'; None if the base is unknown."""
-    base = BASES.get(base.lower())
+    """('theta', '12') -> 'θ12'; ('x', '2,1') -> 'X21'; ('w2_', '1,3') -> 'w2_13' (a textbook
+    name: layer 2's weight 1,3); None if the base is unknown."""
+    base = base.lower() if GENERIC_BASE.fullmatch(base.lower()) else BASES.get(base.lower())
     if base is None:
         return None
     if not index:
@@ -84,14 +88,16 @@ def canonical(base, index):
 
 
 def parse_name(text, names):
-    """The canonical name that ``text`` spells (the whole text must be one name)."""
+    """The canonical name that ``text`` spells (the whole text must be one name, in any of the
+    spellings a formula accepts: θ23, theta23, theta_{23}, \\theta_{23}, w1_12, p1,10)."""
     stripped = text.strip()
-    match = NAME.fullmatch(stripped)
-    name = canonical(match.group("base"), match.group("braced") or match.group("plain")) \
-        if match else None
-    if name is None or name not in names:
-        raise FormulaError(f"unknown name {stripped!r}; {describe_names(names)}")
-    return name
+    try:
+        tokens = tokenize(stripped, names) if len(stripped) <= 200 else []
+    except FormulaError:
+        tokens = []
+    if len(tokens) != 1 or tokens[0][0] != IDENT or tokens[0][1] == "n":
+        raise FormulaError(f"unknown name {_short(stripped)!r}; {describe_names(names)}")
+    return tokens[0][1]
 
 
 def describe_names(names):
@@ -130,6 +136,11 @@ TEMPLATE_NAME = re.compile(r"""
     (?:_\{\s*(?P<braced>[0-9a-z]+(?:\s*,\s*[0-9a-z]+)*)\s*\}   # _{12}, _{1k}, _{j,k}
       |_(?P<sub>[0-9]+(?:,[0-9]+)?|[a-z])                     # _12, _k
       |(?P<plain>[0-9]+(?:,[0-9]+)?))?                        # 12, or 1,10 past nine
+    """, re.VERBOSE)
+GENERIC_NAME = re.compile(r"""
+    (?P<base>[wbzaWBZA][0-9]+_)                # a textbook name: w1_12, z2_{1k}, a1_3,10
+    (?:\{\s*(?P<braced>[0-9a-z]+(?:\s*,\s*[0-9a-z]+)*)\s*\}
+      |(?P<sub>[0-9]+(?:,[0-9]+)*|[a-z]{1,2}))
     """, re.VERBOSE)
 LARGEST = 1.7976931348623157e308
 
@@ -188,7 +199,7 @@ def tokenize(text, names, offset=0, full_text=None):
             tokens.append((SUM, (var, low, high), column))
             i = match.end()
             continue
-        match = TEMPLATE_NAME.match(text, i)
+        match = GENERIC_NAME.match(text, i) or TEMPLATE_NAME.match(text, i)
         if match:
             tokens.append(_name_token(match, names, full_text, column))
             i = match.end()
@@ -199,15 +210,17 @@ def tokenize(text, names, offset=0, full_text=None):
 
 def _name_token(match, names, text, column):
     spelled, base = match.group(), match.group("base")
-    index = match.group("braced") or match.group("sub") or match.group("plain")
+    index = match.group("braced") or match.group("sub") or \
+        (match.group("plain") if "plain" in match.re.groupindex else None)
     if base in ("n", "N") and index is None:
         return (IDENT, "n", column)                      # the number of data points
     if index is not None and any(c.isalpha() for c in index):
-        if BASES.get(base.lower()) is None:
+        known = base.lower() if GENERIC_BASE.fullmatch(base.lower()) else BASES.get(base.lower())
+        if known is None:
             raise FormulaError(f"unknown name {_short(spelled)!r}; {describe_names(names)}",
                                text, column)
         parts = [p.strip() for p in index.split(",")] if "," in index else list(index)
-        return (TEMPLATE, (BASES[base.lower()], tuple(parts), spelled), column)
+        return (TEMPLATE, (known, tuple(parts), spelled), column)
     name = canonical(base, index.replace(" ", "") if index else index)
     if name is None or name not in names:
         raise FormulaError(f"unknown name {_short(spelled)!r}; {describe_names(names)}",
@@ -548,7 +561,7 @@ def split_sides(text):
     return text[:i], text[i + 1:], i + 1
 
 
-def parse_formula(text, names, output="L"):
+def parse_formula(text, names, output="L", n=None):
     """Parse "∂L/∂θ12 = right side" against the known ``names`` (canonical spellings).
 
     The left side may be θ12, dL/dθ12, ∂L/∂θ12 or LaTeX (dL/d\\theta_{12},
@@ -583,6 +596,6 @@ def parse_formula(text, names, output="L"):
     if target == output:
         raise FormulaError(f"∂{output}/∂{output} is 1; name an entry such as θ12",
                            text, wrt_column)
-    n = data_points(names)
+    n = data_points(names) if n is None else n
     rpn = to_rpn(tokenize(right, names, offset=equals, full_text=text), text, equals + 1)
     return Formula(text.strip(), target, expand(rpn, names, n, text), n)

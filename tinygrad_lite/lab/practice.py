@@ -1,31 +1,56 @@
-"""The tutorial's worked example, built from the library: Dense 3→4, Dense 4→1, L = ½Σ(y − q)².
+"""The worked example, and any exercise like it: a configured network, every number by name.
 
-    DEFAULT_CONFIG     the embedded data and initial parameters (documented in the README)
+    DEFAULT_CONFIG     the tutorial's network, data and initial parameters (the README's table)
     validate_config    check a config dict; a ConfigError names the key and what was expected
-    load_config        read and validate a JSON config file
-    PracticeNetwork    the two Dense layers with the tutorial's names (θ, b, δ, d)
-    run_practice       forward, backward and plain gradient descent; every number by name
+    load_config        read and validate a JSON config file (bounded size)
+    PracticeNetwork    the configured Dense layers, with names for every parameter
+    Practice           one forward pass as a graph of named Values (any subset of the points)
+    run_practice       forward, backward and training; every number by name
+    Divergence         a run whose loss or gradient stopped being a finite number
 
-The network (exactly the tutorial's, X is 3×n: rows = attributes, columns = data points):
+The tutorial's network (the default; X is 3×n, rows = attributes, columns = data points):
     P = W1·X + b1      W1 = [θij] (4×3), b1 = [bi]; identity activation; entries p_ik
     Q = W2·P + d1      W2 = [δ11 … δ14], bias d1; identity activation; entries q_1k
     L = ½ Σ_k (y_k − q_1k)²
     θ ← θ − η·∂L/∂θ for every one of the 21 parameters, full batch, for some epochs.
+
+Any other network is configured with the keys below (all optional; the defaults are the
+tutorial's): "layers" (the sizes after the input, [4, 1]), "activation" (one name or one per
+layer: identity, tanh, relu, sigmoid, leaky_relu), "loss" (half_sse = ½·Σ(y − q)², mse,
+rmse, cross_entropy, bce), "optimizer" (sgd, momentum, nesterov, adagrad, rmsprop, adam, or
+{"name": …, hyperparameters}), "lr", "batch_size" with "seed" (mini-batches drawn without
+replacement, a fresh permutation each epoch), "epochs", and the initial parameters: the
+tutorial's "theta", "b", "delta", "d1" for its own network, or "weights" (one out×in matrix a
+layer) and "biases" (one list a layer), or drawn from "seed" as PyTorch draws them.
+
+Names.  The tutorial's network keeps the tutorial's names: X_jk, y_k, θ_ij, b_i, δ_1i, d1,
+p_ik (the hidden layer's output), q_1k (the network's output) and L; where an activation is
+not the identity, the sums before it are z1_ik and z2_1k.  Any other network is named as
+textbooks do (layer l = 1, 2, …; unit i; input j; data point k): inputs X_jk, labels y_k (y_ik
+with several outputs), weights w{l}_ij, biases b{l}_i, pre-activations z{l}_ik, activations
+a{l}_ik (z and a are the same node for an identity layer), the loss of data point k L_k, and
+L.  Past nine, indices are separated by commas (p1,10; w1_1,12).  Every name is accepted
+by --check, --explain and --grad exactly as printed, in Unicode or ASCII (theta23 = θ23).
 """
 
 import json
 import math
+import random
 
 from .. import files
 from ..compiled import compile as compile_graph, placeholder
-from ..engine import Value, no_grad
-from ..losses import half_sum_of_squares
+from ..data import DataLoader
+from ..engine import SQRT_ZERO_AT_ZERO, Value, apply, no_grad
+from ..losses import binary_cross_entropy, half_sum_of_squares
+from ..functional import log_softmax
 from ..nn import Dense, Sequential
 from ..nn.dense import tutorial_name
-from ..optim import SGD
+from .. import optim
 
-__all__ = ["DEFAULT_CONFIG", "ConfigError", "validate_config", "load_config", "PracticeNetwork",
-           "run_practice", "parameter_names", "Practice", "Divergence"]
+__all__ = ["DEFAULT_CONFIG", "ConfigError", "validate_config", "load_config", "read_config",
+           "PracticeNetwork",
+           "run_practice", "parameter_names", "Practice", "Divergence", "ACTIVATIONS",
+           "LOSSES", "OPTIMIZERS"]
 
 N_INPUTS, N_HIDDEN = 3, 4
 
@@ -44,29 +69,45 @@ DEFAULT_CONFIG = {
     "lr": 0.1,
     "epochs": 1,
 }
+# the keys that configure other networks; each absent key means the tutorial's choice
+LAB_KEYS = ("layers", "activation", "loss", "optimizer", "batch_size", "seed", "weights",
+            "biases")
+TUTORIAL_KEYS = ("theta", "b", "delta", "d1")
+
+ACTIVATIONS = ("identity", "tanh", "relu", "sigmoid", "leaky_relu")
+LOSSES = ("half_sse", "mse", "rmse", "cross_entropy", "bce")
+OPTIMIZERS = {"sgd": optim.SGD, "momentum": optim.Momentum, "nesterov": optim.Nesterov,
+              "adagrad": optim.AdaGrad, "rmsprop": optim.RMSProp, "adam": optim.Adam}
+MAX_UNITS = 10_000          # parameters plus data entries a config may ask for
 
 
 class ConfigError(ValueError):
     """A practice config that does not fit: names the key and what was expected."""
 
 
+def _shown(x):
+    from ..console import shorten
+    return shorten(json.dumps(x), 120)
+
+
 def _number(key, x):
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise ConfigError(f'"{key}": expected a finite number, got {json.dumps(x)}')
+        raise ConfigError(f'"{key}": expected a finite number, got {_shown(x)}')
     return float(x)
 
 
 def _vector(key, xs, length=None):
     if not isinstance(xs, list) or (length is not None and len(xs) != length) or not xs:
         expected = f"a list of {length} numbers" if length else "a non-empty list of numbers"
-        raise ConfigError(f'"{key}": expected {expected}, got {json.dumps(xs)}')
+        raise ConfigError(f'"{key}": expected {expected}, got {_shown(xs)}')
     return [_number(f"{key}[{i}]", x) for i, x in enumerate(xs)]
 
 
-def _matrix(key, rows, n_rows, n_cols=None):
-    if not isinstance(rows, list) or len(rows) != n_rows:
-        shape = f"{n_rows}×{n_cols}" if n_cols else f"{n_rows} rows"
-        raise ConfigError(f'"{key}": expected a {shape} list of lists, got {json.dumps(rows)}')
+def _matrix(key, rows, n_rows=None, n_cols=None):
+    if not isinstance(rows, list) or not rows or (n_rows is not None and len(rows) != n_rows):
+        shape = f"{n_rows}×{n_cols}" if n_cols else f"{n_rows} rows" if n_rows else \
+            "non-empty"
+        raise ConfigError(f'"{key}": expected a {shape} list of lists, got {_shown(rows)}')
     out = [_vector(f"{key}[{i}]", row, n_cols) for i, row in enumerate(rows)]
     if n_cols is None and len({len(row) for row in out}) != 1:
         raise ConfigError(f'"{key}": every row needs the same number of columns (data points), '
@@ -74,40 +115,164 @@ def _matrix(key, rows, n_rows, n_cols=None):
     return out
 
 
+def _whole(key, x, low):
+    if isinstance(x, bool) or not isinstance(x, int) or x < low:
+        raise ConfigError(f'"{key}": expected a whole number >= {low}, got {_shown(x)}')
+    return x
+
+
 def validate_config(raw):
-    """The default config updated with ``raw``; a ConfigError for anything that does not fit."""
+    """The default config updated with ``raw``; a ConfigError for anything that does not fit.
+
+    The result has every key: the tutorial's network is the one with 3 inputs and layers
+    [4, 1]; its parameters come from theta/b/delta/d1, any other network's from
+    weights/biases or drawn from the seed."""
     if not isinstance(raw, dict):
         raise ConfigError(f"the config must be a JSON object, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - set(DEFAULT_CONFIG))
+    if "tutorial" in raw and "layers" in raw and "weights" in raw:
+        return raw                                 # validated already (tutorial is ours)
+    known = set(DEFAULT_CONFIG) | set(LAB_KEYS)
+    unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown key {', '.join(map(repr, unknown))}; the keys are "
-                          f"{', '.join(DEFAULT_CONFIG)}")
+                          f"{', '.join(list(DEFAULT_CONFIG) + list(LAB_KEYS))}")
     merged = {**DEFAULT_CONFIG, **raw}
-    config = {"X": _matrix("X", merged["X"], N_INPUTS)}
-    n = len(config["X"][0])
-    config["y"] = _vector("y", merged["y"], n)
-    config["theta"] = _matrix("theta", merged["theta"], N_HIDDEN, N_INPUTS)
-    config["b"] = _vector("b", merged["b"], N_HIDDEN)
-    config["delta"] = _vector("delta", merged["delta"], N_HIDDEN)
-    config["d1"] = _number("d1", merged["d1"])
-    config["lr"] = _number("lr", merged["lr"])
+    X = _matrix("X", merged["X"])
+    d, n = len(X), len(X[0])
+    layers = raw.get("layers", [N_HIDDEN, 1])
+    if not isinstance(layers, list) or not layers or not all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in layers):
+        raise ConfigError(f'"layers": expected a list of layer sizes (whole numbers >= 1), '
+                          f"got {_shown(layers)}")
+    sizes = [d] + layers
+    if sum(a * b + b for a, b in zip(sizes, sizes[1:])) + d * n > MAX_UNITS * 10:
+        raise ConfigError(f"the network and data have more than {MAX_UNITS * 10:,} numbers; "
+                          "this laboratory is for exercises you can read")
+    config = {"X": X, "layers": layers, "lr": _number("lr", merged["lr"]),
+              "epochs": _whole("epochs", merged["epochs"], 0)}
     if config["lr"] < 0:
         raise ConfigError(f'"lr": expected a number >= 0, got {merged["lr"]}')
-    epochs = merged["epochs"]
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ConfigError(f'"epochs": expected a whole number >= 0, got {json.dumps(epochs)}')
-    config["epochs"] = epochs
+    config["tutorial"] = d == N_INPUTS and layers == [N_HIDDEN, 1]
+    activation = raw.get("activation", "identity")
+    activations = [activation] * len(layers) if isinstance(activation, str) else activation
+    if not isinstance(activations, list) or len(activations) != len(layers) or not all(
+            a in ACTIVATIONS for a in activations):
+        raise ConfigError(f'"activation": expected one of {", ".join(ACTIVATIONS)}, or a list '
+                          f"of {len(layers)} of them (one a layer), got {_shown(activation)}")
+    config["activation"] = activations
+    loss = raw.get("loss", "half_sse")
+    if loss not in LOSSES:
+        raise ConfigError(f'"loss": expected one of {", ".join(LOSSES)}, got {_shown(loss)}')
+    config["loss"] = loss
+    if loss == "bce" and activations[-1] != "sigmoid":
+        raise ConfigError('"loss": binary cross entropy takes probabilities, so the last layer\'s '
+                          '"activation" must be sigmoid')
+    config["y"] = _labels(merged["y"], loss, layers[-1], n)
+    config["optimizer"] = _optimizer(raw.get("optimizer", "sgd"))
+    config["seed"] = _whole("seed", raw.get("seed", 0), 0)
+    config["batch_size"] = _whole("batch_size", raw.get("batch_size", n), 1)
+    if config["batch_size"] > n:
+        raise ConfigError(f'"batch_size": {config["batch_size"]} is more than the {n} data '
+                          "points")
+    _parameters(config, raw, merged, sizes)
     return config
 
 
-def load_config(path):
-    """Read a JSON config file (at most files.CONFIG_LIMIT bytes) and validate it; a
-    ConfigError says what is wrong."""
+def _labels(y, loss, m, n):
+    """y as the loss needs it: a list of n numbers (one output), an m×n matrix, or n class
+    indices (cross entropy)."""
+    if loss == "cross_entropy" and isinstance(y, list) and y and all(
+            isinstance(c, int) and not isinstance(c, bool) for c in y):
+        if len(y) != n or not all(0 <= c < m for c in y):
+            raise ConfigError(f'"y": expected {n} class indices in 0…{m - 1}, got {_shown(y)}')
+        return list(y)
+    if m == 1 and isinstance(y, list) and y and not isinstance(y[0], list):
+        labels = _vector("y", y, n)
+    else:
+        labels = _matrix("y", y, m, n) if m > 1 else [row for row in _matrix("y", y, 1, n)][0]
+    if loss == "bce" and not all(0.0 <= v <= 1.0 for v in _flat(labels)):
+        raise ConfigError('"y": binary cross entropy needs labels in [0, 1]')
+    return labels
+
+
+def _flat(labels):
+    return [v for row in labels for v in row] if labels and isinstance(labels[0], list) \
+        else list(labels)
+
+
+def _optimizer(spec):
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    if not isinstance(spec, dict) or spec.get("name") not in OPTIMIZERS:
+        raise ConfigError(f'"optimizer": expected one of {", ".join(OPTIMIZERS)} or '
+                          f'{{"name": …, hyperparameters}}, got {_shown(spec)}')
+    options = {k: v for k, v in spec.items() if k != "name"}
+    try:                                      # let the optimizer check its own arguments
+        OPTIMIZERS[spec["name"]]([Value(0.0)], lr=0.1, **options)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f'"optimizer": {error}') from None
+    return {"name": spec["name"], **options}
+
+
+def _parameters(config, raw, merged, sizes):
+    """The initial weights and biases, one pair a layer (out×in, out)."""
+    tutorial = config["tutorial"]
+    given_tutorial = [k for k in TUTORIAL_KEYS if k in raw]
+    if not tutorial and given_tutorial:
+        raise ConfigError(f'"{given_tutorial[0]}" sets the tutorial network\'s parameters; '
+                          'this network takes "weights" and "biases" (or draws them from '
+                          '"seed")')
+    if tutorial and ("weights" in raw or "biases" in raw) and given_tutorial:
+        raise ConfigError('give either the tutorial\'s theta/b/delta/d1 or "weights"/"biases",'
+                          " not both")
+    if tutorial and not ("weights" in raw or "biases" in raw):
+        config["theta"] = _matrix("theta", merged["theta"], N_HIDDEN, N_INPUTS)
+        config["b"] = _vector("b", merged["b"], N_HIDDEN)
+        config["delta"] = _vector("delta", merged["delta"], N_HIDDEN)
+        config["d1"] = _number("d1", merged["d1"])
+        config["weights"] = [config["theta"], [config["delta"]]]
+        config["biases"] = [config["b"], [config["d1"]]]
+        return
+    rng = random.Random(config["seed"])
+    weights, biases = [], []
+    for l, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        bound = 1.0 / math.sqrt(a)                # PyTorch's default: U(-1/√in, 1/√in)
+        weights.append([[rng.uniform(-bound, bound) for _ in range(a)] for _ in range(b)])
+        biases.append([rng.uniform(-bound, bound) for _ in range(b)])
+    if "weights" in raw:
+        given = raw["weights"]
+        if not isinstance(given, list) or len(given) != len(sizes) - 1:
+            raise ConfigError(f'"weights": expected {len(sizes) - 1} matrices (one a layer), '
+                              f"got {_shown(given)}")
+        weights = [_matrix(f"weights[{l}]", w, b, a)
+                   for l, (w, a, b) in enumerate(zip(given, sizes, sizes[1:]))]
+    if "biases" in raw:
+        given = raw["biases"]
+        if not isinstance(given, list) or len(given) != len(sizes) - 1:
+            raise ConfigError(f'"biases": expected {len(sizes) - 1} lists (one a layer), got '
+                              f"{_shown(given)}")
+        biases = [_vector(f"biases[{l}]", v, b) for l, (v, b) in enumerate(zip(given,
+                                                                                sizes[1:]))]
+    config["weights"], config["biases"] = weights, biases
+    if tutorial:
+        config["theta"], config["b"] = weights[0], biases[0]
+        config["delta"], config["d1"] = weights[1][0], biases[1][0]
+
+
+def read_config(path):
+    """The JSON object of a config file (at most files.CONFIG_LIMIT bytes), not yet checked."""
     try:
         raw = files.read_json(path, files.CONFIG_LIMIT, "config")
     except files.FileProblem as error:
         raise ConfigError(str(error)) from None
-    return validate_config(raw)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"the config must be a JSON object, got {type(raw).__name__}")
+    return raw
+
+
+def load_config(path):
+    """Read a JSON config file and validate it; a ConfigError says what is wrong."""
+    return validate_config(read_config(path))
 
 
 def parameter_names():
@@ -117,74 +282,204 @@ def parameter_names():
             + [tutorial_name("δ", 1, j) for j in range(1, 5)] + ["d1"])
 
 
+def is_default_exercise(config):
+    """The tutorial's network trained as the tutorial trains it: identity activations, ½·SSE,
+    plain gradient descent, full batch (the report the README shows)."""
+    return (config["tutorial"] and config["activation"] == ["identity", "identity"]
+            and config["loss"] == "half_sse" and config["optimizer"] == {"name": "sgd"}
+            and config["batch_size"] == len(config["X"][0]))
+
+
+# ================================================================================================
+# The network and one forward pass
+# ================================================================================================
+
 class PracticeNetwork(Sequential):
-    """Dense(3→4, names θ/b) then Dense(4→1, names δ/d), identity activations, set from a config."""
+    """The configured Dense layers, every parameter named (see the module docstring)."""
 
     def __init__(self, config):
-        super().__init__(Dense(N_INPUTS, N_HIDDEN, names=("θ", "b")),
-                         Dense(N_HIDDEN, 1, names=("δ", "d")))
-        self.load_state_dict({"0.weight": config["theta"], "0.bias": config["b"],
-                              "1.weight": [config["delta"]], "1.bias": [config["d1"]]})
+        if "layers" not in config:
+            config = validate_config(config)
+        sizes = [len(config["X"])] + config["layers"]
+        layers = []
+        for l, (a, b) in enumerate(zip(sizes, sizes[1:]), 1):
+            names = (("θ", "b") if l == 1 else ("δ", "d")) if config["tutorial"] else \
+                (f"w{l}_", f"b{l}_")
+            layers.append(Dense(a, b, activation=None, names=names, rng=random.Random(0)))
+        super().__init__(*layers)
+        self.config = config
+        self.load_state_dict({f"{l}.{part}": values for l, (w, b) in
+                              enumerate(zip(config["weights"], config["biases"]))
+                              for part, values in (("weight", w), ("bias", b))})
 
     def named(self):
-        """The 21 parameters by their tutorial names, in the tutorial's order."""
-        by_name = {v.name: v for v in self.parameters()}
-        return {name: by_name[name] for name in parameter_names()}
+        """Every parameter by name, layer by layer (the tutorial's: θ11…θ43, b1…b4, δ…, d1)."""
+        if self.config["tutorial"]:
+            by_name = {v.name: v for v in self.parameters()}
+            return {name: by_name[name] for name in parameter_names()}
+        return {v.name: v for v in self.parameters()}
+
+    def outputs(self, x):
+        """[(pre-activations, activations)] of every layer for one input vector."""
+        results = []
+        for layer, activation in zip(self, self.config["activation"]):
+            z = layer(x)
+            x = _activate(z, activation)
+            results.append((z, x))
+        return results
 
     def predict(self, x):
-        """The network's output for one input vector of 3 numbers."""
+        """The network's output for one input vector (a number, or a list for several)."""
         with no_grad():
-            return self(x)[0].data
+            out = [v.data for v in self.outputs(list(x))[-1][1]]
+        return out[0] if len(out) == 1 else out
+
+
+def _activate(z, activation):
+    if activation == "identity":
+        return list(z)
+    if activation == "leaky_relu":
+        return [v.leaky_relu(0.01) for v in z]
+    return [getattr(v, activation)() for v in z]
 
 
 class Practice:
-    """One forward pass of the worked example as a graph of named Values.
+    """One forward pass of the configured network as a graph of named Values.
 
-    Attributes: X (3×n named leaves X_ik), y (named leaves y_k), P (4×n, p_ik), Q (q_1k),
-    L, and ``nodes``: every named quantity by name (data, parameters, p, q, L).
+    Attributes: X (inputs, d×n named leaves), y (named label leaves, where labels are
+    numbers), layers (per layer: Z and A, units × points), P and Q (the tutorial's names for
+    the two layers' outputs), L_k (the loss of each data point, where it is its own node), L,
+    and ``nodes``: every named quantity by name (see the module docstring for the names).
+    ``points``: the data points (0-based) the pass uses (all by default; a mini-batch); names
+    keep each point's own number.
     """
 
-    def __init__(self, network, X, y, placeholders=False):
-        n = len(y)
-        self.network = network
+    def __init__(self, network, X, y, placeholders=False, points=None):
+        config = network.config
+        n = len(X[0])
+        points = list(range(n)) if points is None else list(points)
+        self.network, self.points = network, points
         leaf = placeholder if placeholders else (lambda name, value: Value(value, name=name))
-        self.X = [[leaf(tutorial_name("X", i + 1, k + 1), X[i][k]) for k in range(n)]
-                  for i in range(N_INPUTS)]
-        self.y = [leaf(tutorial_name("y", k + 1), y[k]) for k in range(n)]
-        hidden, output = network[0], network[1]
-        self.P = [[None] * n for _ in range(N_HIDDEN)]
-        self.Q = []
-        for k in range(n):
-            p = hidden([self.X[i][k] for i in range(N_INPUTS)])
-            for i in range(N_HIDDEN):
-                p[i].name = tutorial_name("p", i + 1, k + 1)
-                self.P[i][k] = p[i]
-            q = output(p)[0]
-            q.name = tutorial_name("q", 1, k + 1)
-            self.Q.append(q)
-        self.L = half_sum_of_squares(self.Q, self.y)
-        self.L.name = "L"
+        self.X = [[leaf(tutorial_name("X", j + 1, k + 1), X[j][k]) for k in points]
+                  for j in range(len(X))]
+        self.y = self._label_leaves(config, y, points, leaf)
+        tutorial, L_layers = config["tutorial"], len(config["layers"])
+        self.layers = [([[None] * len(points) for _ in range(size)],
+                        [[None] * len(points) for _ in range(size)]) for size in config["layers"]]
         self.nodes = {}
-        for v in [v for row in self.X for v in row] + self.y:
+        for v in [v for row in self.X for v in row] + [v for v in _flat(self.y)
+                                                       if isinstance(v, Value)]:
             self.nodes[v.name] = v
         self.nodes.update(network.named())
-        for v in [v for row in self.P for v in row] + self.Q + [self.L]:
-            self.nodes[v.name] = v
+        for c, k in enumerate(points):
+            for l, (z, a) in enumerate(network.outputs([row[c] for row in self.X]), 1):
+                identity = config["activation"][l - 1] == "identity"
+                for i, (zi, ai) in enumerate(zip(z, a)):
+                    if tutorial:
+                        a_name = tutorial_name("p", i + 1, k + 1) if l == 1 else \
+                            tutorial_name("q", 1, k + 1)
+                    else:
+                        a_name = f"a{l}_" + _index(i + 1, k + 1)
+                    z_name = f"z{l}_" + _index(i + 1, k + 1)
+                    ai.name = a_name
+                    if not identity:
+                        zi.name = z_name
+                    if not (tutorial and identity):        # z is a (or has its own name)
+                        self.nodes[z_name] = zi
+                    self.layers[l - 1][0][i][c], self.layers[l - 1][1][i][c] = zi, ai
+        self.P = self.layers[0][1]
+        self.Q = self.layers[-1][1] if L_layers > 1 else self.layers[0][1]
+        outputs = [[row[c] for row in self.layers[-1][1]] for c in range(len(points))]
+        self.L_k, self.L = self._loss(config, outputs, tutorial)
+        self.L.name = "L"
+        for v in [v for layer in self.layers for part in layer for row in part for v in row] \
+                + self.L_k + [self.L]:
+            self.nodes.setdefault(v.name, v)
+        self.nodes["L"] = self.L
+
+    @staticmethod
+    def _label_leaves(config, y, points, leaf):
+        if config["loss"] == "cross_entropy" and not isinstance(y[0], list) and \
+                isinstance(y[0], int):
+            return [y[k] for k in points]                 # class indices: not differentiable
+        if isinstance(y[0], list):                        # m×n
+            return [[leaf(tutorial_name("y", i + 1, k + 1), row[k]) for k in points]
+                    for i, row in enumerate(y)]
+        return [leaf(tutorial_name("y", k + 1), y[k]) for k in points]
+
+    def _loss(self, config, outputs, tutorial):
+        """(per-point losses L_k, L) for the configured loss."""
+        loss, y = config["loss"], self.y
+        count = len(outputs)
+        if loss == "half_sse" and tutorial and config["layers"][-1] == 1:
+            return [], half_sum_of_squares([o[0] for o in outputs], y)  # the tutorial's own L
+        per_point = []
+        for c, out in enumerate(outputs):
+            labels = [y[c]] if not isinstance(y[0], list) else [row[c] for row in y]
+            if loss == "cross_entropy":
+                if isinstance(labels[0], int):
+                    term = -log_softmax(out)[labels[0]]
+                else:
+                    logp = log_softmax(out)
+                    term = -_sum([t * lp for t, lp in zip(labels, logp)])
+            elif loss == "bce":
+                term = binary_cross_entropy(out, labels, reduction="mean")
+            elif loss == "half_sse":
+                term = 0.5 * _sum([(t - o) ** 2 for o, t in zip(out, labels)])
+            else:                                          # mse, rmse: the mean over outputs
+                term = _sum([(o - t) ** 2 for o, t in zip(out, labels)]) * (1.0 / len(out))
+            term.name = tutorial_name("L", self.points[c] + 1)
+            per_point.append(term)
+        total = _sum(per_point)
+        if loss == "half_sse":
+            return per_point, total
+        mean = total * (1.0 / count)
+        if loss == "rmse":
+            return per_point, apply(SQRT_ZERO_AT_ZERO, mean)
+        return per_point, mean
 
     def forward_values(self):
-        """Every p_ik, q_1k and L by name."""
-        names = [v.name for row in self.P for v in row] + [q.name for q in self.Q] + ["L"]
-        return {name: self.nodes[name].data for name in names}
+        """Every named node's value (activations, pre-activations, per-point losses, L)."""
+        values = {}
+        for layer in self.layers:
+            for part in layer:
+                for row in part:
+                    for v in row:
+                        if v.name is not None:
+                            values[v.name] = v.data
+        for v in self.L_k:
+            values[v.name] = v.data
+        values["L"] = self.L.data
+        return values
 
+
+def _index(*indices):
+    """(1, 2) -> '12', (1, 12) -> '1,12': indices as the tutorial writes them."""
+    return tutorial_name("", *indices)
+
+
+def _sum(values):
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
+
+
+# ================================================================================================
+# Training
+# ================================================================================================
 
 def run_practice(config=None, predict=(), compiled=False):
-    """Train the worked example for config["epochs"] epochs of plain gradient descent.
+    """Train the configured network for config["epochs"] epochs.
 
     Returns a dict with the keys of ``tinygrad-lite practice --json``: X, y, lr, epochs,
-    params (initial), forward and grads (at the initial parameters), updated, losses (L before
-    each epoch's update) and predictions; plus "final_loss" and the objects "network" and
-    "practice" (the first epoch's graph) for further inspection.  ``compiled=True`` records
-    the graph once with X and y as placeholders and reruns it each epoch: the same numbers.
+    params (initial), forward and grads (at the initial parameters, over all the data),
+    updated, losses (L before each epoch's update; the batch's L for mini-batches) and
+    predictions; plus "steps" (each step's epoch, data points and loss), "nodes" (every named
+    node's value and gradient at the initial parameters), "final_loss" and the objects
+    "network" and "practice" (the graph at the initial parameters) for further inspection.
+    ``compiled=True`` records the graph once with X and y as placeholders and reruns it each
+    epoch (full batch only): the same numbers.
 
     A run whose loss or gradient stops being a finite number (too large a learning rate: the
     tutorial's exploding gradients) is not an error but a finding: training stops before the
@@ -192,28 +487,50 @@ def run_practice(config=None, predict=(), compiled=False):
     are the finite ones before it, and forward/grads are None if even the first pass failed.
     """
     config = validate_config(config or {})
+    n = len(config["X"][0])
     network = PracticeNetwork(config)
     params = network.named()
     initial = {name: v.data for name, v in params.items()}
-    optimizer = SGD(list(params.items()), lr=config["lr"])
+    spec = dict(config["optimizer"])
+    optimizer = OPTIMIZERS[spec.pop("name")](list(params.items()), lr=config["lr"], **spec)
+    full_batch = config["batch_size"] == n
+    if compiled and not full_batch:
+        raise ConfigError("--compiled trains full batches only; leave out batch_size or "
+                          "--compiled")
     evaluate = _CompiledSteps(network, config) if compiled else _DynamicSteps(network, config)
 
-    losses, forward, grads, diverged = [], None, None, None
-    for epoch in range(max(config["epochs"], 1)):
-        try:
-            loss, values = evaluate.step()
-        except (OverflowError, ValueError, ZeroDivisionError) as error:
-            diverged = Divergence(epoch + 1, losses, params, config["lr"], str(error))
-            break
-        if epoch == 0:                         # L and ∇L at the initial parameters
-            forward, grads = values, {name: v.grad for name, v in params.items()}
+    losses, steps, forward, grads, nodes, diverged = [], [], None, None, None, None
+    try:
+        loss, values = evaluate.step(None)                 # the initial parameters, all data
+    except (OverflowError, ValueError, ZeroDivisionError) as error:
+        diverged = Divergence(1, losses, params, config["lr"], str(error))
+    else:
+        forward, grads = values, {name: v.grad for name, v in params.items()}
+        nodes = evaluate.node_gradients()
         if not _finite(loss, params):
-            diverged = Divergence(epoch + 1, losses, params, config["lr"])
-            break
-        if epoch < config["epochs"]:
-            losses.append(loss)
+            diverged = Divergence(1, losses, params, config["lr"])
+    loader = DataLoader(list(range(n)), batch_size=config["batch_size"], shuffle=not full_batch,
+                        seed=config["seed"])
+    for epoch in range(config["epochs"] if diverged is None else 0):
+        for batch in (loader if not full_batch else [list(range(n))]):
+            points = sorted(batch)
+            try:
+                if not (epoch == 0 and full_batch):       # the first full batch is done above
+                    loss, _ = evaluate.step(None if full_batch else points)
+            except (OverflowError, ValueError, ZeroDivisionError) as error:
+                diverged = Divergence(epoch + 1, losses, params, config["lr"], str(error))
+                break
+            if not _finite(loss, params):
+                diverged = Divergence(epoch + 1, losses, params, config["lr"])
+                break
+            steps.append({"epoch": epoch + 1, "points": [k + 1 for k in points], "loss": loss})
             optimizer.step()
-    if not config["epochs"]:
+        if diverged is not None:
+            break
+        losses.append(steps[-1]["loss"] if full_batch else
+                      math.fsum(s["loss"] * len(s["points"]) for s in steps
+                                if s["epoch"] == epoch + 1) / n)
+    if not config["epochs"] and diverged is None:
         network.zero_grad()                    # epochs = 0: report the gradient, change nothing
     final_loss = None
     if diverged is None:
@@ -232,6 +549,7 @@ def run_practice(config=None, predict=(), compiled=False):
             "params": initial, "forward": forward, "grads": grads,
             "updated": {name: v.data for name, v in params.items()},
             "losses": losses, "predictions": predictions, "final_loss": final_loss,
+            "steps": steps, "nodes": nodes, "config": config,
             "diverged": diverged, "network": network, "practice": evaluate.first}
 
 
@@ -282,16 +600,21 @@ class _DynamicSteps:
         self.network, self.config = network, config
         self.first = None
 
-    def _build(self):
-        return Practice(self.network, self.config["X"], self.config["y"])
+    def _build(self, points=None):
+        return Practice(self.network, self.config["X"], self.config["y"], points=points)
 
-    def step(self):
-        """(L, the forward values) at the current parameters; their gradients in .grad."""
-        practice = self._build()
+    def step(self, points):
+        """(L, the forward values) at the current parameters on ``points`` (None: all);
+        their gradients in .grad."""
+        practice = self._build(points)
         self.first = self.first or practice
         self.network.zero_grad()
         practice.L.backward()
         return practice.L.data, practice.forward_values()
+
+    def node_gradients(self):
+        """{name: (value, ∂L/∂·)} for every named node of the first (full) pass."""
+        return {name: (v.data, v.grad) for name, v in self.first.nodes.items()}
 
     def loss(self):
         with no_grad():
@@ -304,16 +627,21 @@ class _CompiledSteps:
     def __init__(self, network, config):
         self.network = network
         self.first = Practice(network, config["X"], config["y"], placeholders=True)
-        inputs = [v for row in self.first.X for v in row] + self.first.y
+        inputs = [v for row in self.first.X for v in row] + \
+            [v for v in _flat(self.first.y) if isinstance(v, Value)]
         self.graph = compile_graph(self.first.L, inputs=inputs, params=network)
         self.feed = [v.data for v in inputs]
         self.names = list(self.first.forward_values())
 
-    def step(self):
+    def step(self, points):
         loss = self.graph.run(self.feed)
         self.network.zero_grad()
         self.graph.backward()
         return loss, {name: self.graph.value(name) for name in self.names}
+
+    def node_gradients(self):
+        return {name: (self.graph.value(name), self.graph.grad(name))
+                for name in self.first.nodes if name in self.graph.names}
 
     def loss(self):
         return self.graph.run(self.feed)

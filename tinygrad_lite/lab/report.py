@@ -1,0 +1,294 @@
+"""The practice report: every number of a run, by name, for people.
+
+    format_report(result)    the report of run_practice's result: the tutorial's own layout
+                             for its exercise, and the laboratory's for any other network
+    json_document(result)    the --json document (full precision; strict JSON is the CLI's)
+    fmt(x)                   a number for people: 6 significant digits, float noise as 0
+
+Numbers are rounded for people (--json does not round).  A long run shows its first and last
+ten epochs (or steps); a run that diverged ends with the finding.
+"""
+
+from ..nn.dense import tutorial_name
+from .practice import is_default_exercise, parameter_names
+
+__all__ = ["format_report", "json_document", "fmt", "EXIT_DIVERGED"]
+
+SHOWN_EPOCHS = 10                # a long run's report shows its first and last 10 losses
+EXIT_DIVERGED = 3
+
+
+def fmt(x):
+    """A number for people: rounded to 10 decimals (so float noise such as 2.8e-17 shows as 0),
+    then 6 significant digits.  --json gives the full precision."""
+    x = round(x, 10)
+    return "0" if x == 0 else f"{x:.6g}"
+
+
+def _matrix_lines(title, names, values, indent="  "):
+    width = max(len(n) for row in names for n in row)
+    lines = [title]
+    for name_row, value_row in zip(names, values):
+        cells = [f"{n:>{width}} = {fmt(v):>9}" for n, v in zip(name_row, value_row)]
+        lines.append(indent + "   ".join(cells))
+    return lines
+
+
+def format_report(result):
+    """The human-readable report of run_practice's result."""
+    if is_default_exercise(result["config"]):
+        return _tutorial_report(result)
+    return _lab_report(result)
+
+
+def _tutorial_report(result):
+    """The worked example exactly as the tutorial lays it out (the README shows it)."""
+    X, y = result["X"], result["y"]
+    n = len(y)
+    params, grads, updated = result["params"], result["grads"], result["updated"]
+    lines = ["The tutorial's worked example: Dense 3→4 (θ, b) → Dense 4→1 (δ, d1), "
+             "identity activations,",
+             f"L = ½·Σ_k (y_k − q_1k)², plain gradient descent θ ← θ − η·∂L/∂θ with "
+             f"η = {fmt(result['lr'])}, {result['epochs']} epoch"
+             f"{'' if result['epochs'] == 1 else 's'}, full batch.", ""]
+
+    lines += _matrix_lines(f"Data: X is 3×{n} (rows = attributes, columns = data points), "
+                           f"y has {n} labels",
+                           [[tutorial_name("X", i + 1, k + 1) for k in range(n)]
+                            for i in range(3)], X)
+    lines += _matrix_lines("", [[tutorial_name("y", k + 1) for k in range(n)]], [y])
+    lines.append("")
+
+    names = parameter_names()
+    theta = [names[3 * i:3 * i + 3] for i in range(4)]
+    lines += _matrix_lines("Initial parameters: W1 (4×3) and b1", theta,
+                           [[params[m] for m in row] for row in theta])
+    lines += _matrix_lines("", [names[12:16]], [[params[m] for m in names[12:16]]])
+    lines += _matrix_lines("W2 (1×4) and d1", [names[16:21]], [[params[m] for m in names[16:21]]])
+    lines.append("")
+
+    forward = result["forward"]
+    if forward is not None:
+        lines.append("Forward pass at the initial parameters")
+        for k in range(1, n + 1):
+            for i in range(1, 5):
+                name = tutorial_name("p", i, k)
+                formula = " + ".join(f"θ{i}{j}·{tutorial_name('X', j, k)}"
+                                     for j in range(1, 4)) + f" + b{i}"
+                lines.append(f"  {name:>6} = {formula:<44} = {fmt(forward[name]):>10}")
+            q = tutorial_name("q", 1, k)
+            formula = " + ".join(f"δ1{i}·{tutorial_name('p', i, k)}"
+                                 for i in range(1, 5)) + " + d1"
+            lines.append(f"  {q:>6} = {formula:<44} = {fmt(forward[q]):>10}")
+        lines.append(f"  {'L':>6} = {'½·Σ_k (y_k − q_1k)²':<44} = {fmt(forward['L']):>10}")
+        lines.append("")
+
+        lines.append("Gradients at the initial parameters, and the update θ ← θ − η·∂L/∂θ")
+        lines.append(f"  {'parameter':>9} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
+        for name in names:
+            lines.append(f"  {name:>9} {fmt(params[name]):>11} {fmt(grads[name]):>12} "
+                         f"{fmt(updated[name]):>15}")
+        lines.append("")
+
+    lines.append("Loss")
+    losses = list(enumerate(result["losses"], 1))
+    if len(losses) > 2 * SHOWN_EPOCHS:
+        hidden = len(losses) - 2 * SHOWN_EPOCHS
+        losses = losses[:SHOWN_EPOCHS] + [None] + losses[-SHOWN_EPOCHS:]
+    for item in losses:
+        if item is None:
+            lines.append(f"  ... {hidden:,} more epochs ...")
+            continue
+        epoch, loss = item
+        lines.append(f"  epoch {epoch:>3}: L = {fmt(loss)} before the update")
+    diverged = result["diverged"]
+    if diverged is not None:
+        lines += _divergence_lines(diverged)
+        return "\n".join(lines)
+    lines.append(f"  after training: L = {fmt(result['final_loss'])}")
+    if result["predictions"]:
+        lines.append("")
+        lines.append("Predictions of the trained network")
+        for p in result["predictions"]:
+            inputs = ", ".join(fmt(x) for x in p["input"])
+            lines.append(f"  x = [{inputs}]  →  q = {fmt(p['output'])}")
+    return "\n".join(lines)
+
+
+def _divergence_lines(diverged):
+    """The finding of a run that diverged: when, why, the largest gradient, what to try."""
+    lines = ["", f"Training diverged at epoch {diverged.epoch}: {diverged.reason}."]
+    if diverged.largest is not None:
+        name, value = diverged.largest
+        lines.append(f"  the largest gradient entry then: ∂L/∂{name} = {fmt(value)}")
+    if diverged.losses:
+        lines.append(f"  the loss went from {fmt(diverged.losses[0])} to "
+                     f"{fmt(diverged.losses[-1])} in {len(diverged.losses)} epoch"
+                     f"{'' if len(diverged.losses) == 1 else 's'} before that")
+    lines.append(f"  This is the exploding-gradient experiment of the tutorial: each update "
+                 f"overshoots, with η = {fmt(diverged.lr)}.")
+    lines.append(f"  Try {diverged.hint}.  (exit code {EXIT_DIVERGED})")
+    return lines
+
+
+def json_document(result):
+    """Exactly the documented keys, full precision.  The tutorial's exercise has today's keys;
+    any other configured network adds "network" (its configuration), "nodes" (every named
+    node's value and gradient) and "steps" (each step's epoch, data points and loss)."""
+    keys = ["X", "y", "lr", "epochs", "params", "forward", "grads", "updated", "losses",
+            "predictions"]
+    document = {key: result[key] for key in keys}
+    config = result["config"]
+    if not is_default_exercise(config):
+        document["network"] = {key: config[key] for key in
+                               ("layers", "activation", "loss", "optimizer", "batch_size",
+                                "seed")}
+        document["nodes"] = None if result["nodes"] is None else {
+            name: {"value": value, "grad": grad} for name, (value, grad) in
+            result["nodes"].items()}
+        document["steps"] = result["steps"]
+    if result["diverged"] is not None:
+        document["diverged"] = result["diverged"].to_json()
+    return document
+
+
+# ---- the laboratory's report: any configured network --------------------------------------------
+
+LOSS_TEXT = {"half_sse": "L = ½·Σ_k Σ_i (y_ik − out_ik)²",
+             "mse": "L = (1/n)·Σ_k L_k, L_k = mean_i (out_ik − y_ik)² (MSE)",
+             "rmse": "L = √((1/n)·Σ_k L_k), L_k = mean_i (out_ik − y_ik)² (RMSE)",
+             "cross_entropy": "L = (1/n)·Σ_k L_k, L_k = −log softmax(out_k)[y_k] (cross entropy)",
+             "bce": "L = (1/n)·Σ_k L_k, L_k = mean_i BCE(out_ik, y_ik) (binary cross entropy)"}
+OPTIMIZER_TEXT = {"sgd": "plain gradient descent", "momentum": "Momentum",
+                  "nesterov": "Nesterov momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
+                  "adam": "Adam"}
+
+
+def describe(config):
+    """One paragraph: the network, the loss, the optimizer, the batches."""
+    sizes = [len(config["X"])] + config["layers"]
+    layers = " → ".join(f"Dense {a}→{b} ({activation})" for a, b, activation in
+                        zip(sizes, sizes[1:], config["activation"]))
+    n = len(config["X"][0])
+    options = {k: v for k, v in config["optimizer"].items() if k != "name"}
+    extra = "".join(f", {k} = {v}" for k, v in options.items())
+    batches = "full batch" if config["batch_size"] == n else \
+        (f"mini-batches of {config['batch_size']} drawn without replacement (seed "
+         f"{config['seed']})")
+    epochs = config["epochs"]
+    return [f"Network: {layers}.",
+            f"Loss: {LOSS_TEXT[config['loss']]}.",
+            f"Optimizer: {OPTIMIZER_TEXT[config['optimizer']['name']]} with η = "
+            f"{fmt(config['lr'])}{extra}; {batches}; {epochs} epoch{'' if epochs == 1 else 's'}."]
+
+
+def _lab_report(result):
+    config, practice = result["config"], result["practice"]
+    X, n = config["X"], len(config["X"][0])
+    lines = describe(config) + [""]
+    lines += _matrix_lines(f"Data: X is {len(X)}×{n} (rows = inputs, columns = data points)",
+                           [[tutorial_name("X", j + 1, k + 1) for k in range(n)]
+                            for j in range(len(X))], X)
+    lines += _label_lines(config)
+    lines.append("")
+    network = result["network"]
+    lines.append("Initial parameters")
+    names = list(result["params"])
+    for l, layer in enumerate(network, 1):
+        rows = [[v.name for v in row] for row in layer.weight]
+        lines += _matrix_lines(f"  layer {l}: weights ({len(rows)}×{len(rows[0])}) and biases",
+                               rows, [[result["params"][m] for m in row] for row in rows],
+                               indent="    ")
+        biases = [v.name for v in layer.bias]
+        lines += _matrix_lines("", [biases], [[result["params"][m] for m in biases]],
+                               indent="    ")
+    lines.append("")
+    nodes = result["nodes"]
+    if nodes is not None:
+        lines.append("Forward pass at the initial parameters, every named node with ∂L/∂·")
+        lines += _forward_lines(practice, nodes)
+        lines.append("")
+        lines.append("Parameters: initial value, ∂L/∂· at the initial parameters, after "
+                     "training")
+        lines.append(f"  {'parameter':>10} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
+        for name in names:
+            lines.append(f"  {name:>10} {fmt(result['params'][name]):>11} "
+                         f"{fmt(result['grads'][name]):>12} {fmt(result['updated'][name]):>15}")
+        lines.append("")
+    lines += _training_lines(result, n)
+    diverged = result["diverged"]
+    if diverged is not None:
+        lines += _divergence_lines(diverged)
+        return "\n".join(lines)
+    lines.append(f"  after training: L = {fmt(result['final_loss'])}")
+    if result["predictions"]:
+        lines.append("")
+        lines.append("Predictions of the trained network")
+        for p in result["predictions"]:
+            inputs = ", ".join(fmt(x) for x in p["input"])
+            output = p["output"] if isinstance(p["output"], list) else [p["output"]]
+            lines.append(f"  x = [{inputs}]  →  {', '.join(fmt(o) for o in output)}")
+    return "\n".join(lines)
+
+
+def _label_lines(config):
+    y, n = config["y"], len(config["X"][0])
+    if config["loss"] == "cross_entropy" and isinstance(y[0], int):
+        return [f"  classes: " + "   ".join(f"y{tutorial_name('', k + 1)} = {c}"
+                                            for k, c in enumerate(y))]
+    if isinstance(y[0], list):
+        return _matrix_lines("", [[tutorial_name("y", i + 1, k + 1) for k in range(n)]
+                                  for i in range(len(y))], y)
+    return _matrix_lines("", [[tutorial_name("y", k + 1) for k in range(n)]], [y])
+
+
+def _forward_lines(practice, nodes):
+    """Per data point, per layer: each unit's sum, its activation, the point's loss."""
+    lines = []
+    config = practice.network.config
+    for c, k in enumerate(practice.points):
+        lines.append(f"  data point {k + 1}:")
+        previous = [row[c] for row in practice.X]
+        for l, (layer, (Z, A)) in enumerate(zip(practice.network, practice.layers), 1):
+            activation = config["activation"][l - 1]
+            for i, row in enumerate(layer.weight):
+                z, a = Z[i][c], A[i][c]
+                terms = " + ".join(f"{w.name}·{x.name}" for w, x in zip(row, previous))
+                formula = f"{terms} + {layer.bias[i].name}"
+                if len(formula) > 48:
+                    formula = formula[:45] + "…"
+                z_name = a.name if z is a else z.name
+                lines.append(f"    {z_name:>8} = {formula:<48} = {fmt(z.data):>10}   "
+                             f"∂L/∂· = {fmt(nodes[z_name][1])}")
+                if z is not a:
+                    lines.append(f"    {a.name:>8} = {activation}({z_name})".ljust(63) +
+                                 f" = {fmt(a.data):>10}   ∂L/∂· = {fmt(nodes[a.name][1])}")
+            previous = [row[c] for row in A]
+        for v in practice.L_k:
+            if v.name == tutorial_name("L", k + 1):
+                lines.append(f"    {v.name:>8} = the loss of data point {k + 1}".ljust(63) +
+                             f" = {fmt(v.data):>10}   ∂L/∂· = {fmt(nodes[v.name][1])}")
+    lines.append(f"  {'L':>10} = {LOSS_TEXT[config['loss']].split(', ')[0][4:]}".ljust(63) +
+                 f" = {fmt(practice.L.data):>10}")
+    return lines
+
+
+def _training_lines(result, n):
+    lines = ["Training"]
+    steps = result["steps"]
+    full = result["config"]["batch_size"] == n
+    shown = list(steps)
+    hidden = 0
+    if len(shown) > 2 * SHOWN_EPOCHS:
+        hidden = len(shown) - 2 * SHOWN_EPOCHS
+        shown = shown[:SHOWN_EPOCHS] + [None] + shown[-SHOWN_EPOCHS:]
+    for step in shown:
+        if step is None:
+            lines.append(f"  ... {hidden:,} more steps ...")
+            continue
+        used = "" if full else f", data points {', '.join(map(str, step['points']))}"
+        lines.append(f"  epoch {step['epoch']:>3}{used}: L = {fmt(step['loss'])} before the "
+                     "update")
+    return lines
+
+
