@@ -26,6 +26,7 @@ import sys
 from .lab.check import check_formula, read_formula_file
 from .console import shorten, strict_json, write
 from .explain import explain
+from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError, parse_name
 from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
@@ -102,9 +103,74 @@ def build_parser():
     practice.add_argument("--compiled", action="store_true",
                           help="run the training on a compiled graph (placeholders for X and "
                                "y, fed each epoch): the same numbers, to the last bit")
+    practice.add_argument("--grad", nargs="+", metavar="ENTRY",
+                          help="print just these entries' values and ∂L/∂ at the initial "
+                               "parameters (e.g. θ23 p21 theta_12), no report")
     practice.add_argument("--json", action="store_true",
                           help="print one JSON object (full precision) instead of the report")
+    grad = commands.add_parser(
+        "grad", help="any expression: every node's value and gradient",
+        description="Differentiate an expression at a point, e.g. "
+                    "grad \"(x + y)*z\" --at x=-2,y=5,z=-4: every node's value and ∂f/∂·.")
+    grad.add_argument("expression", nargs="?", help="the expression (our own parser, never "
+                      "eval): + - * / ^, exp log sqrt tanh sigmoid relu abs sin cos softplus")
+    grad.add_argument("--at", default="", metavar="x=1,y=2", help="the point")
+    grad.add_argument("--file", metavar="EXERCISE.json",
+                      help='an exercise file: {"expression": "…", "at": {"x": 1, …}}')
+    grad.add_argument("--explain", action="store_true",
+                      help="also show ∂f/∂(each input) as the sum over paths")
+    grad.add_argument("--json", action="store_true", help="one JSON object, full precision")
     return parser
+
+
+def run_grad_command(args):
+    """grad "EXPR" --at …: every node of the expression with its value and ∂f/∂·."""
+    try:
+        if args.file:
+            if args.expression or args.at:
+                raise UsageError("give an expression with --at, or --file, not both")
+            text, at, source = load_exercise(args.file)
+        else:
+            if not args.expression:
+                raise UsageError('give an expression, e.g. grad "(x + y)*z" --at x=-2,y=5,z=-4')
+            text, at, source = args.expression, parse_at(args.at), None
+        circuit = build(text, at)
+    except FormulaError as error:
+        raise UsageError(str(error)) from None
+    explanations = [explain(circuit.output, v) for v in circuit.variables.values()] \
+        if args.explain else []
+    if args.json:
+        document = circuit.to_json()
+        if explanations:
+            document["explanations"] = [e.to_json() for e in explanations]
+        return json_text(document), EXIT_OK
+    lines = [f"f = {text}" + (f"    ({source})" if source else ""),
+             "  at " + ", ".join(f"{name} = {fmt(v)}" for name, v in at.items()), "",
+             f"  {'node':<26} {'computes':<12} {'value':>12} {'∂f/∂·':>12}"]
+    for name, what, value, grad in circuit.rows():
+        lines.append(f"  {name:<26} {what:<12} {fmt(value):>12} {fmt(grad):>12}")
+    lines += ["", "  " + "   ".join(f"∂f/∂{name} = {fmt(v.grad)}"
+                                     for name, v in circuit.variables.items())]
+    sections = ["\n".join(lines)] + [str(e) for e in explanations]
+    return "\n\n".join(sections), EXIT_OK
+
+
+def run_grad_entries(config, entries):
+    """practice --grad θ23 p21: just those entries' values and gradients."""
+    practice = Practice(PracticeNetwork(config), config["X"], config["y"])
+    try:
+        practice.L.backward()
+    except (OverflowError, ValueError, ZeroDivisionError) as error:
+        raise UsageError(f"the forward pass fails at the initial parameters: {error}") from None
+    rows = []
+    for text in entries:
+        try:
+            name = parse_name(text, list(practice.nodes))
+        except FormulaError as error:
+            raise UsageError(f"--grad {text!r}: {error}") from None
+        v = practice.nodes[name]
+        rows.append((name, v.data, 1.0 if name == "L" else v.grad))
+    return rows
 
 
 def write_graph(config, path):
@@ -147,6 +213,14 @@ def run_practice_command(args):
     if args.epochs is not None:
         raw["epochs"] = args.epochs
     config = validate_config(raw)
+    if args.grad:
+        rows = run_grad_entries(config, args.grad)
+        if args.json:
+            return json_text({"grads": {name: {"value": value, "grad": grad}
+                                        for name, value, grad in rows}}), EXIT_OK
+        width = max(len(name) for name, _, _ in rows)
+        return "\n".join(f"{name:>{width}} = {fmt(value):>11}    ∂L/∂{name} = {fmt(grad)}"
+                         for name, value, grad in rows), EXIT_OK
     inputs = []
     d = len(config["X"])
     for text in args.predict:
@@ -213,6 +287,8 @@ def main(argv=None):
         try:
             if args.command == "practice":
                 output, code = run_practice_command(args)
+            else:
+                output, code = run_grad_command(args)
         except (ConfigError, UsageError) as error:
             message = "\n".join(shorten(line) for line in str(error).splitlines())
             write(f"{PROG} {args.command}: error: {message}", sys.stderr)

@@ -30,7 +30,7 @@ import heapq
 import math
 
 from .engine import ADD, SUB, MUL, DIV, POW, NEG, LINEAR, Value, _NARY, _reset_pending
-from .symbolic import Sym
+from .symbolic import Sym, atom_text
 
 __all__ = ["explain", "local_derivatives", "NamedGraph", "Explanation", "Path"]
 
@@ -433,7 +433,8 @@ class Explanation:
                 rows.append(None)
                 continue
             i = step
-            rows.append((f"∂{labels[i + 1]}/∂{labels[i]}", str(path.factor(i)), path.values[i]))
+            rows.append((f"∂{atom_text(labels[i + 1])}/∂{atom_text(labels[i])}",
+                         str(path.factor(i)), path.values[i]))
         width = max([len(r[0]) + len(r[1]) for r in rows if r] + [10])
         for row in rows:
             if row is None:

@@ -17,8 +17,9 @@ the named quantities.  Expressions are simplified as they are built — numbers 
 """
 
 import math
+import re
 
-__all__ = ["Sym"]
+__all__ = ["Sym", "atom_text"]
 
 # expression kinds
 ATOM, NUMBER, SUM, PRODUCT, POWER, FUNCTION = "atom", "number", "sum", "product", "power", "function"
@@ -238,7 +239,7 @@ def _text(e):
     """Print an expression.  Recursion here follows the nesting of one local derivative's
     formula, which is shallow by construction (the graph itself is never walked this way)."""
     if e.kind == ATOM:
-        return e.name
+        return atom_text(e.name)
     if e.kind == NUMBER:
         return _number_text(e.data)
     if e.kind == FUNCTION:
@@ -255,6 +256,15 @@ def _text(e):
             out += f" - {_wrap(negative, 2)}" if negative is not None else f" + {_wrap(term, 2)}"
         return out
     return _product_text(e)
+
+
+PLAIN_NAME = re.compile(r"[\w,]+|\(.*\)")
+
+
+def atom_text(name):
+    """A name as it is printed in a formula: in parentheses when it is itself an expression
+    (an expression's node named "1 + t6"), so that -f/(1 + t6) is not read as -f/1 + t6."""
+    return name if PLAIN_NAME.fullmatch(name) else f"({name})"
 
 
 def _is_negative(e):

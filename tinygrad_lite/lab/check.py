@@ -33,7 +33,7 @@ from ..compiled import compile as compile_graph
 from ..explain import explain
 from .formula import FormulaError, parse_formula
 from .matrix_formula import parse_matrix_formula
-from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, validate_config
+from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, _flat, validate_config
 
 __all__ = ["check_formula", "CheckResult", "read_formula_file", "practice_names",
            "RTOL", "SCALE_FLOOR"]
@@ -52,32 +52,46 @@ def practice_names(n):
 
 
 def _random_config(config, rng):
-    n = len(config["y"])
+    """Another point: X, the labels and every parameter redrawn uniformly from [-2, 2] (labels
+    of binary cross entropy from [0, 1]; class indices and probability targets are kept)."""
+    def draws(count, low=-2.0, high=2.0):
+        return [rng.uniform(low, high) for _ in range(count)]
 
-    def draws(count):
-        return [rng.uniform(-2.0, 2.0) for _ in range(count)]
-
-    return dict(config, X=[draws(n) for _ in range(3)], y=draws(n),
-                theta=[draws(3) for _ in range(4)], b=draws(4), delta=draws(4), d1=draws(1)[0])
+    n = len(config["X"][0])
+    point = dict(config, X=[draws(n) for _ in config["X"]])
+    y = config["y"]
+    if config["loss"] != "cross_entropy":
+        low = 0.0 if config["loss"] == "bce" else -2.0
+        point["y"] = [draws(n, low) for _ in y] if isinstance(y[0], list) else draws(n, low)
+    weights, biases = [], []
+    for w, b in zip(config["weights"], config["biases"]):
+        weights.append([draws(len(row)) for row in w])
+        biases.append(draws(len(b)))
+    point["weights"], point["biases"] = weights, biases
+    return point
 
 
 class _Points:
-    """The example's graph, recorded once with X and y as placeholders, rerun at each point:
+    """The exercise's graph, recorded once with X and y as placeholders, rerun at each point:
     every named value and every true gradient, to the last bit what a fresh graph gives."""
 
     def __init__(self, config):
         self.network = PracticeNetwork(config)
         self.practice = Practice(self.network, config["X"], config["y"], placeholders=True)
-        self.inputs = [v for row in self.practice.X for v in row] + self.practice.y
+        self.inputs = [v for row in self.practice.X for v in row] + \
+            [v for v in _flat(self.practice.y) if not isinstance(v, int)]
         self.graph = compile_graph(self.practice.L, inputs=self.inputs, params=self.network)
-        self.slots = [(name, self.graph._slot(name)) for name in self.practice.nodes]
+        self.slots = [(name, self.graph._slot(v)) for name, v in self.practice.nodes.items()]
 
     def move_to(self, config):
         """Set the parameters and the placeholders to the point ``config``: the recorded graph
         (whose inner nodes hold the example's values) is consistent again at the example."""
-        self.network.load_state_dict({"0.weight": config["theta"], "0.bias": config["b"],
-                                      "1.weight": [config["delta"]], "1.bias": [config["d1"]]})
-        feed = [x for row in config["X"] for x in row] + list(config["y"])
+        self.network.load_state_dict({f"{l}.{part}": values for l, (w, b) in
+                                      enumerate(zip(config["weights"], config["biases"]))
+                                      for part, values in (("weight", w), ("bias", b))})
+        feed = [x for row in config["X"] for x in row]
+        if len(self.inputs) > len(feed):
+            feed += [float(v) for v in _flat(config["y"])]
         for v, x in zip(self.inputs, feed):
             v.data = x
         return feed
@@ -210,8 +224,9 @@ def check_formula(text, config=None, points=20, seed=0):
         raise FormulaError(f"a formula is text, got {type(text).__name__}")
     example = _Points(config)
     names = [name for name, _ in example.slots]
-    block = parse_matrix_formula(text, len(config["y"]))
-    formula = parse_formula(text, names) if block is None else None
+    n = len(config["X"][0])
+    block = parse_matrix_formula(text, n) if config["tutorial"] else None
+    formula = parse_formula(text, names, n=n) if block is None else None
     rng = random.Random(seed)
     evaluations = [_Point(*example.evaluate(config))]
     for _ in range(points):
@@ -365,7 +380,7 @@ def _diagnose(formula, target, names, evaluations, yours, truth, explanation, ma
         if ratio is not None:
             found.append(("factor", _factor_sentence(ratio, target, formula.n)))
     if not found:
-        found += _path_slips(explanation, target, names, evaluations, yours, truth)
+        found += _path_slips(explanation, target, names, evaluations, yours, truth, formula.n)
     if not found:
         found += _swaps(formula, names, evaluations, truth)
     others = [m for m in matches if m != target]
@@ -412,7 +427,7 @@ def _factor_sentence(ratio, target, n):
     return sentence + hints.get(ratio, ".")
 
 
-def _path_slips(explanation, target, names, evaluations, yours, truth):
+def _path_slips(explanation, target, names, evaluations, yours, truth, n):
     """A path of the chain rule left out, counted twice or with its sign flipped."""
     if not explanation.paths or len(explanation.paths) != explanation.path_count:
         return []
@@ -420,7 +435,7 @@ def _path_slips(explanation, target, names, evaluations, yours, truth):
     for path in explanation.paths:
         text = str(path.formula())
         try:
-            term = parse_formula(f"∂L/∂{target} = {text}", names)
+            term = parse_formula(f"∂L/∂{target} = {text}", names, n=n)
             values = [term.evaluate(p.values) for p in evaluations]
         except (FormulaError, ZeroDivisionError, ValueError, OverflowError):
             continue

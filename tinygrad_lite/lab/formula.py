@@ -238,9 +238,10 @@ def _short(text, limit=40):
 # right-associative (a^b^c = a^(b^c)); juxtaposition multiplies (2(y1 - q11), δ12 X21).
 # A Σ covers the product that follows it: Σ_k a_k b_k + c = (Σ_k a_k·b_k) + c.
 
-PRECEDENCE = {"+": 1, "-": 1, "sum": 1.5, "*": 2, "/": 2, "neg": 3, "^": 4}
+PRECEDENCE = {"+": 1, "-": 1, "sum": 1.5, "*": 2, "/": 2, "neg": 3, "^": 4, "function": 5}
 RIGHT_ASSOCIATIVE = {"^"}
-PREFIX = {"neg", "sum"}
+PREFIX = {"neg", "sum", "function"}
+FUNCTION = "function"      # exp(x), tanh(x): only in expressions (tinygrad_lite.lab.expression)
 
 
 def to_rpn(tokens, text, side_column):
@@ -249,7 +250,7 @@ def to_rpn(tokens, text, side_column):
     expect_operand = True
     previous = None
     for kind, value, column in tokens:
-        implicit = not expect_operand and kind in (IDENT, TEMPLATE, OPEN, NUMBER, SUM)
+        implicit = not expect_operand and kind in (IDENT, TEMPLATE, OPEN, NUMBER, SUM, FUNCTION)
         if implicit and kind == NUMBER:
             raise FormulaError("a number cannot follow here without an operator", text, column)
         if implicit:   # (y1 - q11) δ12 or 2(y1 - q11): multiplication
@@ -258,8 +259,8 @@ def to_rpn(tokens, text, side_column):
         if kind in (NUMBER, IDENT, TEMPLATE):
             output.append((kind, value, column))
             expect_operand = False
-        elif kind == SUM:
-            stack.append(("sum", value, column))          # a prefix: pops nothing
+        elif kind in (SUM, FUNCTION):
+            stack.append((kind, value, column))           # a prefix: pops nothing
             expect_operand = True
         elif kind == OPEN:
             stack.append(("(", value, column))
@@ -294,7 +295,7 @@ def to_rpn(tokens, text, side_column):
         if not tokens:
             raise FormulaError("this side of the formula is empty", text, side_column)
         kind, value, column = tokens[-1]
-        what = "Σ" if kind == SUM else value
+        what = "Σ" if kind == SUM else value if kind != FUNCTION else f"{value}("
         raise FormulaError(f"'{what}' needs something on its right", text, column)
     while stack:
         item = stack.pop()

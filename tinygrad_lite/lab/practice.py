@@ -71,7 +71,7 @@ DEFAULT_CONFIG = {
 }
 # the keys that configure other networks; each absent key means the tutorial's choice
 LAB_KEYS = ("layers", "activation", "loss", "optimizer", "batch_size", "seed", "weights",
-            "biases")
+            "biases", "source")      # source: where an exercise comes from (shown, not used)
 TUTORIAL_KEYS = ("theta", "b", "delta", "d1")
 
 ACTIVATIONS = ("identity", "tanh", "relu", "sigmoid", "leaky_relu")
@@ -148,7 +148,11 @@ def validate_config(raw):
     if sum(a * b + b for a, b in zip(sizes, sizes[1:])) + d * n > MAX_UNITS * 10:
         raise ConfigError(f"the network and data have more than {MAX_UNITS * 10:,} numbers; "
                           "this laboratory is for exercises you can read")
-    config = {"X": X, "layers": layers, "lr": _number("lr", merged["lr"]),
+    source = raw.get("source")
+    if source is not None and not isinstance(source, str):
+        raise ConfigError(f'"source": expected text (where the exercise comes from), got '
+                          f"{_shown(source)}")
+    config = {"X": X, "layers": layers, "source": source, "lr": _number("lr", merged["lr"]),
               "epochs": _whole("epochs", merged["epochs"], 0)}
     if config["lr"] < 0:
         raise ConfigError(f'"lr": expected a number >= 0, got {merged["lr"]}')

@@ -185,7 +185,8 @@ def describe(config):
 def _lab_report(result):
     config, practice = result["config"], result["practice"]
     X, n = config["X"], len(config["X"][0])
-    lines = describe(config) + [""]
+    lines = ([f"Exercise: {config['source']}"] if config.get("source") else []) + \
+        describe(config) + [""]
     lines += _matrix_lines(f"Data: X is {len(X)}×{n} (rows = inputs, columns = data points)",
                            [[tutorial_name("X", j + 1, k + 1) for k in range(n)]
                             for j in range(len(X))], X)

@@ -1,0 +1,227 @@
+"""Any expression as a graph: the small circuits of a backprop lecture, every gradient by name.
+
+    parse_at(text)                     "x=-2,y=5,z=-4" -> {"x": -2.0, "y": 5.0, "z": -4.0}
+    build(text, at, output="f")        -> Circuit: the expression as named Values, backward done
+    Circuit.rows()                     every node: name, what it computes, value, ∂f/∂·
+    load_exercise(path)                {"expression": …, "at": {…}} from a JSON file
+
+The expression is read by the formula checker's own parser (never eval), with free variable
+names (letters, digits, _; Greek letters too), numbers, + − * / ^ (also **, ·, ×), unary minus,
+implicit multiplication and the functions exp log sqrt tanh sigmoid relu abs sin cos softplus.
+Every intermediate result is named by what it computes — (x + y), tanh(w0·x0) — or, when that
+is long, t1, t2, … in the order they are computed, so explain() and the report show each step.
+"""
+
+import math
+import re
+
+from .. import files
+from ..engine import Value
+from .formula import (CLOSE, FUNCTION, IDENT, NUMBER, NUMBER_PATTERN, OPEN, OPERATOR,
+                      OPERATORS, FormulaError, LARGEST, MAX_LENGTH, to_rpn)
+
+__all__ = ["parse_at", "build", "Circuit", "load_exercise", "FUNCTIONS"]
+
+FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos", "softplus")
+VARIABLE = re.compile(r"[A-Za-z_\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*")
+SPACE = re.compile(r"\s+")
+MAX_VARIABLES = 1000
+LABEL_LENGTH = 24          # a node named by its expression while the text is this short
+
+
+def parse_at(text):
+    """{name: value} from "x=-2, y=5" (a ',' or ';' between assignments)."""
+    values = {}
+    for part in re.split(r"[,;]", text):
+        if not part.strip():
+            continue
+        name, equals, number = part.partition("=")
+        name = name.strip()
+        if not equals or not VARIABLE.fullmatch(name):
+            raise FormulaError(f"--at: {part.strip()[:40]!r} is not name=number")
+        try:
+            value = float(number)
+        except ValueError:
+            raise FormulaError(f"--at: {name} = {number.strip()[:40]!r} is not a number") \
+                from None
+        if not math.isfinite(value):
+            raise FormulaError(f"--at: {name} = {number.strip()} is not a finite number")
+        if name in values:
+            raise FormulaError(f"--at: {name} is given twice")
+        values[name] = value
+    if len(values) > MAX_VARIABLES:
+        raise FormulaError(f"--at: more than {MAX_VARIABLES} variables")
+    return values
+
+
+def tokenize(text, variables):
+    """Tokens of an expression: numbers, variables (which must be in ``variables``),
+    functions, operators and brackets; one pass, each pattern matched where the last ended."""
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"an expression of {len(text):,} characters is longer than the "
+                           f"limit of {MAX_LENGTH:,}")
+    tokens, i = [], 0
+    while i < len(text):
+        ch, column = text[i], i + 1
+        match = SPACE.match(text, i)
+        if match:
+            i = match.end()
+            continue
+        if text.startswith("**", i):
+            tokens.append((OPERATOR, "^", column))
+            i += 2
+            continue
+        if ch in OPERATORS:
+            tokens.append((OPERATOR, OPERATORS[ch], column))
+            i += 1
+            continue
+        if ch in "([{":
+            tokens.append((OPEN, ch, column))
+            i += 1
+            continue
+        if ch in ")]}":
+            tokens.append((CLOSE, ch, column))
+            i += 1
+            continue
+        match = NUMBER_PATTERN.match(text, i)
+        if match:
+            number = float(match.group())
+            if number > LARGEST:
+                raise FormulaError("a number beyond the largest float", text, column)
+            tokens.append((NUMBER, number, column))
+            i = match.end()
+            continue
+        match = VARIABLE.match(text, i)
+        if match:
+            word = match.group()
+            if word in FUNCTIONS and word not in variables:
+                tokens.append((FUNCTION, word, column))
+            elif word in variables:
+                tokens.append((IDENT, word, column))
+            else:
+                known = ", ".join(sorted(variables)) or "none"
+                raise FormulaError(f"{word[:40]!r} has no value: give it with --at "
+                                   f"{word[:20]}=… (the variables given are {known}; the "
+                                   f"functions are {', '.join(FUNCTIONS)})", text, column)
+            i = match.end()
+            continue
+        raise FormulaError(f"unexpected character {ch!r}", text, column)
+    return tokens
+
+
+class Circuit:
+    """The expression as a graph of named Values, after backward(): ``output``, ``variables``
+    (name -> Value) and ``nodes`` (every node, inputs first)."""
+
+    def __init__(self, text, output, variables, nodes):
+        self.text, self.output, self.variables, self.nodes = text, output, variables, nodes
+
+    def rows(self):
+        """(name, what it computes, value, gradient) for every node, inputs first."""
+        rows = []
+        for node in self.nodes:
+            what = "input" if node.name in self.variables else \
+                "constant" if node.is_leaf else node.op.name
+            rows.append((node.name, what, node.data, node.grad))
+        return rows
+
+    def to_json(self):
+        return {"expression": self.text, "output": self.output.name,
+                "value": self.output.data,
+                "nodes": [{"name": name, "op": what, "value": value, "grad": grad}
+                          for name, what, value, grad in self.rows()],
+                "grads": {name: v.grad for name, v in self.variables.items()}}
+
+
+def build(text, at, output="f"):
+    """The expression at the point ``at`` ({name: number}) as named Values, differentiated."""
+    variables = {name: Value(value, name=name) for name, value in at.items()}
+    rpn = to_rpn(tokenize(text, variables), text, 1)
+    stack, labels, count = [], [], 0        # labels: (text, precedence) beside each Value
+    nodes = list(variables.values())
+    used = set()
+    for kind, value, column in rpn:
+        if kind == NUMBER:
+            stack.append(Value(value))
+            labels.append((_number(value), 5))
+            continue
+        if kind == IDENT:
+            stack.append(variables[value])
+            labels.append((value, 5))
+            used.add(value)
+            continue
+        try:
+            if kind == FUNCTION:
+                (a,), (la,) = [stack.pop()], [labels.pop()]
+                result = _function(value, a)
+                label = (f"{value}({la[0]})", 5)
+            elif kind == "neg":
+                a, la = stack.pop(), labels.pop()
+                result, label = -a, (f"-{_wrap(la, 3)}", 3)
+            else:
+                b, a = stack.pop(), stack.pop()
+                lb, la = labels.pop(), labels.pop()
+                result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                          "/": lambda: a / b, "^": lambda: a ** b}[kind]()
+                symbol = {"*": "·"}.get(kind, kind)
+                p = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}[kind]
+                right_p = p + (0 if kind == "^" else 1)
+                left = _wrap(la, p + (1 if kind == "^" else 0))
+                joined = f"{left} {symbol} {_wrap(lb, right_p)}" if kind in "+-" else \
+                    f"{left}{symbol}{_wrap(lb, right_p)}"
+                label = (joined, p)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise FormulaError(f"the expression is undefined at this point: {error}", text,
+                               column) from None
+        count += 1
+        if result.name is None:
+            result.name = label[0] if len(label[0]) <= LABEL_LENGTH else f"t{count}"
+        stack.append(result)
+        labels.append(label if len(label[0]) <= LABEL_LENGTH else (result.name, 5))
+        nodes.append(result)
+    (result,) = stack
+    if result.is_leaf:                            # "x" alone: the output is that variable
+        result = result * 1.0
+        nodes.append(result)
+    result.name = output
+    result.backward()
+    unused = sorted(set(variables) - used)
+    if unused:
+        raise FormulaError(f"--at gives {', '.join(unused)}, which the expression does not use")
+    return Circuit(text, result, variables, nodes)
+
+
+def _function(name, a):
+    try:
+        return getattr(a, name)()
+    except AttributeError:          # abs is __abs__
+        return abs(a)
+
+
+def _wrap(label, at_least):
+    text, precedence = label
+    return text if precedence >= at_least else f"({text})"
+
+
+def _number(x):
+    return str(int(x)) if x == int(x) and abs(x) < 1e15 else repr(x)
+
+
+def load_exercise(path):
+    """An exercise file: {"expression": "…", "at": {"x": -2, …}, "source": "…"}."""
+    try:
+        document = files.read_json(path, files.CONFIG_LIMIT, "exercise")
+    except files.FileProblem as error:
+        raise FormulaError(str(error)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("expression"), str) \
+            or not isinstance(document.get("at"), dict):
+        raise FormulaError(f"exercise {path}: expected {{\"expression\": \"…\", \"at\": "
+                           "{\"x\": 1, …}}")
+    at = {}
+    for name, value in document["at"].items():
+        if not VARIABLE.fullmatch(str(name)) or isinstance(value, bool) or \
+                not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise FormulaError(f"exercise {path}: \"at\": {name!r} = {value!r} is not "
+                               "name: number")
+        at[name] = float(value)
+    return document["expression"], at, document.get("source")
