@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from tinygrad_lite import Value  # noqa: E402
 from tinygrad_lite.autograd import grad  # noqa: E402
-from tinygrad_lite.practice import DEFAULT_CONFIG, PracticeNetwork, Practice  # noqa: E402
+from tinygrad_lite.lab.practice import DEFAULT_CONFIG, PracticeNetwork, Practice  # noqa: E402
 
 
 def newton(x0=4.0, steps=8):

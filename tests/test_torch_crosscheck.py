@@ -260,3 +260,38 @@ def test_ragged_state_dicts_are_refused_as_torch_refuses_them(weight):
     with pytest.raises(StateDictError):
         ours.load_state_dict({"weight": weight, "bias": [0.0, 0.0]})
     assert ours.state_dict() == before
+
+
+@pytest.mark.parametrize("loss, y, layers", [
+    ("cross_entropy", [2, 0, 1, 1], [4, 3]),
+    ("mse", [[0.5, -1.0, 0.2, 0.0], [1.0, 0.3, -0.7, 0.4]], [3, 2]),
+])
+def test_a_configured_network_trains_as_torch_does(loss, y, layers):
+    from tinygrad_lite.lab.practice import run_practice, validate_config
+    raw = {"X": [[0.5, -1.0, 2.0, 0.3], [1.5, 0.25, -0.5, 0.8]], "y": y, "layers": layers,
+           "activation": ["tanh", "identity"], "loss": loss,
+           "optimizer": {"name": "adam", "betas": [0.8, 0.99]}, "lr": 0.05, "batch_size": 2,
+           "epochs": 3, "seed": 7}
+    config = validate_config(raw)
+    result = run_practice(raw)
+    model = torch.nn.Sequential(torch.nn.Linear(2, layers[0]), torch.nn.Tanh(),
+                                torch.nn.Linear(layers[0], layers[1])).double()
+    with torch.no_grad():
+        for layer, w, b in zip((model[0], model[2]), config["weights"], config["biases"]):
+            layer.weight.copy_(_t(w))
+            layer.bias.copy_(_t(b))
+    opt = torch.optim.Adam(model.parameters(), lr=0.05, betas=(0.8, 0.99))
+    X = _t(config["X"]).T
+    for step in result["steps"]:                      # the same batches, in the same order
+        rows = [p - 1 for p in step["points"]]
+        opt.zero_grad()
+        out = model(X[rows])
+        if loss == "cross_entropy":
+            tloss = torch.nn.functional.cross_entropy(out, torch.tensor([y[r] for r in rows]))
+        else:
+            tloss = torch.nn.functional.mse_loss(out, _t(y).T[rows])
+        tloss.backward()
+        assert step["loss"] == pytest.approx(tloss.item(), rel=1e-12)
+        opt.step()
+    ours = [result["updated"][f"w1_{i + 1}{j + 1}"] for i in range(layers[0]) for j in range(2)]
+    assert ours == pytest.approx(model[0].weight.flatten().tolist(), rel=1e-9)

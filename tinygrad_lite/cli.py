@@ -213,14 +213,6 @@ def run_practice_command(args):
     if args.epochs is not None:
         raw["epochs"] = args.epochs
     config = validate_config(raw)
-    if args.grad:
-        rows = run_grad_entries(config, args.grad)
-        if args.json:
-            return json_text({"grads": {name: {"value": value, "grad": grad}
-                                        for name, value, grad in rows}}), EXIT_OK
-        width = max(len(name) for name, _, _ in rows)
-        return "\n".join(f"{name:>{width}} = {fmt(value):>11}    ∂L/∂{name} = {fmt(grad)}"
-                         for name, value, grad in rows), EXIT_OK
     inputs = []
     d = len(config["X"])
     for text in args.predict:
@@ -254,6 +246,23 @@ def run_practice_command(args):
             explanations.append(explain(practice.L, practice.nodes[name], **options))
     if args.dot:
         write_graph(config, args.dot)
+    if args.grad:                   # just these entries (and any checks and explanations)
+        rows = run_grad_entries(config, args.grad)
+        code = EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
+            EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
+        if args.json:
+            document = {"grads": {name: {"value": value, "grad": grad}
+                                  for name, value, grad in rows}}
+            if checks:
+                document["checks"] = [c.to_json() for c in checks]
+            if explanations:
+                document["explanations"] = [e.to_json() for e in explanations]
+            return json_text(document), code
+        width = max(len(name) for name, _, _ in rows)
+        sections = ["\n".join(f"{name:>{width}} = {fmt(value):>11}    ∂L/∂{name} = {fmt(grad)}"
+                              for name, value, grad in rows)]
+        return "\n\n".join(sections + [str(e) for e in explanations] +
+                           [str(c) for c in checks]), code
     result = run_practice(config, predict=inputs, compiled=args.compiled)
     code = EXIT_DIVERGED if result["diverged"] is not None else \
         EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \

@@ -456,13 +456,15 @@ def _swaps(formula, names, evaluations, truth):
     """One name put for another of its family (X21 for X12) that makes the formula right."""
     families = {}
     for name in names:
-        match = re.fullmatch(r"(\D+?)([0-9,]*)", name)
-        base, index = match.group(1), match.group(2)
-        families.setdefault(base, []).append((name, _index_parts(index)))
+        match = FAMILY.fullmatch(name)
+        if match:
+            families.setdefault(match.group(1), []).append((name, _index_parts(match.group(2))))
     tried = 0
     for used in formula.names():
-        base = re.fullmatch(r"(\D+?)([0-9,]*)", used).group(1)
-        parts = _index_parts(used[len(base):])
+        match = FAMILY.fullmatch(used)
+        if match is None:
+            continue
+        base, parts = match.group(1), _index_parts(match.group(2))
         for other, other_parts in families.get(base, []):
             if other == used or len(other_parts) != len(parts):
                 continue
@@ -482,6 +484,9 @@ def _swaps(formula, names, evaluations, truth):
             except (ZeroDivisionError, ValueError, OverflowError):
                 continue
     return []
+
+
+FAMILY = re.compile(r"(.*_|\D+?)([0-9,]*)")    # θ|12, w1_|12, X|1,10: a name's base and index
 
 
 def _index_parts(index):
