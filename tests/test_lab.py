@@ -390,3 +390,29 @@ def test_the_old_module_paths_still_import_the_same_objects():
     assert check.check_formula is lab_check.check_formula is tinygrad_lite.check_formula
     assert formula.parse_formula is lab_formula.parse_formula
     assert practice.run_practice is lab_practice.run_practice
+
+
+def test_results_answer_to_every_spelling_of_a_name():
+    result = run_practice()
+    assert result["grads"]["theta23"] == result["grads"]["θ23"] == result["grads"]["\\theta_{23}"]
+    assert result["forward"]["p_{21}"] == result["forward"]["p21"]
+    with pytest.raises(KeyError):
+        result["grads"]["θ99"]
+
+
+def test_derivatives_of_an_expression_are_checked_and_diagnosed(capsys):
+    from tinygrad_lite.lab.check import check_expression
+    neuron = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+    at = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+    assert check_expression("∂f/∂w0 = f(1 - f)x0", neuron, at)       # σ' = σ(1 − σ)
+    flipped = check_expression("∂f/∂w0 = -f(1 - f)x0", neuron, at)
+    assert not flipped and flipped.diagnosis[0][0] == "sign"
+    assert "The sign is flipped: your formula is −∂f/∂w0" in str(flipped)
+    swapped = check_expression("∂f/∂x1 = f(1 - f)w0", neuron, at)
+    assert ("swap", "It is right with w1 in place of w0 (a wrong index).") in swapped.diagnosis
+    code = main(["grad", "(x + y)*z", "--at", "x=-2,y=5,z=-4", "--check", "∂f/∂x = z",
+                 "--check", "df/dy = -z"])
+    out = capsys.readouterr().out
+    assert code == 1 and "RIGHT: equals ∂f/∂x" in out and "WRONG: differs from ∂f/∂y" in out
+    assert main(["grad", "(x + y)*z", "--at", "x=-2,y=5,z=-4", "--check", "∂f/∂q = 1"]) == 2
+    assert "write ∂f/∂(one of x, y, z)" in capsys.readouterr().err

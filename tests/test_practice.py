@@ -139,7 +139,15 @@ def test_json_has_exactly_the_documented_schema(capsys):
     assert code == 0
     doc = json.loads(out)
     assert list(doc) == ["X", "y", "lr", "epochs", "params", "forward", "grads", "updated",
-                         "losses", "predictions"]
+                         "losses", "predictions", "nodes"]
+    # every named node, with its value and ∂L/∂: data, parameters, p, q and L
+    assert doc["nodes"]["X21"]["grad"] == pytest.approx(
+        hand_gradients(DEFAULT_CONFIG)["X21"] if "X21" in hand_gradients(DEFAULT_CONFIG)
+        else doc["nodes"]["X21"]["grad"])
+    assert doc["nodes"]["θ12"]["grad"] == doc["grads"]["θ12"]
+    assert doc["nodes"]["L"] == {"value": doc["forward"]["L"], "grad": 1.0}
+    assert doc["nodes"]["q11"]["grad"] == pytest.approx(-(DEFAULT_CONFIG["y"][0] -
+                                                          doc["forward"]["q11"]))
     assert list(doc["params"]) == parameter_names() == list(doc["grads"]) == list(doc["updated"])
     assert set(doc["forward"]) == {f"p{i}{k}" for i in range(1, 5) for k in (1, 2)} | \
         {"q11", "q12", "L"}

@@ -23,7 +23,7 @@ import json
 import os
 import sys
 
-from .lab.check import check_formula, read_formula_file
+from .lab.check import check_expression, check_formula, read_formula_file
 from .console import shorten, strict_json, write
 from .explain import explain
 from .lab.expression import build, load_exercise, parse_at
@@ -119,6 +119,9 @@ def build_parser():
                       help='an exercise file: {"expression": "…", "at": {"x": 1, …}}')
     grad.add_argument("--explain", action="store_true",
                       help="also show ∂f/∂(each input) as the sum over paths")
+    grad.add_argument("--check", action="append", default=[], metavar='"∂f/∂x = …"',
+                      help="check a hand-derived derivative of f (repeatable); exit code 1 if "
+                           "any is wrong, 4 if one is undefined")
     grad.add_argument("--json", action="store_true", help="one JSON object, full precision")
     return parser
 
@@ -139,11 +142,21 @@ def run_grad_command(args):
         raise UsageError(str(error)) from None
     explanations = [explain(circuit.output, v) for v in circuit.variables.values()] \
         if args.explain else []
+    checks = []
+    for i, formula in enumerate(args.check, 1):
+        try:
+            checks.append(check_expression(formula, text, at))
+        except FormulaError as error:
+            raise UsageError(f"--check {i}: {error}") from None
+    code = EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
+        EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
     if args.json:
         document = circuit.to_json()
         if explanations:
             document["explanations"] = [e.to_json() for e in explanations]
-        return json_text(document), EXIT_OK
+        if checks:
+            document["checks"] = [c.to_json() for c in checks]
+        return json_text(document), code
     lines = [f"f = {text}" + (f"    ({source})" if source else ""),
              "  at " + ", ".join(f"{name} = {fmt(v)}" for name, v in at.items()), "",
              f"  {'node':<26} {'computes':<12} {'value':>12} {'∂f/∂·':>12}"]
@@ -151,8 +164,8 @@ def run_grad_command(args):
         lines.append(f"  {name:<26} {what:<12} {fmt(value):>12} {fmt(grad):>12}")
     lines += ["", "  " + "   ".join(f"∂f/∂{name} = {fmt(v.grad)}"
                                      for name, v in circuit.variables.items())]
-    sections = ["\n".join(lines)] + [str(e) for e in explanations]
-    return "\n\n".join(sections), EXIT_OK
+    sections = ["\n".join(lines)] + [str(e) for e in explanations] + [str(c) for c in checks]
+    return "\n\n".join(sections), code
 
 
 def run_grad_entries(config, entries):

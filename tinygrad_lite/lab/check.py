@@ -31,11 +31,12 @@ from fractions import Fraction
 from .. import files
 from ..compiled import compile as compile_graph
 from ..explain import explain
-from .formula import FormulaError, parse_formula
+from .expression import build, tokenize as tokenize_expression
+from .formula import Formula, FormulaError, parse_formula, split_sides, to_rpn
 from .matrix_formula import parse_matrix_formula
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, _flat, validate_config
 
-__all__ = ["check_formula", "CheckResult", "read_formula_file", "practice_names",
+__all__ = ["check_formula", "check_expression", "CheckResult", "read_formula_file", "practice_names",
            "RTOL", "SCALE_FLOOR"]
 
 RTOL = 1e-9           # agreement relative to the size of the true gradient
@@ -150,6 +151,7 @@ class CheckResult:
         self.true = true                  # the true gradient there
         self.diagnosis = diagnosis        # what the mistake is: [(kind, sentence)]
         self.entry_verdicts = None        # for a block (∂L/∂W1 = …): {entry: verdict}
+        self.output = "L"                 # what is differentiated: L, or f for an expression
 
     @property
     def ok(self):
@@ -159,7 +161,7 @@ class CheckResult:
         return self.ok
 
     def __repr__(self):
-        return (f"<CheckResult {self.verdict.upper()}: {self.formula!r} for ∂L/∂{self.target} "
+        return (f"<CheckResult {self.verdict.upper()}: {self.formula!r} for ∂{self.output}/∂{self.target} "
                 f"at {self.points} points>")
 
     def to_json(self):
@@ -186,7 +188,7 @@ class CheckResult:
                          f"{self.max_rel_error:.1e} (tolerance {RTOL:.0e})")
             return "\n".join(lines)
         if self.ok:
-            lines.append(f"  RIGHT: equals ∂L/∂{self.target} at all {self.points} points "
+            lines.append(f"  RIGHT: equals ∂{self.output}/∂{self.target} at all {self.points} points "
                          f"(the example's own and {self.points - 1} random ones); largest "
                          f"relative difference {self.max_rel_error:.1e} (tolerance {RTOL:.0e})")
             return "\n".join(lines)
@@ -196,7 +198,7 @@ class CheckResult:
         else:
             lines.append(f"  WRONG, compared entry by entry at all {self.points} points:"
                          if self.entry_verdicts is not None else
-                         f"  WRONG: differs from ∂L/∂{self.target} at {self.points - self.agreeing}"
+                         f"  WRONG: differs from ∂{self.output}/∂{self.target} at {self.points - self.agreeing}"
                          f" of {self.points} points; most at {where}, by "
                          f"{self.max_abs_error:.6g} ({self.max_rel_error:.3g} × the true gradient's size)")
             if self.agreeing:
@@ -205,13 +207,13 @@ class CheckResult:
         if self.entry_verdicts is None:
             yours = "undefined" if self.yours is None else f"{self.yours:.6g}"
             lines.append(f"  At the example's own point: yours = {yours}, "
-                         f"true ∂L/∂{self.target} = {self.true:.6g}")
+                         f"true ∂{self.output}/∂{self.target} = {self.true:.6g}")
         for _, text in self.diagnosis:
             lines.append(f"  {text}")
         if self.verdict == "wrong" and not self.diagnosis and self.entry_verdicts is None:
             lines.append("  None of the usual slips (the sign, a constant factor, a path left "
                          "out, a swapped index, another entry) explains the difference.")
-        lines.append(f"  The correct formula: ∂L/∂{self.target} = {self.correct}")
+        lines.append(f"  The correct formula: ∂{self.output}/∂{self.target} = {self.correct}")
         return "\n".join(lines)
 
 
@@ -235,6 +237,55 @@ def check_formula(text, config=None, points=20, seed=0):
         return _check_block(block, evaluations)
     target = formula.target
 
+    def explanation():
+        example.move_to(config)
+        return explain(example.practice.L, example.practice.nodes[target], max_paths=MAX_PATHS)
+    return _judge(text, formula, names, evaluations, explanation)
+
+
+def check_expression(text, expression, at, points=20, seed=0):
+    """Check "∂f/∂x = …" for the expression ``expression`` (tinygrad_lite.lab.expression) at
+    the point ``at`` and at ``points`` random points (every variable drawn from [-2, 2]; a
+    point where the expression is undefined is drawn again).  The right side may use the
+    variables and f, the expression's value."""
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula is text, got {type(text).__name__}")
+    circuit = build(expression, at)
+    left, right, equals = split_sides(text)
+    match = re.fullmatch(r"\s*(?:(?:∂|d|\\partial)\s*f\s*/\s*(?:∂|d|\\partial)\s*)?"
+                         r"(?P<wrt>[^\s=]+)\s*", left)
+    target = match.group("wrt") if match else None
+    if target not in circuit.variables:
+        raise FormulaError(f"the left side names {left.strip()[:40]!r}; write ∂f/∂(one of "
+                           f"{', '.join(circuit.variables)})", text, 1)
+    names = dict.fromkeys(list(circuit.variables) + ["f"])
+    rpn = to_rpn(tokenize_expression(right, names, offset=equals, full_text=text), text,
+                 equals + 1)
+    formula = Formula(text.strip(), target, rpn)
+    rng = random.Random(seed)
+
+    def point(circuit):
+        values = {name: v.data for name, v in circuit.variables.items()}
+        values["f"] = circuit.output.data
+        return _Point(values, {name: v.grad for name, v in circuit.variables.items()})
+    evaluations = [point(circuit)]
+    for _ in range(points):
+        for _ in range(20):
+            try:
+                other = build(expression, {name: rng.uniform(-2.0, 2.0) for name in at})
+            except FormulaError:
+                continue
+            evaluations.append(point(other))
+            break
+
+    def explanation():
+        return explain(circuit.output, circuit.variables[target], max_paths=MAX_PATHS)
+    return _judge(text, formula, list(names), evaluations, explanation, output="f")
+
+
+def _judge(text, formula, names, evaluations, explanation, output="L"):
+    """The verdict on a scalar formula compared at ``evaluations``, and what its mistake is."""
+    target = formula.target
     yours, undefined, undefined_at = [], None, None
     for k, point in enumerate(evaluations):
         try:
@@ -262,16 +313,16 @@ def check_formula(text, config=None, points=20, seed=0):
 
     diagnosis, correct = [], None
     if verdict != "right":
-        example.move_to(config)
-        explanation = explain(example.practice.L, example.practice.nodes[target],
-                              max_paths=MAX_PATHS)
-        correct = _correct_text(explanation, target)
+        explained = explanation()
+        correct = _correct_text(explained, target)
         if verdict == "wrong":
             diagnosis = _diagnose(formula, target, names, evaluations, yours, truth,
-                                  explanation, matches)
-    return CheckResult(text.strip(), target, verdict, len(evaluations), sum(agree),
-                       errors[worst], relative[worst], worst, matches, correct, undefined,
-                       yours[0] if math.isfinite(yours[0]) else None, truth[0], diagnosis)
+                                  explained, matches, output)
+    result = CheckResult(text.strip(), target, verdict, len(evaluations), sum(agree),
+                         errors[worst], relative[worst], worst, matches, correct, undefined,
+                         yours[0] if math.isfinite(yours[0]) else None, truth[0], diagnosis)
+    result.output = output
+    return result
 
 
 def _check_block(formula, evaluations):
@@ -364,7 +415,8 @@ def _correct_text(explanation, target):
 
 # ---- what the mistake is ---------------------------------------------------------------------
 
-def _diagnose(formula, target, names, evaluations, yours, truth, explanation, matches):
+def _diagnose(formula, target, names, evaluations, yours, truth, explanation, matches,
+              output="L"):
     """[(kind, sentence)]: each a relation to the truth that holds at every point."""
     found = []
     nonzero = [abs(t) > p.tolerance(t) for p, t in zip(evaluations, truth)]
@@ -373,19 +425,19 @@ def _diagnose(formula, target, names, evaluations, yours, truth, explanation, ma
         return all(relation(p, y, t) for p, y, t in zip(evaluations, yours, truth))
 
     if any(nonzero) and everywhere(lambda p, y, t: p.agrees(y, -t)):
-        found.append(("sign", f"The sign is flipped: your formula is −∂L/∂{target} at every "
-                              "point."))
+        found.append(("sign", f"The sign is flipped: your formula is −∂{output}/∂{target} at "
+                              "every point."))
     else:
         ratio = _constant_ratio(evaluations, yours, truth)
         if ratio is not None:
-            found.append(("factor", _factor_sentence(ratio, target, formula.n)))
+            found.append(("factor", _factor_sentence(ratio, target, formula.n, output)))
     if not found:
         found += _path_slips(explanation, target, names, evaluations, yours, truth, formula.n)
     if not found:
         found += _swaps(formula, names, evaluations, truth)
     others = [m for m in matches if m != target]
     if others:
-        listed = ", ".join(f"∂L/∂{m}" for m in others)
+        listed = ", ".join(f"∂{output}/∂{m}" for m in others)
         found.append(("other entry", f"It equals {listed} at every point: it is the formula "
                                      f"for {' and '.join(others)}, not {target}."))
     return found
@@ -409,13 +461,15 @@ def _constant_ratio(evaluations, yours, truth):
     return None
 
 
-def _factor_sentence(ratio, target, n):
+def _factor_sentence(ratio, target, n, output="L"):
     if isinstance(ratio, Fraction):
         shown = str(ratio.numerator) if ratio.denominator == 1 else \
             f"{ratio.numerator}/{ratio.denominator}"
     else:
         shown = f"{ratio:.6g}"
-    sentence = f"Your formula is {shown} × ∂L/∂{target} at every point"
+    sentence = f"Your formula is {shown} × ∂{output}/∂{target} at every point"
+    if output != "L":
+        return sentence + "."
     hints = {Fraction(2): " (a missing ½? In L = ½·Σ(y − q)² the ½ cancels the 2 of the "
                           "square.)",
              Fraction(1, 2): " (a ½ too many?)",

@@ -54,15 +54,17 @@ def parse_at(text):
     return values
 
 
-def tokenize(text, variables):
+def tokenize(text, variables, offset=0, full_text=None):
     """Tokens of an expression: numbers, variables (which must be in ``variables``),
-    functions, operators and brackets; one pass, each pattern matched where the last ended."""
+    functions, operators and brackets; one pass, each pattern matched where the last ended.
+    ``offset`` and ``full_text`` place it within a longer text for error columns."""
+    where = text if full_text is None else full_text
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"an expression of {len(text):,} characters is longer than the "
                            f"limit of {MAX_LENGTH:,}")
     tokens, i = [], 0
     while i < len(text):
-        ch, column = text[i], i + 1
+        ch, column = text[i], offset + i + 1
         match = SPACE.match(text, i)
         if match:
             i = match.end()
@@ -87,7 +89,7 @@ def tokenize(text, variables):
         if match:
             number = float(match.group())
             if number > LARGEST:
-                raise FormulaError("a number beyond the largest float", text, column)
+                raise FormulaError("a number beyond the largest float", where, column)
             tokens.append((NUMBER, number, column))
             i = match.end()
             continue
@@ -102,10 +104,10 @@ def tokenize(text, variables):
                 known = ", ".join(sorted(variables)) or "none"
                 raise FormulaError(f"{word[:40]!r} has no value: give it with --at "
                                    f"{word[:20]}=… (the variables given are {known}; the "
-                                   f"functions are {', '.join(FUNCTIONS)})", text, column)
+                                   f"functions are {', '.join(FUNCTIONS)})", where, column)
             i = match.end()
             continue
-        raise FormulaError(f"unexpected character {ch!r}", text, column)
+        raise FormulaError(f"unexpected character {ch!r}", where, column)
     return tokens
 
 

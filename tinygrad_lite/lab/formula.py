@@ -475,6 +475,8 @@ class Formula:
                 stack.append(float(self.n if item[1] == "n" else values[item[1]]))
             elif kind == "neg":
                 stack.append(-stack.pop())
+            elif kind == FUNCTION:
+                stack.append(_call(item[1], stack.pop(), item[2]))
             else:
                 b, a = stack.pop(), stack.pop()
                 stack.append(_apply(kind, a, b, item[2]))
@@ -514,6 +516,22 @@ class Formula:
 
     def __repr__(self):
         return f"Formula({self.text!r})"
+
+
+def _call(name, x, column):
+    """A function of an expression's formula on a float; undefined is an error, as for /."""
+    where = f"(the {name} at column {column})"
+    if name in ("log", "sqrt") and (x < 0 or (name == "log" and x == 0)):
+        raise ValueError(f"{name} of {x!r} is undefined {where}")
+    try:
+        return {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh,
+                "sigmoid": lambda v: 1 / (1 + math.exp(-v)) if v >= 0 else
+                math.exp(v) / (1 + math.exp(v)),
+                "relu": lambda v: max(v, 0.0), "abs": abs, "sin": math.sin, "cos": math.cos,
+                "softplus": lambda v: v + math.log1p(math.exp(-v)) if v > 0 else
+                math.log1p(math.exp(v))}[name](x)
+    except OverflowError:
+        raise OverflowError(f"{name}({x!r}) overflows {where}") from None
 
 
 def _apply(operator, a, b, column):

@@ -550,11 +550,30 @@ def run_practice(config=None, predict=(), compiled=False):
     predictions = [{"input": list(x), "output": network.predict(list(x))} for x in predict] \
         if diverged is None else []
     return {"X": config["X"], "y": config["y"], "lr": config["lr"], "epochs": config["epochs"],
-            "params": initial, "forward": forward, "grads": grads,
-            "updated": {name: v.data for name, v in params.items()},
+            "params": Named(initial), "forward": _named(forward), "grads": _named(grads),
+            "updated": Named({name: v.data for name, v in params.items()}),
             "losses": losses, "predictions": predictions, "final_loss": final_loss,
-            "steps": steps, "nodes": nodes, "config": config,
+            "steps": steps, "nodes": Named(nodes or {}), "config": config,
             "diverged": diverged, "network": network, "practice": evaluate.first}
+
+
+class Named(dict):
+    """A dict of named numbers that also answers to the other spellings of a name:
+    grads["theta23"] and grads["\\theta_{23}"] are grads["θ23"]."""
+
+    def __init__(self, items=None):
+        super().__init__(items or {})
+
+    def __missing__(self, key):
+        from .formula import FormulaError, parse_name
+        try:
+            return self[parse_name(str(key), list(self))]
+        except FormulaError:
+            raise KeyError(key) from None
+
+
+def _named(values):
+    return None if values is None else Named(values)
 
 
 def _finite(loss, params):

@@ -132,20 +132,20 @@ def _divergence_lines(diverged):
 
 
 def json_document(result):
-    """Exactly the documented keys, full precision.  The tutorial's exercise has today's keys;
-    any other configured network adds "network" (its configuration), "nodes" (every named
-    node's value and gradient) and "steps" (each step's epoch, data points and loss)."""
+    """Exactly the documented keys, full precision: "nodes" has every named node's value and
+    ∂L/∂ at the initial parameters (data, parameters, sums, activations, losses); any other
+    network than the tutorial's exercise adds "network" (its configuration) and "steps"
+    (each step's epoch, data points and loss)."""
     keys = ["X", "y", "lr", "epochs", "params", "forward", "grads", "updated", "losses",
             "predictions"]
     document = {key: result[key] for key in keys}
     config = result["config"]
+    document["nodes"] = {name: {"value": value, "grad": grad}
+                         for name, (value, grad) in result["nodes"].items()}
     if not is_default_exercise(config):
         document["network"] = {key: config[key] for key in
                                ("layers", "activation", "loss", "optimizer", "batch_size",
                                 "seed")}
-        document["nodes"] = None if result["nodes"] is None else {
-            name: {"value": value, "grad": grad} for name, (value, grad) in
-            result["nodes"].items()}
         document["steps"] = result["steps"]
     if result["diverged"] is not None:
         document["diverged"] = result["diverged"].to_json()
@@ -209,6 +209,13 @@ def _lab_report(result):
         lines.append("Forward pass at the initial parameters, every named node with ∂L/∂·")
         lines += _forward_lines(practice, nodes)
         lines.append("")
+        data = [name for row in practice.X for name in (v.name for v in row)] + \
+            [v.name for v in _labels_of(practice)]
+        lines.append("The data's own gradients at the initial parameters")
+        for start in range(0, len(data), 4):
+            lines.append("  " + "   ".join(f"∂L/∂{name} = {fmt(nodes[name][1])}"
+                                           for name in data[start:start + 4]))
+        lines.append("")
         lines.append("Parameters: initial value, ∂L/∂· at the initial parameters, after "
                      "training")
         lines.append(f"  {'parameter':>10} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
@@ -230,6 +237,12 @@ def _lab_report(result):
             output = p["output"] if isinstance(p["output"], list) else [p["output"]]
             lines.append(f"  x = [{inputs}]  →  {', '.join(fmt(o) for o in output)}")
     return "\n".join(lines)
+
+
+def _labels_of(practice):
+    y = practice.y
+    flat = [v for row in y for v in row] if y and isinstance(y[0], list) else list(y)
+    return [v for v in flat if not isinstance(v, int)]
 
 
 def _label_lines(config):
