@@ -416,3 +416,20 @@ def test_derivatives_of_an_expression_are_checked_and_diagnosed(capsys):
     assert code == 1 and "RIGHT: equals ∂f/∂x" in out and "WRONG: differs from ∂f/∂y" in out
     assert main(["grad", "(x + y)*z", "--at", "x=-2,y=5,z=-4", "--check", "∂f/∂q = 1"]) == 2
     assert "write ∂f/∂(one of x, y, z)" in capsys.readouterr().err
+
+
+def test_matrix_formulas_for_any_configured_network():
+    with open(os.path.join(EXERCISES, "mazur.json"), encoding="utf-8") as file:
+        raw = json.load(file)
+    sigma = "A2 ⊙ (1 - A2)"                              # sigmoid' in terms of its output
+    output_delta = f"((A2 - Y) ⊙ {sigma})"
+    assert check_formula(f"∂L/∂W2 = {output_delta} A1ᵀ", raw)
+    assert check_formula(f"∂L/∂b2 = {output_delta}", raw)
+    assert check_formula(f"∂L/∂W_1 = ((W2ᵀ{output_delta}) ⊙ A1 ⊙ (1 - A1)) X^T", raw)
+    flipped = check_formula(f"∂L/∂W2 = -{output_delta} A1ᵀ", raw)
+    assert not flipped and "Right for 0 of 4 entries; wrong at w2_11, w2_12, w2_21, w2_22." \
+        in str(flipped)
+    with pytest.raises(FormulaError, match=r"the matrix product \(2×1\)·\(2×1\) does not fit"):
+        check_formula("∂L/∂W2 = A1 Y A1", raw)
+    with pytest.raises(FormulaError, match="'P' is not a block of this network|unexpected 'P'"):
+        check_formula("∂L/∂W2 = P", raw)

@@ -227,7 +227,7 @@ def check_formula(text, config=None, points=20, seed=0):
     example = _Points(config)
     names = [name for name, _ in example.slots]
     n = len(config["X"][0])
-    block = parse_matrix_formula(text, n) if config["tutorial"] else None
+    block = parse_matrix_formula(text, n, config)
     formula = parse_formula(text, names, n=n) if block is None else None
     rng = random.Random(seed)
     evaluations = [_Point(*example.evaluate(config))]
@@ -375,7 +375,10 @@ def _check_block(formula, evaluations):
     result = CheckResult(formula.text, formula.target, verdict, len(evaluations),
                          len(evaluations) if verdict == "right" else 0, worst_abs,
                          worst_rel, undefined_at if undefined is not None else worst, [],
-                         None if verdict == "right" else MATRIX_ANSWERS[formula.target],
+                         None if verdict == "right" else MATRIX_ANSWERS.get(
+                             formula.target, f"entry by entry, see --explain with an entry of "
+                                             f"{formula.target}") if formula.blocks.tutorial
+                         else f"entry by entry, see --explain {formula.entries()[0][2]}",
                          undefined, None, None, lines)
     result.entry_verdicts = verdicts
     return result

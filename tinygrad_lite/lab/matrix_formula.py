@@ -29,9 +29,10 @@ import re
 from .formula import FormulaError, MAX_LENGTH, split_sides
 from ..nn.dense import tutorial_name
 
-__all__ = ["parse_matrix_formula", "MatrixFormula", "BLOCKS"]
+__all__ = ["parse_matrix_formula", "MatrixFormula", "BLOCKS", "network_blocks"]
 
 # block -> (rows, columns as a function of n, name of entry (i, j) counted from 0)
+# the tutorial's blocks: name -> (rows, columns as a function of n, entry (i, j) from 0)
 BLOCKS = {
     "W1": (4, lambda n: 3, lambda i, j: tutorial_name("θ", i + 1, j + 1)),
     "W2": (1, lambda n: 4, lambda i, j: tutorial_name("δ", 1, j + 1)),
@@ -56,6 +57,53 @@ BLOCK_PATTERN = re.compile(r"""
     | (?P<ones>1_\{?n\}?|𝟏|\\mathbf\{1\})
     | (?P<n>n)(?![A-Za-z0-9_])
     """, re.VERBOSE)
+# any other network: W1 W2 … (weights), b1 b2 … (biases), Z1 … and A1 … (sums and
+# activations, units × data points), X and Y
+NETWORK_PATTERN = re.compile(r"""
+      (?P<block>(?:W|b|Z|A)_?\{?[0-9]+\}?|X|Y)(?![A-Za-z0-9_])
+    | (?P<ones>1_\{?n\}?|𝟏|\\mathbf\{1\})
+    | (?P<n>n)(?![A-Za-z0-9_])
+    """, re.VERBOSE)
+
+
+class Blocks:
+    """The blocks a matrix formula may use, their shapes and which gradient each entry is."""
+
+    def __init__(self, shapes, targets, pattern, tutorial):
+        self.shapes = shapes          # name -> (rows, columns, entry name of (i, j))
+        self.targets = targets        # the blocks a left side may name
+        self.pattern = pattern
+        self.tutorial = tutorial
+
+    def name(self, match):
+        """The canonical block name of a match (W_{1} -> W1), or "ones" / "n"."""
+        if self.tutorial or match.lastgroup != "block":
+            return match.lastgroup
+        return re.sub(r"[_{}]", "", match.group("block"))
+
+
+def tutorial_blocks(n):
+    return Blocks({k: (r, c(n), e) for k, (r, c, e) in BLOCKS.items()}, TARGETS, BLOCK_PATTERN,
+                  True)
+
+
+def network_blocks(config):
+    """The blocks of any configured network, in its textbook names."""
+    n, sizes = len(config["X"][0]), [len(config["X"])] + config["layers"]
+    shapes = {"X": (sizes[0], n, lambda i, j: tutorial_name("X", i + 1, j + 1))}
+    y = config["y"]
+    if not (config["loss"] == "cross_entropy" and isinstance(y[0], int)):
+        shapes["Y"] = (sizes[-1], n, (lambda i, j: tutorial_name("y", i + 1, j + 1))
+                       if isinstance(y[0], list) else (lambda i, j: tutorial_name("y", j + 1)))
+    for l, (a, b) in enumerate(zip(sizes, sizes[1:]), 1):
+        shapes[f"W{l}"] = (b, a, lambda i, j, l=l: f"w{l}_" + tutorial_name("", i + 1, j + 1))
+        shapes[f"b{l}"] = (b, 1, lambda i, j, l=l: f"b{l}_" + tutorial_name("", i + 1))
+        shapes[f"Z{l}"] = (b, n, lambda i, j, l=l: f"z{l}_" + tutorial_name("", i + 1, j + 1))
+        shapes[f"A{l}"] = (b, n, lambda i, j, l=l: f"a{l}_" + tutorial_name("", i + 1, j + 1))
+    targets = tuple(k for k in shapes if k not in ("X", "Y"))
+    return Blocks(shapes, targets, NETWORK_PATTERN, False)
+
+
 TRANSPOSE = re.compile(r"\^\s*\{\s*T\s*\}|\^\s*T(?![A-Za-z])|ᵀ|'")
 OPERATOR = re.compile(r"\\odot|\\circ|\\cdot|\\times|\*\*|[-+*/^·⋅×⊙∘−]")
 SUM = re.compile(r"(?:\\sum|Σ|∑|sum)_\{?k(?:=1)?\}?(?:\^\{?n\}?)?")
@@ -66,45 +114,49 @@ SPELLINGS = {"\\odot": "⊙", "∘": "⊙", "\\circ": "⊙", "\\cdot": "@", "·"
 PRECEDENCE = {"+": 1, "-": 1, "sum": 1.5, "@": 2, "⊙": 2, "/": 2, "neg": 3, "^": 4}
 
 
-def parse_matrix_formula(text, n):
-    """A MatrixFormula if the left side names a block (∂L/∂W1, ∂L/∂Θ, ...), else None."""
+def parse_matrix_formula(text, n, config=None):
+    """A MatrixFormula if the left side names a block (∂L/∂W1, ∂L/∂Θ, …), else None.  The
+    blocks are the tutorial's, or those of the configured network ``config``."""
     if len(text) > MAX_LENGTH:
         return None
+    blocks = network_blocks(config) if config is not None and not config["tutorial"] \
+        else tutorial_blocks(n)
     left, right, equals = split_sides(text)
-    target = _target(left)
+    target = _target(left, blocks)
     if target is None:
         return None
-    rpn = _to_rpn(_tokenize(right, equals, text), text, equals + 1)
-    formula = MatrixFormula(text.strip(), target, rpn, n)
+    rpn = _to_rpn(_tokenize(right, equals, text, blocks), text, equals + 1)
+    formula = MatrixFormula(text.strip(), target, rpn, n, blocks)
     rows, columns = formula.shape()
-    expected = (BLOCKS[target][0], BLOCKS[target][1](n))
+    expected = blocks.shapes[target][:2]
     if (rows, columns) != expected:
         raise FormulaError(f"the right side is {rows}×{columns}, but ∂L/∂{target} is "
                            f"{expected[0]}×{expected[1]}", text, equals + 1)
     return formula
 
 
-def _target(left):
+def _target(left, blocks):
     stripped = left.strip()
     match = re.fullmatch(r"(?:∂|d|\\partial)\s*L\s*/\s*(?:∂|d|\\partial)\s*(?P<wrt>.+)", stripped) \
         or re.fullmatch(r"\\frac\s*\{\s*(?:∂|d|\\partial)\s*L\s*\}\s*\{\s*(?:∂|d|\\partial)\s*"
                         r"(?P<wrt>.+)\}", stripped)
     wrt = (match.group("wrt") if match else stripped).strip()
-    block = BLOCK_PATTERN.fullmatch(wrt)
-    if block is None or block.lastgroup not in TARGETS:
+    block = blocks.pattern.fullmatch(wrt)
+    if block is None:
         return None
-    return block.lastgroup
+    name = blocks.name(block)
+    return name if name in blocks.targets else None
 
 
 # ---- tokens and precedence -------------------------------------------------------------------
 
-def _tokenize(text, offset, full_text):
+def _tokenize(text, offset, full_text, blocks):
     """[(kind, value, column)] in one pass; kinds: block, ones, number, op, T, sum, (, )."""
     tokens, i = [], 0
     while i < len(text):
         column = offset + i + 1
         for kind, pattern in (("space", SPACE), ("T", TRANSPOSE), ("sum", SUM),
-                              ("block", BLOCK_PATTERN), ("number", NUMBER), ("op", OPERATOR)):
+                              ("block", blocks.pattern), ("number", NUMBER), ("op", OPERATOR)):
             match = pattern.match(text, i)
             if match:
                 break
@@ -118,7 +170,7 @@ def _tokenize(text, offset, full_text):
                 tokens.append((")", ch, column))
             else:
                 raise FormulaError(f"unexpected {ch!r} in a matrix formula (the blocks are "
-                                   "X Y P Q W1 W2 b d1 and 1_n)", full_text, column)
+                                   f"{' '.join(blocks.shapes)} and 1_n)", full_text, column)
             i += 1
             continue
         i = match.end()
@@ -131,11 +183,14 @@ def _tokenize(text, offset, full_text):
                                    "float", full_text, column)
             tokens.append(("number", value, column))
         elif kind == "block":
-            name = match.lastgroup
-            tokens.append(("ones" if name == "ones" else "number" if name == "n" else "block",
-                           None if name in ("ones", "n") else name, column))
-            if name == "n":
-                tokens[-1] = ("n", None, column)
+            name = blocks.name(match)
+            if name in ("ones", "n"):
+                tokens.append((name, None, column))
+            elif name not in blocks.shapes:
+                raise FormulaError(f"{match.group()!r} is not a block of this network (they "
+                                   f"are {' '.join(blocks.shapes)})", full_text, column)
+            else:
+                tokens.append(("block", name, column))
         elif kind == "op":
             tokens.append(("op", SPELLINGS.get(match.group(), match.group()), column))
         else:
@@ -210,22 +265,22 @@ def _push(output, stack, operator, column):
 class MatrixFormula:
     """∂L/∂(block) = a matrix expression; evaluated as lists of rows."""
 
-    def __init__(self, text, target, rpn, n):
+    def __init__(self, text, target, rpn, n, blocks=None):
         self.text, self.target, self.rpn, self.n = text, target, rpn, n
+        self.blocks = blocks or tutorial_blocks(n)
 
     def entries(self):
         """[(i, j, name)]: the gradient entry at row i, column j of the target block."""
-        rows, columns, name = BLOCKS[self.target][0], BLOCKS[self.target][1](self.n), \
-            BLOCKS[self.target][2]
+        rows, columns, name = self.blocks.shapes[self.target]
         return [(i, j, name(i, j)) for i in range(rows) for j in range(columns)]
 
     def shape(self):
         """The shape of the right side, or a FormulaError naming what does not fit."""
-        return _shape(self._run(_ShapeOnly(self.n)))
+        return _shape(self._run(_ShapeOnly(self.n, self.blocks)))
 
     def evaluate(self, values):
         """The right side at a point (``values``: every named entry's number) as rows."""
-        return self._run(_Values(self.n, values))
+        return self._run(_Values(self.n, values, self.blocks))
 
     def _run(self, algebra):
         stack = []
@@ -256,11 +311,11 @@ def _shape(m):
 class _Values:
     """Matrix arithmetic on numbers (lists of rows)."""
 
-    def __init__(self, n, values):
-        self.n, self.values = n, values
+    def __init__(self, n, values, blocks):
+        self.n, self.values, self.blocks = n, values, blocks
 
     def block(self, name):
-        rows, columns, entry = BLOCKS[name][0], BLOCKS[name][1](self.n), BLOCKS[name][2]
+        rows, columns, entry = self.blocks.shapes[name]
         return [[float(self.values[entry(i, j)]) for j in range(columns)] for i in range(rows)]
 
     def ones(self):
@@ -320,11 +375,12 @@ def _power(x, c, text, column):
 class _ShapeOnly(_Values):
     """The same arithmetic on shapes alone: a matrix stands for zeros of its shape."""
 
-    def __init__(self, n):
-        super().__init__(n, None)
+    def __init__(self, n, blocks):
+        super().__init__(n, None, blocks)
 
     def block(self, name):
-        return [[0.0] * BLOCKS[name][1](self.n) for _ in range(BLOCKS[name][0])]
+        rows, columns, _ = self.blocks.shapes[name]
+        return [[0.0] * columns for _ in range(rows)]
 
     def binary(self, op, a, b, text, column):
         shape_a, shape_b = _shape(a), _shape(b)
