@@ -51,6 +51,16 @@ def point_loss(loss, out, label):
         [s * sum(target) - t for s, t in zip(soft, target)]
 
 
+def forward(config, k):
+    """(sums, activations) of every layer for data point k; activations[0] is the input."""
+    zs, as_ = [], [[row[k] for row in config["X"]]]
+    for w, b, name in zip(config["weights"], config["biases"], config["activation"]):
+        z = [sum(wi * xi for wi, xi in zip(row, as_[-1])) + bi for row, bi in zip(w, b)]
+        zs.append(z)
+        as_.append([act(name, v) for v in z])
+    return zs, as_
+
+
 def reference(config, points=None):
     """(L, {parameter name: ∂L/∂parameter}) by backpropagation written out on floats."""
     X, W, B, acts = config["X"], config["weights"], config["biases"], config["activation"]
@@ -60,12 +70,7 @@ def reference(config, points=None):
     gB = [[0.0] * len(b) for b in B]
     losses = []
     for k in points:
-        x = [row[k] for row in X]
-        zs, as_ = [], [x]
-        for w, b, name in zip(W, B, acts):
-            z = [sum(wi * xi for wi, xi in zip(row, as_[-1])) + bi for row, bi in zip(w, b)]
-            zs.append(z)
-            as_.append([act(name, v) for v in z])
+        zs, as_ = forward(config, k)
         y = config["y"]
         label = y[k] if not isinstance(y[0], list) else [row[k] for row in y]
         label = [label] if isinstance(label, float) else label
@@ -81,12 +86,7 @@ def reference(config, points=None):
     else:
         L, scale = total / count, 1.0 / count
     for c, k in enumerate(points):                   # backward, point by point
-        x = [row[k] for row in X]
-        zs, as_ = [], [x]
-        for w, b, name in zip(W, B, acts):
-            z = [sum(wi * xi for wi, xi in zip(row, as_[-1])) + bi for row, bi in zip(w, b)]
-            zs.append(z)
-            as_.append([act(name, v) for v in z])
+        zs, as_ = forward(config, k)
         delta = [g * scale * dact(acts[-1], z, a)
                  for g, z, a in zip(losses[c][1], zs[-1], as_[-1])]
         for l in range(len(W) - 1, -1, -1):

@@ -17,8 +17,8 @@ import re
 
 from .. import files
 from ..engine import Value
-from .formula import (CLOSE, FUNCTION, IDENT, NUMBER, NUMBER_PATTERN, OPEN, OPERATOR,
-                      OPERATORS, FormulaError, LARGEST, MAX_LENGTH, to_rpn)
+from .formula import (FUNCTION, IDENT, NUMBER, FormulaError, MAX_LENGTH, arithmetic_token,
+                      to_rpn)
 
 __all__ = ["parse_at", "build", "Circuit", "load_exercise", "FUNCTIONS"]
 
@@ -69,29 +69,10 @@ def tokenize(text, variables, offset=0, full_text=None):
         if match:
             i = match.end()
             continue
-        if text.startswith("**", i):
-            tokens.append((OPERATOR, "^", column))
-            i += 2
-            continue
-        if ch in OPERATORS:
-            tokens.append((OPERATOR, OPERATORS[ch], column))
-            i += 1
-            continue
-        if ch in "([{":
-            tokens.append((OPEN, ch, column))
-            i += 1
-            continue
-        if ch in ")]}":
-            tokens.append((CLOSE, ch, column))
-            i += 1
-            continue
-        match = NUMBER_PATTERN.match(text, i)
-        if match:
-            number = float(match.group())
-            if number > LARGEST:
-                raise FormulaError("a number beyond the largest float", where, column)
-            tokens.append((NUMBER, number, column))
-            i = match.end()
+        token, end = arithmetic_token(text, i, column, where)
+        if token is not None:
+            tokens.append(token)
+            i = end
             continue
         match = VARIABLE.match(text, i)
         if match:

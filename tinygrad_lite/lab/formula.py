@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 
-__all__ = ["parse_formula", "parse_name", "Formula", "FormulaError"]
+__all__ = ["parse_formula", "parse_name", "Formula", "FormulaError", "arithmetic_token"]
 
 
 class FormulaError(ValueError):
@@ -157,35 +157,10 @@ def tokenize(text, names, offset=0, full_text=None):
         if match:
             i = match.end()
             continue
-        if text.startswith("**", i):
-            tokens.append((OPERATOR, "^", column))
-            i += 2
-            continue
-        match = COMMAND.match(text, i)
-        if match:
-            tokens.append((OPERATOR, "*", column))
-            i = match.end()
-            continue
-        if ch in OPERATORS:
-            tokens.append((OPERATOR, OPERATORS[ch], column))
-            i += 1
-            continue
-        if ch in "([{":
-            tokens.append((OPEN, ch, column))
-            i += 1
-            continue
-        if ch in ")]}":
-            tokens.append((CLOSE, ch, column))
-            i += 1
-            continue
-        match = NUMBER_PATTERN.match(text, i)
-        if match:
-            number = float(match.group())
-            if number > LARGEST:
-                raise FormulaError(f"the number {_short(match.group())} is beyond the largest "
-                                   "float (about 1.8e308)", full_text, column)
-            tokens.append((NUMBER, number, column))
-            i = match.end()
+        token, end = arithmetic_token(text, i, column, full_text)
+        if token is not None:
+            tokens.append(token)
+            i = end
             continue
         match = SUM_PATTERN.match(text, i)
         if match:
@@ -206,6 +181,31 @@ def tokenize(text, names, offset=0, full_text=None):
             continue
         raise FormulaError(f"unexpected character {ch!r}", full_text, column)
     return tokens
+
+
+def arithmetic_token(text, i, column, full_text):
+    """(token, end) for an operator, a bracket or a number at ``i``, or (None, i): the part of
+    tokenizing that formulas and expressions share."""
+    ch = text[i]
+    if text.startswith("**", i):
+        return (OPERATOR, "^", column), i + 2
+    match = COMMAND.match(text, i)
+    if match:
+        return (OPERATOR, "*", column), match.end()
+    if ch in OPERATORS:
+        return (OPERATOR, OPERATORS[ch], column), i + 1
+    if ch in "([{":
+        return (OPEN, ch, column), i + 1
+    if ch in ")]}":
+        return (CLOSE, ch, column), i + 1
+    match = NUMBER_PATTERN.match(text, i)
+    if match:
+        number = float(match.group())
+        if number > LARGEST:
+            raise FormulaError(f"the number {_short(match.group())} is beyond the largest "
+                               "float (about 1.8e308)", full_text, column)
+        return (NUMBER, number, column), match.end()
+    return None, i
 
 
 def _name_token(match, names, text, column):
@@ -297,6 +297,11 @@ def to_rpn(tokens, text, side_column):
         kind, value, column = tokens[-1]
         what = "Σ" if kind == SUM else value if kind != FUNCTION else f"{value}("
         raise FormulaError(f"'{what}' needs something on its right", text, column)
+    return _drain(output, stack, text)
+
+
+def _drain(output, stack, text):
+    """The operators left on the stack, in order; an opening bracket left is never closed."""
     while stack:
         item = stack.pop()
         if item[0] == "(":
@@ -305,11 +310,12 @@ def to_rpn(tokens, text, side_column):
     return output
 
 
-def _push_operator(output, stack, operator, payload, column):
+def _push_operator(output, stack, operator, payload, column, precedence=PRECEDENCE):
+    """Shunting-yard: pop what binds tighter than ``operator`` (^ is right-associative)."""
     while stack and stack[-1][0] != "(":
         top = stack[-1][0]
-        if PRECEDENCE[top] > PRECEDENCE[operator] or (
-                PRECEDENCE[top] == PRECEDENCE[operator] and operator not in RIGHT_ASSOCIATIVE):
+        if precedence[top] > precedence[operator] or (
+                precedence[top] == precedence[operator] and operator not in RIGHT_ASSOCIATIVE):
             output.append(stack.pop())
         else:
             break

@@ -26,7 +26,7 @@ formula.py: our own parser (never eval), linear time, errors with their column.
 import math
 import re
 
-from .formula import FormulaError, MAX_LENGTH, split_sides
+from .formula import FormulaError, MAX_LENGTH, _drain, _push_operator, split_sides
 from ..nn.dense import tutorial_name
 
 __all__ = ["parse_matrix_formula", "MatrixFormula", "BLOCKS", "network_blocks"]
@@ -202,7 +202,7 @@ def _to_rpn(tokens, text, side_column):
     output, stack, expect_operand = [], [], True
     for kind, value, column in tokens:
         if not expect_operand and kind in ("block", "ones", "number", "n", "(", "sum"):
-            _push(output, stack, "@", column)             # juxtaposition: a matrix product
+            _push_operator(output, stack, "@", None, column, PRECEDENCE)  # juxtaposition
             expect_operand = True
         if kind in ("block", "ones", "number", "n"):
             output.append((kind, value, column))
@@ -235,29 +235,13 @@ def _to_rpn(tokens, text, side_column):
                 if value == "+":
                     continue
                 raise FormulaError(f"'{value}' needs something on its left", text, column)
-            _push(output, stack, value, column)
+            _push_operator(output, stack, value, None, column, PRECEDENCE)
             expect_operand = True
     if expect_operand:
         column = tokens[-1][2] if tokens else side_column
         raise FormulaError("the right side ends where a matrix is expected"
                            if tokens else "this side of the formula is empty", text, column)
-    while stack:
-        item = stack.pop()
-        if item[0] == "(":
-            raise FormulaError(f"the '{item[1]}' opened here is never closed", text, item[2])
-        output.append(item)
-    return output
-
-
-def _push(output, stack, operator, column):
-    while stack and stack[-1][0] != "(":
-        top = stack[-1][0]
-        if PRECEDENCE[top] > PRECEDENCE[operator] or (
-                PRECEDENCE[top] == PRECEDENCE[operator] and operator != "^"):
-            output.append(stack.pop())
-        else:
-            break
-    stack.append((operator, None, column))
+    return _drain(output, stack, text)
 
 
 # ---- shapes and values -----------------------------------------------------------------------

@@ -91,28 +91,28 @@ def _tutorial_report(result):
         lines.append("")
 
     lines.append("Loss")
-    losses = list(enumerate(result["losses"], 1))
-    if len(losses) > 2 * SHOWN_EPOCHS:
-        hidden = len(losses) - 2 * SHOWN_EPOCHS
-        losses = losses[:SHOWN_EPOCHS] + [None] + losses[-SHOWN_EPOCHS:]
-    for item in losses:
-        if item is None:
-            lines.append(f"  ... {hidden:,} more epochs ...")
-            continue
+    for item in _first_and_last(list(enumerate(result["losses"], 1)), "epochs", lines):
         epoch, loss = item
         lines.append(f"  epoch {epoch:>3}: L = {fmt(loss)} before the update")
     diverged = result["diverged"]
     if diverged is not None:
         lines += _divergence_lines(diverged)
         return "\n".join(lines)
-    lines.append(f"  after training: L = {fmt(result['final_loss'])}")
+    lines += _ending_lines(result, "q = ")
+    return "\n".join(lines)
+
+
+def _ending_lines(result, output_label):
+    """The loss after training and the trained network's predictions."""
+    lines = [f"  after training: L = {fmt(result['final_loss'])}"]
     if result["predictions"]:
-        lines.append("")
-        lines.append("Predictions of the trained network")
+        lines += ["", "Predictions of the trained network"]
         for p in result["predictions"]:
             inputs = ", ".join(fmt(x) for x in p["input"])
-            lines.append(f"  x = [{inputs}]  →  q = {fmt(p['output'])}")
-    return "\n".join(lines)
+            output = p["output"] if isinstance(p["output"], list) else [p["output"]]
+            lines.append(f"  x = [{inputs}]  →  {output_label}"
+                         f"{', '.join(fmt(o) for o in output)}")
+    return lines
 
 
 def _divergence_lines(diverged):
@@ -228,14 +228,7 @@ def _lab_report(result):
     if diverged is not None:
         lines += _divergence_lines(diverged)
         return "\n".join(lines)
-    lines.append(f"  after training: L = {fmt(result['final_loss'])}")
-    if result["predictions"]:
-        lines.append("")
-        lines.append("Predictions of the trained network")
-        for p in result["predictions"]:
-            inputs = ", ".join(fmt(x) for x in p["input"])
-            output = p["output"] if isinstance(p["output"], list) else [p["output"]]
-            lines.append(f"  x = [{inputs}]  →  {', '.join(fmt(o) for o in output)}")
+    lines += _ending_lines(result, "")
     return "\n".join(lines)
 
 
@@ -287,19 +280,22 @@ def _forward_lines(practice, nodes):
     return lines
 
 
+def _first_and_last(items, what, lines):
+    """The items of a long run to show: the first and last ten; a line for those between is
+    added to ``lines`` as they are reached."""
+    if len(items) <= 2 * SHOWN_EPOCHS:
+        yield from items
+        return
+    yield from items[:SHOWN_EPOCHS]
+    lines.append(f"  ... {len(items) - 2 * SHOWN_EPOCHS:,} more {what} ...")
+    yield from items[-SHOWN_EPOCHS:]
+
+
 def _training_lines(result, n):
     lines = ["Training"]
     steps = result["steps"]
     full = result["config"]["batch_size"] == n
-    shown = list(steps)
-    hidden = 0
-    if len(shown) > 2 * SHOWN_EPOCHS:
-        hidden = len(shown) - 2 * SHOWN_EPOCHS
-        shown = shown[:SHOWN_EPOCHS] + [None] + shown[-SHOWN_EPOCHS:]
-    for step in shown:
-        if step is None:
-            lines.append(f"  ... {hidden:,} more steps ...")
-            continue
+    for step in _first_and_last(steps, "steps", lines):
         used = "" if full else f", data points {', '.join(map(str, step['points']))}"
         lines.append(f"  epoch {step['epoch']:>3}{used}: L = {fmt(step['loss'])} before the "
                      "update")
