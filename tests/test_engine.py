@@ -435,3 +435,18 @@ def test_linear_lifts_numbers_and_checks_lengths():
         linear([1.0], ["a"])
     with no_grad():
         assert linear([w], [w], 1.0).is_leaf
+
+
+def test_a_plain_number_is_one_shared_constant_and_results_are_unchanged():
+    x = Value(2.0)
+    y = x * 1.5 + x * 1.5
+    first, second = y.operands[0].operands[1], y.operands[1].operands[1]
+    assert first is second and first.is_leaf and first.data == 1.5
+    y.backward()
+    assert x.grad == 3.0
+    # zero and NaN are never shared: 0.0 == -0.0 and NaN != NaN
+    z = x * 0.0
+    w = x * -0.0
+    assert z.operands[1] is not w.operands[1]
+    assert math.copysign(1.0, w.operands[1].data) == -1.0
+    assert (x * math.nan).operands[1] is not (x * math.nan).operands[1]

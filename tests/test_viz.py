@@ -34,8 +34,8 @@ def test_shared_operands_draw_two_edges():
 
 def test_large_graphs_are_capped_with_a_note():
     v = Value(1.0)
-    for _ in range(500):
-        v = v * 1.01
+    for k in range(500):
+        v = v * (1.01 + k)           # 500 products, each with its own constant: 1001 nodes
     dot = to_dot(v, max_nodes=50)
     assert len(re.findall(r"^  n\d+ \[label=", dot, re.MULTILINE)) == 50
     assert "graph capped: 951 of 1001 nodes not shown (max_nodes=50)" in dot
