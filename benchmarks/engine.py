@@ -11,8 +11,14 @@ run it, in interleaved rounds so that machine noise hits all of them alike:
     micrograd       micrograd==0.1.0 from PyPI, if installed (pip install -e '.[bench]')
     floats          the same forward and backward written by hand on plain floats
 
-Run:    python benchmarks/engine.py            (a table)
+Also, each in a fresh process: a 1,000,000-op chain x = x·1.000001 + 0.000001, forward and
+backward (the time), and the memory per op node of a 100,000-op chain (tracemalloc peak).
+Step times are medians of interleaved rounds, GC on as users run it and, as a second figure,
+GC off.
+
+Run:    python benchmarks/engine.py            (a table; about a minute)
         python benchmarks/engine.py --json     (full precision)
+        python benchmarks/engine.py --chain 0  (without the chain)
 """
 
 import argparse
@@ -195,18 +201,28 @@ def run(rounds, block, seed):
             raise SystemExit(f"benchmark: {name} computed loss {loss!r}, floats {reference!r}")
 
     times = {name: [] for name in contestants}
+    times_gc_off = {name: [] for name in contestants}
     for _ in range(rounds):
-        for name, model in contestants.items():
-            gc.collect()   # start each block clean: no one pays for another's garbage
-            for _ in range(block):
-                start = time.perf_counter()
-                model.step(X, y)
-                times[name].append(time.perf_counter() - start)
+        for gc_on, table in ((True, times), (False, times_gc_off)):
+            for name, model in contestants.items():
+                gc.collect()   # start each block clean: no one pays for another's garbage
+                if not gc_on:
+                    gc.disable()
+                try:
+                    for _ in range(block):
+                        start = time.perf_counter()
+                        model.step(X, y)
+                        table[name].append(time.perf_counter() - start)
+                finally:
+                    gc.enable()
 
     result = {"workload": "micrograd demo step: MLP 2-16-16-1 ReLU, 100 moons, hinge + L2, "
                           "forward + backward + SGD update",
               "rounds": rounds, "steps_per_block": block, "python": sys.version.split()[0],
               "seconds_per_step": {name: statistics.median(t) for name, t in times.items()},
+              "seconds_per_step_gc_off": {name: statistics.median(t)
+                                          for name, t in times_gc_off.items()},
+              "range": {name: [min(t), max(t)] for name, t in times.items()},
               "all_seconds": times}
     nodes, per_node = graph_memory(contestants["tinygrad_lite"], X, y, lambda v: v.operands)
     result["graph_nodes"] = nodes
@@ -217,9 +233,42 @@ def run(rounds, block, seed):
     median = result["seconds_per_step"]
     result["tinygrad_lite_vs_floats"] = median["tinygrad_lite"] / median["floats"]
     result["nn_vs_floats"] = median["tinygrad_lite nn"] / median["floats"]
+    off = result["seconds_per_step_gc_off"]
+    result["tinygrad_lite_vs_floats_gc_off"] = off["tinygrad_lite"] / off["floats"]
     if "micrograd" in median:
         result["speedup_vs_micrograd"] = median["micrograd"] / median["tinygrad_lite"]
     return result
+
+
+CHAIN = """
+import sys, time, tracemalloc
+sys.path.insert(0, {root!r})
+from tinygrad_lite import Value
+n = {n}
+if {memory}:
+    tracemalloc.start()
+start = time.perf_counter()
+x = Value(1.0)
+y = x
+for _ in range(n):
+    y = y * 1.000001 + 0.000001
+y.backward()
+seconds = time.perf_counter() - start
+peak = tracemalloc.get_traced_memory()[1] if {memory} else 0
+print(seconds, peak / (2 * n))
+"""
+
+
+def chain(n, memory=False):
+    """(seconds, bytes per op node) of x = x·1.000001 + 0.000001 done n times, forward and
+    backward, in a fresh process (as a user's script runs it: GC on, nothing warmed up)."""
+    import subprocess
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    code = CHAIN.format(root=root, n=n, memory=memory)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    seconds, per_node = map(float, done.stdout.split())
+    return seconds, per_node
 
 
 def report(result):
@@ -235,7 +284,14 @@ def report(result):
                          f"{(f'{memory:.0f}' if memory is not None else '-'):>12}")
     lines.append("")
     lines.append(f"tinygrad_lite / floats: {result['tinygrad_lite_vs_floats']:.1f}x the time "
-                 f"(nn.Dense with fused dot products: {result['nn_vs_floats']:.1f}x)")
+                 f"(nn.Dense with fused dot products: {result['nn_vs_floats']:.1f}x); with the "
+                 f"garbage collector off: {result['tinygrad_lite_vs_floats_gc_off']:.1f}x")
+    if "chain" in result:
+        c = result["chain"]
+        lines.append(f"1,000,000-op chain x = x*1.000001 + 0.000001, forward + backward, fresh "
+                     f"process: median {c['seconds']:.2f} s over {c['runs']} runs "
+                     f"(range {c['min']:.2f}–{c['max']:.2f}); {c['bytes_per_node']:.0f} B per op "
+                     f"node (tracemalloc peak / op nodes, {c['memory_n']:,}-op chain)")
     if "speedup_vs_micrograd" in result:
         lines.append(f"micrograd / tinygrad_lite: {result['speedup_vs_micrograd']:.1f}x faster "
                      f"(nn: {median['micrograd'] / median['tinygrad_lite nn']:.1f}x)")
@@ -250,11 +306,19 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5, help="rounds of blocks (default 5)")
     parser.add_argument("--block", type=int, default=4, help="timed steps per block (default 4)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chain", type=int, default=3, metavar="RUNS",
+                        help="fresh-process runs of the 1,000,000-op chain (default 3; 0 skips)")
     parser.add_argument("--json", action="store_true", help="print full-precision JSON")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.block < 1:
         parser.error("--rounds and --block must be at least 1")
     result = run(args.rounds, args.block, args.seed)
+    if args.chain:
+        times = [chain(1_000_000)[0] for _ in range(args.chain)]
+        _, per_node = chain(100_000, memory=True)
+        result["chain"] = {"seconds": statistics.median(times), "min": min(times),
+                           "max": max(times), "runs": len(times), "bytes_per_node": per_node,
+                           "memory_n": 100_000}
     print(json.dumps(result, indent=2) if args.json else report(result))
 
 
