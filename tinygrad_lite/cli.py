@@ -1,7 +1,9 @@
 """The command line: ``tinygrad-lite practice`` (or ``python -m tinygrad_lite practice``).
 
-    practice     the tutorial's worked example: data, parameters, forward values, all 21
-                 gradients, the update, losses and predictions (a report, or --json)
+    practice     the tutorial's worked example, or any network a --config describes: data,
+                 parameters, forward values, every gradient, the training, losses and
+                 predictions (a report, or --json); --check, --explain, --grad
+    grad         any expression at a point: every node's value and gradient; --explain, --check
 
 Errors in what the user typed (a bad config, a malformed --predict) are one line on stderr
 and exit code 2; no traceback.  Exit codes:
@@ -30,7 +32,7 @@ from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError, parse_name
 from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
-from .lab.practice import (ConfigError, DEFAULT_CONFIG, Practice, PracticeNetwork, read_config,
+from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, Practice, PracticeNetwork, read_config,
                        load_config, parameter_names, run_practice, validate_config)
 
 __all__ = ["main"]
@@ -70,11 +72,14 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     practice = commands.add_parser(
-        "practice", help="the tutorial's worked example: every forward value and gradient",
+        "practice", help="the tutorial's worked example, or any configured network: every "
+                         "forward value and gradient",
         description="Run the tutorial's worked example (Dense 3→4, Dense 4→1, "
-                    "L = ½·Σ(y − q)², gradient descent) and show every number by name.")
+                    "L = ½·Σ(y − q)², gradient descent), or the network a --config describes, "
+                    "and show every number by name.")
     practice.add_argument("--config", metavar="FILE.json",
-                          help="JSON with any of: " + ", ".join(DEFAULT_CONFIG))
+                          help="JSON with any of: " + ", ".join(list(DEFAULT_CONFIG) +
+                                                                 list(LAB_KEYS)))
     practice.add_argument("--lr", type=float, help="learning rate η (overrides the config)")
     practice.add_argument("--epochs", type=int, help="epochs (overrides the config)")
     practice.add_argument("--predict", action="append", default=[], metavar='"x1,x2,x3"',
