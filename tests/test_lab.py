@@ -433,3 +433,45 @@ def test_matrix_formulas_for_any_configured_network():
         check_formula("∂L/∂W2 = A1 Y A1", raw)
     with pytest.raises(FormulaError, match="'P' is not a block of this network|unexpected 'P'"):
         check_formula("∂L/∂W2 = P", raw)
+
+
+# ---- fuzzing: any config and any expression give a result or the laboratory's own error ---------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 5) | st.floats(-3, 3, allow_nan=False) |
+    st.sampled_from(["tanh", "relu", "sigmoid", "identity", "leaky_relu", "mse", "bce",
+                     "cross_entropy", "rmse", "half_sse", "adam", "sgd", "nesterov", "x"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["name", "lr", "momentum", "betas", "eps", "x"]), inner, max_size=3),
+    max_leaves=12)
+CONFIG_KEYS = ["X", "y", "layers", "activation", "loss", "optimizer", "batch_size", "seed",
+               "weights", "biases", "theta", "b", "delta", "d1", "lr", "epochs", "source", "zz"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(CONFIG_KEYS), JSON_VALUES, max_size=5))
+def test_random_configs_run_or_raise_only_a_config_error(raw):
+    if "epochs" in raw and isinstance(raw["epochs"], int) and raw["epochs"] > 3:
+        raw["epochs"] = 3
+    try:
+        config = validate_config(raw)
+    except ConfigError:
+        return
+    result = run_practice(config)                    # a run, or a divergence: never a crash
+    assert result["diverged"] is not None or result["final_loss"] is not None
+
+
+EXPRESSION_TOKENS = ["x", "y", "2", "0.5", "+", "-", "*", "/", "^", "**", "(", ")", "exp",
+                     "log", "tanh", "sqrt", "relu", "·", " ", "$", "q", "1e400"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(EXPRESSION_TOKENS), max_size=15))
+def test_random_expressions_raise_only_formula_errors(tokens):
+    try:
+        circuit = build("".join(tokens), {"x": 0.5, "y": -1.5})
+    except FormulaError:
+        return
+    assert circuit.output.name == "f"
