@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tinygrad_lite.engine import linear, maximum
 
 UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos",
-         "leaky_relu", "pow_const", "softplus"]
+         "leaky_relu", "pow_const", "softplus", "gelu", "silu", "elu", "erf"]
 BINARY = ["add", "sub", "mul", "div", "pow", "radd", "rsub", "rmul", "rdiv", "linear", "max"]
 EXPONENTS = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 1.5]
 LIMIT = 50.0  # results are kept below this size, so finite differences stay accurate
@@ -45,6 +45,12 @@ UNARY_OPS = {
                    lambda x, c: abs(x) > 1e-3),
     "softplus": (lambda v, c: v.softplus(), lambda x, c: math.log1p(math.exp(x)),
                  lambda x, c: x < 30),
+    "gelu": (lambda v, c: v.gelu(), lambda x, c: x * 0.5 * (1 + math.erf(x / math.sqrt(2))),
+             lambda x, c: True),
+    "silu": (lambda v, c: v.silu(), lambda x, c: x * _sigmoid(x), lambda x, c: abs(x) < 30),
+    "elu": (lambda v, c: v.elu(), lambda x, c: x if x > 0 else math.expm1(x),
+            lambda x, c: abs(x) > 1e-3),
+    "erf": (lambda v, c: v.erf(), lambda x, c: math.erf(x), lambda x, c: True),
     "pow_const": (lambda v, c: v ** c, lambda x, c: x ** c,
                   lambda x, c: (c == int(c) or x > 0.1) and (c >= 0 or abs(x) > 0.1)),
 }

@@ -41,6 +41,17 @@ UNARY_CASES = [
     ("abs", lambda v: abs(v), abs, lambda x: math.copysign(1.0, x), [-1.5, 2.5]),
     ("abs method", lambda v: v.abs(), abs, lambda x: math.copysign(1.0, x), [-1.5]),
     ("sin", lambda v: v.sin(), math.sin, math.cos, [-1.0, 0.0, 2.0]),
+    ("erf", lambda v: v.erf(), math.erf, lambda x: 2 / math.sqrt(math.pi) * math.exp(-x * x),
+     [-1.5, 0.0, 0.7]),
+    ("gelu", lambda v: v.gelu(), lambda x: x * 0.5 * (1 + math.erf(x / math.sqrt(2))),
+     lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2))) + x * math.exp(-x * x / 2)
+     / math.sqrt(2 * math.pi), [-2.0, -0.3, 0.0, 1.7]),
+    ("silu", lambda v: v.silu(), lambda x: x * sigmoid(x),
+     lambda x: sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x)), [-3.0, 0.0, 0.8]),
+    ("elu", lambda v: v.elu(), lambda x: x if x > 0 else math.exp(x) - 1,
+     lambda x: 1.0 if x > 0 else math.exp(x), [-2.0, -0.1, 0.5]),
+    ("elu alpha 0.5", lambda v: v.elu(0.5), lambda x: x if x > 0 else 0.5 * (math.exp(x) - 1),
+     lambda x: 1.0 if x > 0 else 0.5 * math.exp(x), [-2.0, 0.5]),
     ("cos", lambda v: v.cos(), math.cos, lambda x: -math.sin(x), [-1.0, 0.0, 2.0]),
     ("x**3", lambda v: v ** 3, lambda x: x ** 3, lambda x: 3 * x ** 2, [-2.0, 0.0, 1.5]),
     ("x**2.5", lambda v: v ** 2.5, lambda x: x ** 2.5, lambda x: 2.5 * x ** 1.5, [0.5, 3.0]),
@@ -450,3 +461,12 @@ def test_a_plain_number_is_one_shared_constant_and_results_are_unchanged():
     assert z.operands[1] is not w.operands[1]
     assert math.copysign(1.0, w.operands[1].data) == -1.0
     assert (x * math.nan).operands[1] is not (x * math.nan).operands[1]
+
+
+def test_item_is_the_number_as_in_torch():
+    assert Value(2.5).item() == 2.5 and isinstance(Value(2).item(), float)
+
+
+def test_elu_refuses_a_non_finite_alpha():
+    with pytest.raises(ValueError, match="alpha must be a finite number"):
+        Value(1.0).elu(math.inf)

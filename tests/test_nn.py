@@ -7,7 +7,7 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tinygrad_lite import Value, gradcheck, manual_seed, nn
+from tinygrad_lite import Value, gradcheck, manual_seed, nn, optim
 from tinygrad_lite.nested import entries
 from tinygrad_lite.nn.attention import scaled_dot_product_attention
 
@@ -401,3 +401,21 @@ def test_custom_module():
     assert [n for n, _ in m.named_parameters()] == ["scale[0]", "inner.weight[0][0]",
                                                     "inner.bias[0]"]
     assert isinstance(m(Value(1.0)), Value)
+
+
+@pytest.mark.parametrize("module", [nn.GELU(), nn.ELU(0.7), nn.SiLU(), nn.LeakyReLU(0.1),
+                                    nn.Softmax(), nn.LogSoftmax()],
+                         ids=["GELU", "ELU", "SiLU", "LeakyReLU", "Softmax", "LogSoftmax"])
+def test_activation_modules_gradcheck(module):
+    x = [0.3, -1.2, 2.0, -0.05]
+    assert layer_gradcheck(module, x)
+
+
+def test_mlp_is_micrograds_shape_and_optimizers_say_what_to_pass():
+    mlp = nn.MLP(2, [16, 16, 1])
+    assert [len(layer.weight) for layer in mlp] == [16, 16, 1]
+    assert mlp[0].activation_name == "relu" and mlp[2].activation_name is None
+    with pytest.raises(TypeError, match=r"pass its parameters: SGD\(model.parameters\(\), …\)"):
+        optim.SGD(mlp, lr=0.1)
+    with pytest.raises(ValueError, match="only the last axis"):
+        nn.Softmax(dim=0)([[1.0, 2.0], [3.0, 4.0]])

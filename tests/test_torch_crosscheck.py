@@ -295,3 +295,43 @@ def test_a_configured_network_trains_as_torch_does(loss, y, layers):
         opt.step()
     ours = [result["updated"][f"w1_{i + 1}{j + 1}"] for i in range(layers[0]) for j in range(2)]
     assert ours == pytest.approx(model[0].weight.flatten().tolist(), rel=1e-9)
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (lambda: nn.GELU(), lambda: torch.nn.GELU()),
+    (lambda: nn.ELU(), lambda: torch.nn.ELU()),
+    (lambda: nn.ELU(alpha=0.5), lambda: torch.nn.ELU(alpha=0.5)),
+    (lambda: nn.SiLU(), lambda: torch.nn.SiLU()),
+    (lambda: nn.LeakyReLU(0.2), lambda: torch.nn.LeakyReLU(0.2)),
+    (lambda: nn.Softmax(dim=-1), lambda: torch.nn.Softmax(dim=-1)),
+    (lambda: nn.LogSoftmax(dim=-1), lambda: torch.nn.LogSoftmax(dim=-1)),
+], ids=["GELU", "ELU", "ELU(0.5)", "SiLU", "LeakyReLU", "Softmax", "LogSoftmax"])
+def test_activation_modules_match_torch(ours, theirs):
+    from tinygrad_lite import Value
+    points = [[-3.0, -0.7, 0.0, 0.4, 2.5], [1.0, -1.0, 0.25, -0.125, 6.0]]
+    values = [[Value(x) for x in row] for row in points]
+    out = ours()(values)
+    weights = [[0.3, -1.2, 0.7, 2.0, -0.4], [1.1, 0.2, -0.9, 0.5, 0.05]]
+    total = sum((w * o for wr, orow in zip(weights, out) for w, o in zip(wr, orow)), Value(0.0))
+    total.backward()
+    t = _t(points).requires_grad_()
+    tout = theirs()(t)
+    (tout * _t(weights)).sum().backward()
+    assert [o.data for row in out for o in row] == pytest.approx(tout.flatten().tolist(),
+                                                                 rel=1e-12, abs=1e-15)
+    assert [v.grad for row in values for v in row] == pytest.approx(t.grad.flatten().tolist(),
+                                                                    rel=1e-12, abs=1e-15)
+
+
+def test_item_and_the_mlp_match_torch():
+    from tinygrad_lite import Value
+    assert Value(2.5).item() == torch.tensor(2.5, dtype=torch.float64).item()
+    ours = nn.MLP(2, [4, 3, 1])
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3),
+                                 torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
+    state = ours.state_dict()
+    theirs.load_state_dict({f"{2 * int(k[0])}{k[1:]}": _t(v) for k, v in state.items()})
+    assert list(ours.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight",
+                                       "2.bias"]
+    x = [0.5, -1.5]
+    assert ours(x)[0].data == pytest.approx(theirs(_t([x])).item(), rel=1e-12)

@@ -89,6 +89,7 @@ _log = _call("log", math.log)
 _sigmoid = _call("sigmoid", lambda x: _sigmoid_forward(x))
 _sin = _call("sin", math.sin)
 _cos = _call("cos", math.cos)
+_erf = _call("erf", math.erf)
 
 
 # ================================================================================================
@@ -229,6 +230,18 @@ MAX = Op("max", -1, max, _max_local)
 # which must follow the numbers but not be differentiated.
 MAX_DETACHED = Op("max (detached)", -1, max, lambda operands, out: (0.0,) * len(operands))
 SOFTPLUS = Op("softplus", 1, _softplus_forward, lambda a, out: _sigmoid(a))
+ERF = Op("erf", 1, math.erf, lambda a, out: _TWO_OVER_SQRT_PI * _exp(-(a * a)))
+
+# GELU, exact (torch's default, approximate='none'): x·Φ(x), Φ the normal CDF.  Forward and
+# derivative in torch's order of operations: x·0.5·(1 + erf(x/√2)), and Φ(x) + x·φ(x).
+_SQRT1_2 = math.sqrt(0.5)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_NORMAL_PDF = _TWO_OVER_SQRT_PI * _SQRT1_2 * 0.5        # 1/√(2π), as torch computes it
+GELU = Op("gelu", 1, lambda x: x * 0.5 * (1.0 + math.erf(x * _SQRT1_2)),
+          lambda a, out: 0.5 * (1.0 + _erf(a * _SQRT1_2)) + a * (_exp(-0.5 * a * a) * _NORMAL_PDF))
+# SiLU: x·σ(x); derivative σ(x)·(1 + x·(1 − σ(x))), as torch's backward writes it
+SILU = Op("silu", 1, lambda x: x * _sigmoid_forward(x),
+          lambda a, out: _sigmoid(a) * (1.0 + a * (1.0 - _sigmoid(a))))
 
 
 # ---- the losses' kinks, as ops: a branch inside an op follows its input at every run, where
@@ -306,6 +319,16 @@ def leaky_relu_op(slope):
                          "number")
     return Op(f"leaky_relu({_short(slope)})", 1, lambda x: x if x > 0 else slope * x,
               lambda a, out: 1.0 if _number(a) > 0 else slope, param=slope)
+
+
+@lru_cache(maxsize=64)
+def elu_op(alpha):
+    """The op elu(x) = x if x > 0 else alpha·(e^x − 1): d/dx = 1 if x > 0 else alpha·e^x."""
+    if not math.isfinite(alpha):
+        raise ValueError(f"elu(alpha={alpha!r}): alpha must be a finite number")
+    return Op(f"elu({_short(alpha)})", 1,
+              lambda x: x if x > 0 else alpha * math.expm1(x),
+              lambda a, out: 1.0 if _number(a) > 0 else alpha * _exp(a), param=alpha)
 
 
 def _short(c):
@@ -578,6 +601,29 @@ class Value:
     def softplus(self):
         """log(1 + e^x), stable for large |x|; d/dx = sigmoid(x)."""
         return _unary(SOFTPLUS, self)
+
+    def gelu(self):
+        """x·Φ(x), Φ the standard normal CDF (torch's exact GELU); d/dx = Φ(x) + x·φ(x)."""
+        return _unary(GELU, self)
+
+    def silu(self):
+        """x·σ(x) (SiLU, swish); d/dx = σ(x)·(1 + x·(1 − σ(x)))."""
+        return _unary(SILU, self)
+
+    def elu(self, alpha=1.0):
+        """x for x > 0, else alpha·(e^x − 1); d/dx = 1 for x > 0, else alpha·e^x."""
+        a = _plain_number(alpha)
+        if a is None:
+            raise TypeError(f"elu(alpha=...) must be a number, got {alpha!r}")
+        return _unary(elu_op(a), self)
+
+    def erf(self):
+        """The error function; d/dx = 2/√π·e^(−x²)."""
+        return _unary(ERF, self)
+
+    def item(self):
+        """The number, as torch's ``tensor.item()``: the same as ``.data``."""
+        return self.data
 
     def sin(self):
         """sin x; d/dx = cos x."""

@@ -56,8 +56,25 @@ def sigmoid(xs):
     return [x.sigmoid() for x in xs]
 
 
+def leaky_relu(xs, negative_slope=0.01):
+    return [x.leaky_relu(negative_slope) for x in xs]
+
+
+def gelu(xs):
+    return [x.gelu() for x in xs]
+
+
+def elu(xs, alpha=1.0):
+    return [x.elu(alpha) for x in xs]
+
+
+def silu(xs):
+    return [x.silu() for x in xs]
+
+
 ACTIVATIONS = {None: identity, "identity": identity, "relu": relu, "tanh": tanh,
-               "sigmoid": sigmoid}
+               "sigmoid": sigmoid, "leaky_relu": leaky_relu, "gelu": gelu, "elu": elu,
+               "silu": silu}
 
 
 def activation(spec, where):

@@ -59,6 +59,9 @@ class Optimizer:
 
     def __init__(self, params, hyperparameters, nonfinite="raise"):
         where = type(self).__name__
+        if hasattr(params, "parameters") and callable(params.parameters):
+            raise TypeError(f"{where}: got the module {type(params).__name__} itself; pass its "
+                            f"parameters: {where}(model.parameters(), …) (as in torch)")
         self.names, self.params = [], []
         for i, item in enumerate(params if not isinstance(params, Value) else [params]):
             name, value = item if isinstance(item, tuple) and len(item) == 2 else (None, item)

@@ -202,6 +202,9 @@ class Sym:
     def sin(self):
         return Sym.function("sin", self, math.sin(self.data))
 
+    def erf(self):
+        return Sym.function("erf", self, math.erf(self.data))
+
     def cos(self):
         return Sym.function("cos", self, math.cos(self.data))
 

@@ -207,7 +207,8 @@ def _flat(labels):
 def _optimizer(spec):
     if isinstance(spec, str):
         spec = {"name": spec}
-    if not isinstance(spec, dict) or spec.get("name") not in OPTIMIZERS:
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or \
+            spec["name"] not in OPTIMIZERS:
         raise ConfigError(f'"optimizer": expected one of {", ".join(OPTIMIZERS)} or '
                           f'{{"name": …, hyperparameters}}, got {_shown(spec)}')
     options = {k: v for k, v in spec.items() if k != "name"}

@@ -2,7 +2,8 @@
 
     Module, Sequential, StateDictError          module.py      (save/load: JSON, atomic)
     Dense (= Linear), ReLU, Tanh, Sigmoid,      dense.py
-        Identity
+        Identity, LeakyReLU, GELU, ELU, SiLU,
+        Softmax, LogSoftmax, MLP
     Embedding                                   embedding.py
     Conv1d, Conv2d, MaxPool2d, Flatten          conv.py
     RNN                                         recurrent.py
@@ -13,7 +14,8 @@
 """
 
 from .module import Module, Sequential, StateDictError
-from .dense import Dense, Linear, ReLU, Tanh, Sigmoid, Identity
+from .dense import (Dense, Linear, ReLU, Tanh, Sigmoid, Identity, LeakyReLU, GELU, ELU, SiLU,
+                    Softmax, LogSoftmax, MLP)
 from .embedding import Embedding
 from .conv import Conv1d, Conv2d, MaxPool2d, Flatten
 from .recurrent import RNN
@@ -23,6 +25,7 @@ from .utils import clip_grad_norm, clip_grad_norm_, grad_norm
 from . import functional
 
 __all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
-           "Sigmoid", "Identity", "Embedding", "Conv1d", "Conv2d", "MaxPool2d", "Flatten",
+           "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU", "SiLU", "Softmax", "LogSoftmax",
+           "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool2d", "Flatten",
            "RNN", "MultiheadAttention", "Dropout", "functional", "clip_grad_norm",
            "clip_grad_norm_", "grad_norm"]

@@ -8,12 +8,14 @@
 import math
 
 from ..engine import Value
-from ..functional import dot, activation as lookup_activation, as_values
+from ..functional import dot, activation as lookup_activation, as_values, \
+    softmax as _softmax, log_softmax as _log_softmax
 from ..nested import full, map_leaves
 from ..seeding import resolve_rng
-from .module import Module
+from .module import Module, Sequential
 
-__all__ = ["Dense", "Linear", "ReLU", "Tanh", "Sigmoid", "Identity", "tutorial_name"]
+__all__ = ["Dense", "Linear", "ReLU", "Tanh", "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU",
+           "SiLU", "Softmax", "LogSoftmax", "MLP", "tutorial_name"]
 
 
 def tutorial_name(symbol, *indices):
@@ -94,15 +96,19 @@ class _Elementwise(Module):
     function = None
 
     def forward(self, x):
-        function, name = type(self).function, type(self).__name__
+        name = type(self).__name__
 
         def apply(v):
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 v = Value(v)
             if not isinstance(v, Value):
                 raise TypeError(f"{name}: expected numbers or Values, got {type(v).__name__}")
-            return function(v)
+            return self.one(v)
         return map_leaves(apply, x)
+
+    def one(self, v):
+        """The function on one Value (a subclass with a parameter overrides this)."""
+        return type(self).function(v)
 
 
 class ReLU(_Elementwise):
@@ -123,3 +129,98 @@ class Sigmoid(_Elementwise):
 class Identity(_Elementwise):
     """The identity: returns its input."""
     function = staticmethod(lambda v: v)
+
+
+class LeakyReLU(_Elementwise):
+    """x for x > 0, else negative_slope·x, elementwise (torch.nn.LeakyReLU)."""
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+        Value(0.0).leaky_relu(negative_slope)          # refuses a slope that is not a number
+
+    def one(self, v):
+        return v.leaky_relu(self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELU(_Elementwise):
+    """x·Φ(x) elementwise, exact (torch.nn.GELU with approximate='none')."""
+    function = Value.gelu
+
+
+class ELU(_Elementwise):
+    """x for x > 0, else alpha·(e^x − 1), elementwise (torch.nn.ELU)."""
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = alpha
+        Value(0.0).elu(alpha)
+
+    def one(self, v):
+        return v.elu(self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class SiLU(_Elementwise):
+    """x·σ(x) elementwise (torch.nn.SiLU)."""
+    function = Value.silu
+
+
+class _AlongLastAxis(Module):
+    """A function of a whole vector, applied along the last axis of a nested list."""
+    function = None
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        if dim not in (-1, None) and not (isinstance(dim, int) and dim >= 0):
+            raise ValueError(f"{type(self).__name__}: dim must be an int, got {dim!r}")
+        self.dim = dim
+
+    def forward(self, x):
+        if not isinstance(x, (list, tuple)) or not x:
+            raise TypeError(f"{type(self).__name__}: expected a non-empty list, got "
+                            f"{type(x).__name__}")
+        depth, probe = 0, x
+        while isinstance(probe, (list, tuple)):
+            depth, probe = depth + 1, probe[0] if probe else None
+        if self.dim not in (-1, None, depth - 1):
+            raise ValueError(f"{type(self).__name__}(dim={self.dim}): only the last axis "
+                             f"(dim=-1 or {depth - 1}) is supported; this differs from torch")
+        function = type(self).function
+
+        def apply(item):
+            if item and isinstance(item[0], (list, tuple)):
+                return [apply(sub) for sub in item]
+            return function(item)
+        return apply(x)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongLastAxis):
+    """softmax along the last axis (torch.nn.Softmax(dim=-1))."""
+    function = staticmethod(lambda xs: _softmax(xs))
+
+
+class LogSoftmax(_AlongLastAxis):
+    """log softmax along the last axis (torch.nn.LogSoftmax(dim=-1)), computed stably."""
+    function = staticmethod(lambda xs: _log_softmax(xs))
+
+
+class MLP(Sequential):
+    """micrograd's MLP as a ready module: Dense layers in_features → sizes…, the activation
+    after every layer but the last (micrograd's MLP(2, [16, 16, 1]) is MLP(2, [16, 16, 1]));
+    its state_dict keys are Sequential's: "0.weight", "0.bias", "1.weight", …"""
+
+    def __init__(self, in_features, sizes, activation="relu", rng=None):
+        if not isinstance(sizes, (list, tuple)) or not sizes:
+            raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {sizes!r}")
+        dims = [in_features] + list(sizes)
+        super().__init__(*[Dense(a, b, activation=activation if k < len(sizes) - 1 else None,
+                                 rng=rng) for k, (a, b) in enumerate(zip(dims, dims[1:]))])
