@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from tinygrad_lite import Value, gradcheck
+from tinygrad_lite import nn, Value, gradcheck
 from tinygrad_lite import losses
 
 
@@ -130,3 +130,44 @@ def test_binary_cross_entropy_second_derivative_by_hand():
     # d²/dp² -(y log p + (1 - y) log(1 - p)) = y/p² + (1 - y)/(1 - p)²
     [[h]] = hessian(lambda p: losses.binary_cross_entropy(p, 0.25), [0.3])
     assert h == pytest.approx(0.25 / 0.3 ** 2 + 0.75 / 0.7 ** 2, rel=1e-12)
+
+
+LOSS_MODULES = [
+    (nn.MSELoss(), "values"), (nn.RMSELoss(), "values"), (nn.L1Loss(), "values"),
+    (nn.HuberLoss(delta=0.4), "values"), (nn.CrossEntropyLoss(weight=[0.5, 2.0]), "classes"),
+    (nn.CrossEntropyLoss(label_smoothing=0.2, ignore_index=0), "classes"),
+    (nn.CrossEntropyLoss(), "probabilities"), (nn.NLLLoss(weight=[1.0, 3.0]), "classes"),
+    (nn.BCEWithLogitsLoss(pos_weight=2.0, weight=[1.0, 0.5]), "binary"),
+]
+
+
+@pytest.mark.parametrize("module, kind", LOSS_MODULES,
+                         ids=[f"{type(m).__name__}-{kind}" for m, kind in LOSS_MODULES])
+def test_loss_modules_gradcheck(module, kind):
+    target = {"values": [[0.2, -0.4], [1.0, 0.3]], "classes": [1, 0],
+              "probabilities": [[0.3, 0.7], [1.0, 0.0]], "binary": [[0.0, 1.0], [0.5, 1.0]]}[kind]
+
+    def f(a, b, c, d):
+        out = module([[a, b], [c, d]], target)
+        return out if not isinstance(out, list) else sum(out[1:], out[0])
+    assert gradcheck(f, [0.7, -1.3, 0.45, 2.2])
+
+
+def test_huber_compiled_follows_its_branch_at_every_input():
+    from tinygrad_lite.compiled import compile, placeholder
+    d = placeholder("d", 0.1)
+    graph = compile(losses.huber_loss(d, 0.0, delta=1.0), inputs=[d])
+    for x in (0.1, 3.0, -2.0, 0.5):
+        assert graph.run({"d": x}) == (0.5 * x * x if abs(x) < 1 else abs(x) - 0.5)
+        d.grad = 0.0
+        graph.backward()
+        assert d.grad == (x if abs(x) < 1 else math.copysign(1.0, x))
+
+
+def test_loss_arguments_are_checked():
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
+        nn.MSELoss(reduction="average")
+    with pytest.raises(ValueError, match="weight has 2 entries for 3 classes"):
+        losses.cross_entropy([[1.0, 2.0, 3.0]], [0], weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="delta must be a positive number"):
+        losses.huber_loss([1.0], [0.0], delta=0.0)

@@ -1,6 +1,8 @@
 """Cross-checks against PyTorch (the optional `torch` extra; skipped, and reported as skipped,
 where torch is not installed): the same model, data and optimizer must agree step for step."""
 
+import math
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -335,3 +337,66 @@ def test_item_and_the_mlp_match_torch():
                                        "2.bias"]
     x = [0.5, -1.5]
     assert ours(x)[0].data == pytest.approx(theirs(_t([x])).item(), rel=1e-12)
+
+
+LOGITS = [[1.0, -0.5, 2.0], [0.1, 0.2, -0.3], [-1.2, 0.7, 0.4], [0.0, 0.0, 3.0]]
+CLASSES = [2, 0, 1, 1]
+PROBS = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.8, 0.1], [0.25, 0.25, 0.5]]
+LOSS_CASES = [
+    ("MSELoss", {}, "regression"), ("MSELoss", {"reduction": "sum"}, "regression"),
+    ("L1Loss", {}, "regression"), ("L1Loss", {"reduction": "none"}, "regression"),
+    ("HuberLoss", {}, "regression"), ("HuberLoss", {"delta": 0.3}, "regression"),
+    ("CrossEntropyLoss", {}, "classes"),
+    ("CrossEntropyLoss", {"weight": [0.5, 2.0, 1.0]}, "classes"),
+    ("CrossEntropyLoss", {"ignore_index": 1}, "classes"),
+    ("CrossEntropyLoss", {"label_smoothing": 0.1}, "classes"),
+    ("CrossEntropyLoss", {"weight": [0.5, 2.0, 1.0], "label_smoothing": 0.2,
+                          "ignore_index": 0}, "classes"),
+    ("CrossEntropyLoss", {"weight": [0.5, 2.0, 1.0], "reduction": "none"}, "classes"),
+    ("CrossEntropyLoss", {"reduction": "sum", "label_smoothing": 0.1}, "classes"),
+    ("CrossEntropyLoss", {}, "probabilities"),
+    ("CrossEntropyLoss", {"weight": [0.5, 2.0, 1.0], "label_smoothing": 0.1}, "probabilities"),
+    ("NLLLoss", {"weight": [0.5, 2.0, 1.0], "ignore_index": 2}, "log_probs"),
+    ("BCELoss", {"weight": [1.0, 0.5, 2.0]}, "binary"),
+    ("BCEWithLogitsLoss", {"pos_weight": [2.0, 0.5, 1.0]}, "binary_logits"),
+    ("BCEWithLogitsLoss", {"weight": [1.0, 0.5, 2.0], "reduction": "sum"}, "binary_logits"),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, kind", LOSS_CASES,
+                         ids=[f"{n}-{'-'.join(k)}-{kind}" for n, k, kind in LOSS_CASES])
+def test_loss_modules_match_torch(name, kwargs, kind):
+    from tinygrad_lite import Value
+    F = torch.nn
+    torch_kwargs = {k: (_t(v) if isinstance(v, list) else v) for k, v in kwargs.items()}
+    if kind == "regression":
+        x, target = [[0.5, -1.0, 2.0], [0.3, 0.3, -0.2]], [[0.0, -0.5, 1.2], [0.3, 1.0, 0.0]]
+        ttarget = _t(target)
+    elif kind == "classes":
+        x, target, ttarget = LOGITS, CLASSES, torch.tensor(CLASSES)
+    elif kind == "probabilities":
+        x, target, ttarget = LOGITS, PROBS, _t(PROBS)
+    elif kind == "log_probs":
+        x = [[v - math.log(sum(math.exp(u) for u in row)) for v in row] for row in LOGITS]
+        target, ttarget = CLASSES, torch.tensor(CLASSES)
+    elif kind == "binary":
+        x, target = [[0.2, 0.9, 0.5], [0.6, 0.01, 0.99]], [[0.0, 1.0, 1.0], [0.5, 0.0, 1.0]]
+        ttarget = _t(target)
+    else:
+        x, target = [[-2.0, 0.3, 4.0], [1.5, -0.7, 0.0]], [[0.0, 1.0, 1.0], [0.5, 0.0, 1.0]]
+        ttarget = _t(target)
+    values = [[Value(v) for v in row] for row in x]
+    loss = getattr(nn, name)(**kwargs)(values, target)
+    tx = _t(x).requires_grad_()
+    tloss = getattr(F, name)(**torch_kwargs)(tx, ttarget)
+    if isinstance(loss, list):
+        assert [v.data for v in loss] == pytest.approx(tloss.flatten().tolist(), rel=1e-12)
+        total = sum(loss[1:], loss[0])
+        tloss = tloss.sum()
+    else:
+        assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
+        total = loss
+    total.backward()
+    tloss.backward()
+    assert [v.grad for row in values for v in row] == pytest.approx(
+        tx.grad.flatten().tolist(), rel=1e-10, abs=1e-14)

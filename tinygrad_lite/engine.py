@@ -331,6 +331,18 @@ def elu_op(alpha):
               lambda a, out: 1.0 if _number(a) > 0 else alpha * _exp(a), param=alpha)
 
 
+@lru_cache(maxsize=64)
+def huber_op(delta):
+    """The op huber(d) = ½d² where |d| < delta, else delta·(|d| − ½·delta) (torch's HuberLoss):
+    d/dd = d where |d| < delta, else delta·sign(d)."""
+    if not (math.isfinite(delta) and delta > 0):
+        raise ValueError(f"huber_loss(delta={delta!r}): delta must be a positive number")
+    return Op(f"huber({_short(delta)})", 1,
+              lambda d: 0.5 * d * d if abs(d) < delta else delta * (abs(d) - 0.5 * delta),
+              lambda a, out: a if abs(_number(a)) < delta else
+              (delta if _number(a) > 0 else -delta), param=delta)
+
+
 def _short(c):
     """2.0 -> '2', 0.5 -> '0.5': exponents and slopes as people write them."""
     return str(int(c)) if math.isfinite(c) and c == int(c) and abs(c) < 1e15 else repr(c)

@@ -2,23 +2,42 @@
 
     half_sum_of_squares(input, target)          ½ Σ (target - input)²   (the tutorial's L)
     mse_loss(input, target, reduction)          mean (or sum) of (input - target)²
-    rmse_loss(input, target)                    √MSE, with gradient 0 at zero error
-    cross_entropy(logits, target, reduction)    -log softmax(logits)[target], per sample
-    binary_cross_entropy(input, target)         -(y log p + (1-y) log(1-p)), log clamped at -100
-    binary_cross_entropy_with_logits(...)       the same on logits, computed stably
+    rmse_loss(input, target, reduction)         √MSE, with gradient 0 at zero error
+    l1_loss(input, target, reduction)           mean |input - target|
+    huber_loss(input, target, reduction, delta) ½d² where |d| < delta, else delta·(|d| − ½delta)
+    cross_entropy(logits, target, weight, ignore_index, reduction, label_smoothing)
+                                                -log softmax(logits)[target] (or probabilities)
+    nll_loss(log_probs, target, weight, ignore_index, reduction)   -log_probs[target]
+    binary_cross_entropy(input, target, weight, reduction)      log clamped at -100, as torch
+    binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
 
-``input`` and ``target`` are lists (one entry per sample) or single numbers/Values.
-``reduction`` is "mean" (default), "sum" or "none" (a list of per-sample losses).
+``input`` and ``target`` are lists (one entry per sample, or nested lists of the same shape)
+or single numbers/Values.  ``reduction`` is "mean" (default), "sum" or "none" (a list of
+per-entry losses), with torch's meaning of "mean" where weights are given (divided by the
+sum of the weights of the samples' classes).  The module forms are in tinygrad_lite.nn.
 """
 
-from .engine import BINARY_CROSS_ENTROPY, SQRT_ZERO_AT_ZERO, Value, apply
-from .functional import as_values, log_softmax
+import math
 
-__all__ = ["half_sum_of_squares", "mse_loss", "rmse_loss", "cross_entropy",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+from .engine import BINARY_CROSS_ENTROPY, SQRT_ZERO_AT_ZERO, Value, apply, huber_op
+from .functional import as_values, log_softmax
+from .nested import leaves_of_shape, shape_of
+
+__all__ = ["half_sum_of_squares", "mse_loss", "rmse_loss", "l1_loss", "huber_loss",
+           "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "REDUCTIONS"]
+
+REDUCTIONS = ("mean", "sum", "none")
 
 
 def _pair(input, target, where):
+    if isinstance(input, (list, tuple)) and input and isinstance(input[0], (list, tuple)):
+        shape = shape_of(input)                     # a batch: N×C nested lists, flattened
+        try:
+            input = leaves_of_shape(input, shape, "input")
+            target = leaves_of_shape(target, shape, "target")
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
     single = isinstance(input, (Value, int, float))
     inputs = as_values([input] if single else input, f"{where}(input)")
     targets = as_values([target] if isinstance(target, (Value, int, float)) else target,
@@ -31,6 +50,9 @@ def _pair(input, target, where):
 
 
 def _reduce(losses, reduction, where):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
     if reduction == "none":
         return losses
     total = losses[0]
@@ -55,44 +77,165 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce([(q - y) ** 2 for q, y in zip(inputs, targets)], reduction, "mse_loss")
 
 
-def rmse_loss(input, target):
+def rmse_loss(input, target, reduction="mean"):
     """√MSE.  Its derivative (input - target)/(n·RMSE) is undefined at zero error; like abs'(0)
     it is taken as 0 there, so a perfect fit gets a zero gradient rather than NaN.  (The rule
-    is an op, so a compiled graph follows it at every run.)"""
-    return apply(SQRT_ZERO_AT_ZERO, mse_loss(input, target))
+    is an op, so a compiled graph follows it at every run.)  The reduction applies to the
+    squared errors under the root: √mean, √sum, or each entry's √((input − target)²)."""
+    if reduction == "none":
+        return [apply(SQRT_ZERO_AT_ZERO, e) for e in mse_loss(input, target, "none")]
+    return apply(SQRT_ZERO_AT_ZERO, mse_loss(input, target, reduction))
 
 
-def cross_entropy(input, target, reduction="mean"):
-    """-log softmax(logits)[class] via a stable log-softmax.  ``input`` is one list of logits
-    and ``target`` a class index, or a list of logit lists and a list of indices."""
-    if input and isinstance(input[0], (list, tuple)):
-        if isinstance(target, int) or len(input) != len(target):
-            raise ValueError(f"cross_entropy: {len(input)} samples of logits need as many "
-                             f"class indices, got {target!r}")
-        losses = [_one_cross_entropy(logits, k, i) for i, (logits, k) in
-                  enumerate(zip(input, target))]
-        return _reduce(losses, reduction, "cross_entropy")
-    return _one_cross_entropy(input, target, None)
+def l1_loss(input, target, reduction="mean"):
+    """mean |input - target| (torch's L1Loss); the derivative at 0 is 0, as torch's sign."""
+    inputs, targets = _pair(input, target, "l1_loss")
+    return _reduce([abs(q - y) for q, y in zip(inputs, targets)], reduction, "l1_loss")
 
 
-def _one_cross_entropy(logits, k, sample):
-    where = "cross_entropy" + (f" (sample {sample})" if sample is not None else "")
-    logits = as_values(logits, where)
-    if not logits:
-        raise ValueError(f"{where}: no logits (an empty list); one per class is needed")
-    log_p = log_softmax(logits)
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise TypeError(f"{where}: the target must be a class index (int), got {k!r}")
-    if not 0 <= k < len(log_p):
-        raise IndexError(f"{where}: class index {k} is out of range for {len(log_p)} classes")
-    return -log_p[k]
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """½d² where |d| < delta, else delta·(|d| − ½·delta), d = input − target (torch's
+    HuberLoss).  The branch is an op, so a compiled graph follows it at every input."""
+    inputs, targets = _pair(input, target, "huber_loss")
+    op = huber_op(float(delta))
+    return _reduce([apply(op, q - y) for q, y in zip(inputs, targets)], reduction,
+                   "huber_loss")
 
 
-def binary_cross_entropy(input, target, reduction="mean"):
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """-log softmax(logits)[class] via a stable log-softmax, as torch's cross_entropy.
+
+    ``input`` is one list of logits and ``target`` a class index (or a list of class
+    probabilities), or a list of logit lists and a list of indices (or of probability lists).
+    ``weight``: one weight per class; ``ignore_index``: a class index whose samples count for
+    nothing; ``label_smoothing`` ε: the target is (1 − ε)·target + ε/C."""
+    where = "cross_entropy"
+    batch = bool(input) and isinstance(input[0], (list, tuple))
+    samples = input if batch else [input]
+    if batch and (isinstance(target, int) or not isinstance(target, (list, tuple)) or
+                  len(input) != len(target)):
+        raise ValueError(f"{where}: {len(input)} samples of logits need as many class indices "
+                         f"(or probability lists), got {target!r}")
+    targets = target if batch else [target]
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{where}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    log_ps = []
+    for i, logits in enumerate(samples):
+        at = where + (f" (sample {i})" if batch else "")
+        logits = as_values(logits, at)
+        if not logits:
+            raise ValueError(f"{at}: no logits (an empty list); one per class is needed")
+        log_ps.append(log_softmax(logits))
+    classes = len(log_ps[0])
+    w = _class_weights(weight, classes, where)
+    if targets and isinstance(targets[0], (list, tuple)):
+        return _soft_cross_entropy(log_ps, targets, w, reduction, label_smoothing, where)
+    losses, smooth, used = [], [], []
+    for i, (log_p, k) in enumerate(zip(log_ps, targets)):
+        at = where + (f" (sample {i})" if batch else "")
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f"{at}: the target must be a class index (int), got {k!r}")
+        if k == ignore_index:
+            losses.append(None)
+            continue
+        if not 0 <= k < len(log_p):
+            raise IndexError(f"{at}: class index {k} is out of range for {len(log_p)} classes")
+        losses.append(-log_p[k] if w is None else -log_p[k] * w[k])
+        used.append(1.0 if w is None else w[k])
+        if label_smoothing:
+            terms = [lp if w is None else lp * wc for lp, wc in zip(log_p, w or log_p)]
+            smooth.append(-_sum(terms))
+    kept = [loss for loss in losses if loss is not None]
+    if not batch and reduction == "mean" and w is None and not label_smoothing and kept:
+        return kept[0]                                   # one sample: its loss
+    if not label_smoothing:
+        if reduction == "none":
+            return [loss if loss is not None else Value(0.0) for loss in losses]
+        if not kept:
+            return Value(math.nan) if reduction == "mean" else Value(0.0)
+        total = _sum(kept)
+        return total if reduction == "sum" else (total / len(kept) if w is None
+                                                  else total / math.fsum(used))
+    eps, C = label_smoothing, classes
+    if reduction == "none":
+        it = iter(smooth)
+        return [(1 - eps) * loss + (eps / C) * next(it) if loss is not None else Value(0.0)
+                for loss in losses]
+    nll, smoothed = _sum(kept), _sum(smooth)
+    if reduction == "mean":
+        total_weight = len(kept) if w is None else math.fsum(used)
+        nll, smoothed = nll / total_weight, smoothed / total_weight
+    return (1 - eps) * nll + (eps / C) * smoothed
+
+
+def _soft_cross_entropy(log_ps, targets, w, reduction, eps, where):
+    """Cross entropy against class probabilities (torch's probability targets)."""
+    losses = []
+    for i, (log_p, t) in enumerate(zip(log_ps, targets)):
+        t = [float(v.data if isinstance(v, Value) else v) for v in t]
+        if len(t) != len(log_p):
+            raise ValueError(f"{where} (sample {i}): {len(t)} probabilities for {len(log_p)} "
+                             "classes")
+        t = [v * (1 - eps) + eps / len(t) for v in t] if eps else t
+        terms = [lp * tc if w is None else lp * (tc * wc) for lp, tc, wc in
+                 zip(log_p, t, w or t)]
+        losses.append(-_sum(terms))
+    return _reduce(losses, reduction, where)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """-log_probs[class] (torch's NLLLoss): ``input`` holds log-probabilities (the output of
+    log_softmax), one list per sample."""
+    where = "nll_loss"
+    batch = bool(input) and isinstance(input[0], (list, tuple))
+    samples, targets = (input, target) if batch else ([input], [target])
+    if len(samples) != len(targets):
+        raise ValueError(f"{where}: {len(samples)} samples need as many class indices")
+    w = _class_weights(weight, len(samples[0]), where)
+    losses, used = [], []
+    for i, (row, k) in enumerate(zip(samples, targets)):
+        row = as_values(row, where)
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f"{where}: the target must be a class index (int), got {k!r}")
+        if k == ignore_index:
+            losses.append(None)
+            continue
+        if not 0 <= k < len(row):
+            raise IndexError(f"{where}: class index {k} is out of range for {len(row)} classes")
+        losses.append(-row[k] if w is None else -row[k] * w[k])
+        used.append(1.0 if w is None else w[k])
+    kept = [loss for loss in losses if loss is not None]
+    if reduction == "none":
+        return [loss if loss is not None else Value(0.0) for loss in losses]
+    _reduce([Value(0.0)], reduction, where)             # checks the reduction's name
+    if not kept:
+        return Value(math.nan) if reduction == "mean" else Value(0.0)
+    total = _sum(kept)
+    return total if reduction == "sum" else total / math.fsum(used)
+
+
+def _class_weights(weight, classes, where):
+    if weight is None:
+        return None
+    values = [float(v.data if isinstance(v, Value) else v) for v in weight]
+    if len(values) != classes:
+        raise ValueError(f"{where}: weight has {len(values)} entries for {classes} classes")
+    return values
+
+
+def _sum(values):
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)) for probabilities p and targets y in [0, 1], as torch's
     BCELoss: each log floored at -100, and the gradient (p - y) / max(p(1 - p), 1e-12), so
     that p = 0 or 1 gives a large finite gradient, not 0 or inf.  Either outside [0, 1] is
-    an error."""
+    an error.  ``weight`` multiplies each entry's loss."""
     inputs, targets = _pair(input, target, "binary_cross_entropy")
     for where, values in (("input", inputs), ("target", targets)):
         for i, v in enumerate(values):
@@ -102,12 +245,39 @@ def binary_cross_entropy(input, target, reduction="mean"):
                 raise ValueError(f"binary_cross_entropy: {where} {i} is {v.data!r}, not in "
                                  f"[0, 1]{hint}")
     losses = [apply(BINARY_CROSS_ENTROPY, p, y) for p, y in zip(inputs, targets)]
-    return _reduce(losses, reduction, "binary_cross_entropy")
+    return _reduce(_weighted(losses, weight, "binary_cross_entropy"), reduction,
+                   "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(input, target, reduction="mean"):
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
     """BCE on logits x: softplus(x) - y·x, where softplus(x) = log(1 + e^x) is computed without
-    overflow; the gradient is sigmoid(x) - y everywhere."""
+    overflow; the gradient is sigmoid(x) - y everywhere.  With ``pos_weight`` p (one number, or
+    one per entry of a sample) the positive term weighs p times: (1 − y)·x +
+    (1 + (p − 1)·y)·softplus(−x), as torch computes it; ``weight`` multiplies each loss."""
     inputs, targets = _pair(input, target, "binary_cross_entropy_with_logits")
-    losses = [x.softplus() - x * y for x, y in zip(inputs, targets)]
-    return _reduce(losses, reduction, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        losses = [x.softplus() - x * y for x, y in zip(inputs, targets)]
+    else:
+        pw = _broadcast(pos_weight, len(inputs), "binary_cross_entropy_with_logits: pos_weight")
+        losses = [(1 - y) * x + (1 + (p - 1) * y) * (-x).softplus()
+                  for x, y, p in zip(inputs, targets, pw)]
+    return _reduce(_weighted(losses, weight, "binary_cross_entropy_with_logits"), reduction,
+                   "binary_cross_entropy_with_logits")
+
+
+def _broadcast(values, count, where):
+    """One number for every entry, or a list repeated over the samples (torch broadcasting of
+    a per-class vector over a batch)."""
+    if isinstance(values, (int, float, Value)):
+        return [values] * count
+    values = list(values)
+    if not values or count % len(values):
+        raise ValueError(f"{where}: {len(values)} entries do not divide {count}")
+    return values * (count // len(values))
+
+
+def _weighted(losses, weight, where):
+    if weight is None:
+        return losses
+    return [loss * w for loss, w in zip(losses, _broadcast(weight, len(losses), where + ": weight"))]

@@ -9,6 +9,8 @@
     RNN                                         recurrent.py
     MultiheadAttention, functional.scaled_dot_product_attention      attention.py
     Dropout                                     dropout.py
+    MSELoss, RMSELoss, L1Loss, HuberLoss,       loss.py        (torch's arguments)
+        CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
     clip_grad_norm, grad_norm                   utils.py
     functional: activations, softmax, log_softmax, attention, losses
 """
@@ -21,11 +23,14 @@ from .conv import Conv1d, Conv2d, MaxPool2d, Flatten
 from .recurrent import RNN
 from .attention import MultiheadAttention
 from .dropout import Dropout
+from .loss import (MSELoss, RMSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
+                   BCEWithLogitsLoss)
 from .utils import clip_grad_norm, clip_grad_norm_, grad_norm
 from . import functional
 
 __all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
            "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU", "SiLU", "Softmax", "LogSoftmax",
            "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool2d", "Flatten",
-           "RNN", "MultiheadAttention", "Dropout", "functional", "clip_grad_norm",
+           "RNN", "MultiheadAttention", "Dropout", "functional", "MSELoss", "RMSELoss",
+           "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "clip_grad_norm",
            "clip_grad_norm_", "grad_norm"]
