@@ -115,7 +115,7 @@ def rnn_workload():
     rnn = nn.RNN(4, 8)
 
     def step():
-        _, h = rnn(sequence)
+        _, (h,) = rnn(sequence)                       # h_n: one vector for one layer
         loss = sum(h[1:], h[0])
         rnn.zero_grad()
         loss.backward()

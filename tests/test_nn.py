@@ -204,7 +204,8 @@ def test_rnn_by_hand():
     outputs, h = rnn([[1.0], [2.0]])
     h1 = math.tanh(0.5)
     h2 = math.tanh(1.0 - h1)
-    assert [o[0].data for o in outputs] == pytest.approx([h1, h2]) and h[0].data == pytest.approx(h2)
+    assert [o[0].data for o in outputs] == pytest.approx([h1, h2])
+    assert h[0][0].data == pytest.approx(h2)            # h_n: one vector a layer, as torch
     assert list(rnn.state_dict()) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
 
 
@@ -222,8 +223,37 @@ def test_rnn_errors():
         nn.RNN(2, 3)([[1.0, 2.0], [1.0]])
     with pytest.raises(ValueError, match="nonlinearity must be"):
         nn.RNN(1, 1, nonlinearity="gelu")
-    with pytest.raises(ValueError, match="h0 vector of 3"):
+    with pytest.raises(ValueError, match=r"h0\[0\] vector of 3"):
         nn.RNN(2, 3)([[1.0, 2.0]], h0=[0.0])
+    with pytest.raises(ValueError, match=r"expected h0 of 4 vectors of 3 \(layers × directions\)"):
+        nn.RNN(2, 3, num_layers=2, bidirectional=True)([[1.0, 2.0]], h0=[[0.0] * 3])
+    with pytest.raises(ValueError, match=r"hx must be the pair \(h0, c0\)"):
+        nn.LSTM(2, 3)([[1.0, 2.0]], [[0.0] * 3])
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, True)])
+def test_recurrent_layers_gradcheck(kind, layers, bidirectional):
+    rng = random.Random(3)
+    layer = getattr(nn, kind)(2, 2, num_layers=layers, bidirectional=bidirectional, rng=rng)
+    sequence = [[rng.uniform(-1, 1) for _ in range(2)] for _ in range(3)]
+    assert layer_gradcheck(layer, sequence, forward=lambda m, s: m(s)[0])
+
+
+def test_lstm_by_hand_one_step():
+    lstm = nn.LSTM(1, 1)
+    # gates i, f, g, o in torch's order: rows of weight_ih_l0
+    lstm.load_state_dict({"weight_ih_l0": [[0.5], [-0.5], [1.0], [2.0]],
+                          "weight_hh_l0": [[0.0]] * 4, "bias_ih_l0": [0.0] * 4,
+                          "bias_hh_l0": [0.1, 0.2, 0.3, 0.4]})
+    outputs, (h, c) = lstm([[1.0]], ([0.0], [0.5]))
+    s = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
+    c1 = s(-0.5 + 0.2) * 0.5 + s(0.5 + 0.1) * math.tanh(1.0 + 0.3)
+    h1 = s(2.0 + 0.4) * math.tanh(c1)
+    assert c[0][0].data == pytest.approx(c1, rel=1e-12)
+    assert h[0][0].data == pytest.approx(h1, rel=1e-12) == outputs[0][0].data
+    assert list(lstm.state_dict()) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
+                                       "bias_hh_l0"]
 
 
 def test_scaled_dot_product_attention_by_hand():

@@ -121,7 +121,7 @@ def test_rnn_matches_torch():
     ours = nn.RNN(3, 4)
     theirs = _load_into_torch(ours, torch.nn.RNN(3, 4))
     seq = [[0.5, -1.0, 0.25], [1.0, 0.0, -0.5], [-0.3, 0.8, 0.1]]
-    outputs, h = ours(seq, h0=[0.1, -0.2, 0.3, 0.0])
+    outputs, (h,) = ours(seq, h0=[0.1, -0.2, 0.3, 0.0])
     sum(h[1:], h[0]).backward()
     tout, th = theirs(_t(seq), _t([[0.1, -0.2, 0.3, 0.0]]))
     th.sum().backward()
@@ -400,3 +400,42 @@ def test_loss_modules_match_torch(name, kwargs, kind):
     tloss.backward()
     assert [v.grad for row in values for v in row] == pytest.approx(
         tx.grad.flatten().tolist(), rel=1e-10, abs=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, False), (2, True)])
+def test_recurrent_layers_match_torch(kind, layers, bidirectional):
+    from tinygrad_lite import Value
+    ours = getattr(nn, kind)(3, 4, num_layers=layers, bidirectional=bidirectional)
+    theirs = _load_into_torch(ours, getattr(torch.nn, kind)(3, 4, num_layers=layers,
+                                                           bidirectional=bidirectional))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in ours.state_dict().items():
+        assert _shape_of(value) == tuple(theirs.state_dict()[key].shape), key
+    seq = [[0.5, -1.0, 0.25], [1.0, 0.0, -0.5], [-0.3, 0.8, 0.1], [0.2, 0.2, -0.9]]
+    values = [[Value(x) for x in row] for row in seq]
+    directions = 2 if bidirectional else 1
+    h0 = [[0.1 * (i + 1) - 0.2 * j for j in range(4)] for i in range(layers * directions)]
+    if kind == "LSTM":
+        c0 = [[0.05 * j - 0.1 * i for j in range(4)] for i in range(layers * directions)]
+        outputs, (h, c) = ours(values, (h0, c0))
+        tout, (th, tc) = theirs(_t(seq).requires_grad_(), (_t(h0), _t(c0)))
+        finals, tfinals = h + c, torch.cat([th, tc])
+    else:
+        outputs, h = ours(values, h0)
+        tout, th = theirs(_t(seq).requires_grad_(), _t(h0))
+        finals, tfinals = h, th
+    assert _flat(outputs) == pytest.approx(tout.flatten().tolist(), rel=1e-10)
+    assert _flat(finals) == pytest.approx(tfinals.flatten().tolist(), rel=1e-10)
+    weights = [[0.3 * ((i + j) % 5) - 0.6 for j in range(len(outputs[0]))]
+               for i in range(len(outputs))]
+    total = sum((w * o for wr, orow in zip(weights, outputs) for w, o in zip(wr, orow)),
+                Value(0.0))
+    total.backward()
+    (tout * _t(weights)).sum().backward()
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
+
+
+def _shape_of(nested):
+    from tinygrad_lite.nested import shape_of
+    return shape_of(nested)

@@ -6,7 +6,7 @@
         Softmax, LogSoftmax, MLP
     Embedding                                   embedding.py
     Conv1d, Conv2d, MaxPool2d, Flatten          conv.py
-    RNN                                         recurrent.py
+    RNN, LSTM, GRU                              recurrent.py
     MultiheadAttention, functional.scaled_dot_product_attention      attention.py
     Dropout                                     dropout.py
     MSELoss, RMSELoss, L1Loss, HuberLoss,       loss.py        (torch's arguments)
@@ -20,7 +20,7 @@ from .dense import (Dense, Linear, ReLU, Tanh, Sigmoid, Identity, LeakyReLU, GEL
                     Softmax, LogSoftmax, MLP)
 from .embedding import Embedding
 from .conv import Conv1d, Conv2d, MaxPool2d, Flatten
-from .recurrent import RNN
+from .recurrent import RNN, LSTM, GRU
 from .attention import MultiheadAttention
 from .dropout import Dropout
 from .loss import (MSELoss, RMSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
@@ -31,6 +31,6 @@ from . import functional
 __all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
            "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU", "SiLU", "Softmax", "LogSoftmax",
            "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool2d", "Flatten",
-           "RNN", "MultiheadAttention", "Dropout", "functional", "MSELoss", "RMSELoss",
+           "RNN", "LSTM", "GRU", "MultiheadAttention", "Dropout", "functional", "MSELoss", "RMSELoss",
            "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "clip_grad_norm",
            "clip_grad_norm_", "grad_norm"]
