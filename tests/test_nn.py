@@ -449,3 +449,28 @@ def test_mlp_is_micrograds_shape_and_optimizers_say_what_to_pass():
         optim.SGD(mlp, lr=0.1)
     with pytest.raises(ValueError, match="only the last axis"):
         nn.Softmax(dim=0)([[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_embedding_padding_row_gets_no_gradient_and_indices_of_any_shape():
+    table = nn.Embedding(5, 2, padding_idx=1, rng=random.Random(0))
+    assert [v.data for v in table.weight[1]] == [0.0, 0.0]
+    rows = table([[0, 1], [1, 3]])
+    assert len(rows) == 2 and len(rows[0]) == 2 and len(rows[0][0]) == 2
+    total = sum((v for pair in rows for row in pair for v in row), Value(0.0))
+    total.backward()
+    assert [v.grad for v in table.weight[1]] == [0.0, 0.0]
+    assert [v.grad for v in table.weight[0]] == [1.0, 1.0] and table.weight[3][0].grad == 1.0
+    with pytest.raises(ValueError, match="padding_idx must be an index of the 5 rows"):
+        nn.Embedding(5, 2, padding_idx=5)
+    with pytest.raises(IndexError, match=r"indices\[1\]\[0\]: index 9 is out of range"):
+        table([[0], [9]])
+
+
+def test_flatten_start_and_end_dims():
+    x = [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]
+    assert nn.Flatten()(x) == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    assert nn.Flatten(1)(x) == [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]
+    assert nn.Flatten(0, 1)(x) == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]
+    assert nn.Flatten(-2, -1)(x) == nn.Flatten(1)(x)
+    with pytest.raises(ValueError, match="does not fit an input of 3 axes"):
+        nn.Flatten(2, 1)(x)

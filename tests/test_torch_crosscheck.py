@@ -439,3 +439,22 @@ def test_recurrent_layers_match_torch(kind, layers, bidirectional):
 def _shape_of(nested):
     from tinygrad_lite.nested import shape_of
     return shape_of(nested)
+
+
+def test_embedding_with_padding_and_flatten_match_torch():
+    ours = nn.Embedding(6, 3, padding_idx=2)
+    theirs = _load_into_torch(ours, torch.nn.Embedding(6, 3, padding_idx=2))
+    indices = [[0, 2, 5], [2, 1, 0]]
+    out = ours(indices)
+    weights = [[[0.1 * (i + j + k) - 0.3 for k in range(3)] for j in range(3)] for i in range(2)]
+    total = sum((w * v for wi, oi in zip(weights, out) for wj, oj in zip(wi, oi)
+                 for w, v in zip(wj, oj)), out[0][0][0] * 0)
+    total.backward()
+    tout = theirs(torch.tensor(indices))
+    (tout * _t(weights)).sum().backward()
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-12)
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-12, abs=1e-15)
+    x = [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]
+    for start, end in ((0, -1), (1, 2), (0, 1), (-2, -1)):
+        assert _flat(nn.Flatten(start, end)(x)) == torch.flatten(_t(x), start, end).flatten().tolist()
+        assert len(nn.Flatten(start, end)(x)) == torch.flatten(_t(x), start, end).shape[0]

@@ -14,7 +14,7 @@ import math
 
 from ..engine import maximum
 from ..functional import dot
-from ..nested import entries
+from ..nested import shape_of, entries
 from ..seeding import resolve_rng
 from .checks import as_grid, pair, positive_int
 from .init import uniform
@@ -178,9 +178,39 @@ class MaxPool2d(Module):
 
 
 class Flatten(Module):
-    """A nested list (e.g. [C, H, W]) as one vector, in row-major order."""
+    """The axes start_dim … end_dim of a nested list merged into one, in row-major order.
+
+    The input is one sample (no batch axis), so the default start_dim is 0: a [C, H, W]
+    sample becomes one vector, as torch's Flatten() (start_dim=1) does to each sample of a
+    batch.  Negative dims count from the end, as in torch."""
+
+    def __init__(self, start_dim=0, end_dim=-1):
+        super().__init__()
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"Flatten: {name} must be an int, got {value!r}")
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
         if not isinstance(x, (list, tuple)):
             raise TypeError(f"Flatten expected a nested list, got {type(x).__name__}")
-        return [v for _, v in entries(x)]
+        rank = len(shape_of(x))
+        start = self.start_dim % rank if -rank <= self.start_dim < rank else None
+        end = self.end_dim % rank if -rank <= self.end_dim < rank else None
+        if start is None or end is None or start > end:
+            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
+                             f"does not fit an input of {rank} axes")
+        return _flatten_axes(x, start, end)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+def _flatten_axes(x, start, end):
+    """Merge axes start … end of a nested list (an axis is a level of nesting)."""
+    if start == 0:
+        merged = [x]
+        for _ in range(end + 1):
+            merged = [item for sub in merged for item in sub]
+        return merged
+    return [_flatten_axes(sub, start - 1, end - 1) for sub in x]
