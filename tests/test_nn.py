@@ -474,3 +474,28 @@ def test_flatten_start_and_end_dims():
     assert nn.Flatten(-2, -1)(x) == nn.Flatten(1)(x)
     with pytest.raises(ValueError, match="does not fit an input of 3 axes"):
         nn.Flatten(2, 1)(x)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (lambda r: nn.Conv1d(2, 2, 3, dilation=2, padding="same", groups=2, rng=r), (2, 6)),
+    (lambda r: nn.Conv2d(2, 2, (2, 3), dilation=(1, 2), padding=1, rng=r), (2, 4, 5)),
+    (lambda r: nn.MaxPool1d(3, stride=2, padding=1, ceil_mode=True), (2, 7)),
+    (lambda r: nn.AvgPool2d(2, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+     (1, 5, 5)),
+], ids=["Conv1d-same-dilated-groups", "Conv2d-dilated", "MaxPool1d-ceil", "AvgPool2d-ceil"])
+def test_convolution_and_pooling_options_gradcheck(layer, shape):
+    rng = random.Random(5)
+    from tinygrad_lite.nested import full
+    x = full(shape, lambda index: rng.uniform(-1, 1))
+    assert layer_gradcheck(layer(rng), x)
+
+
+def test_convolution_option_errors():
+    with pytest.raises(ValueError, match="must be divisible by groups"):
+        nn.Conv1d(3, 4, 2, groups=2)
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode must be 'zeros'"):
+        nn.Conv1d(1, 1, 2, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"kernel_size must be an int or 1 ints"):
+        nn.Conv1d(1, 1, (2, 2))

@@ -458,3 +458,79 @@ def test_embedding_with_padding_and_flatten_match_torch():
     for start, end in ((0, -1), (1, 2), (0, 1), (-2, -1)):
         assert _flat(nn.Flatten(start, end)(x)) == torch.flatten(_t(x), start, end).flatten().tolist()
         assert len(nn.Flatten(start, end)(x)) == torch.flatten(_t(x), start, end).shape[0]
+
+
+CONV_CASES = [
+    ("Conv1d", dict(kernel_size=(3,), dilation=2, padding=2)),
+    ("Conv1d", dict(kernel_size=3, padding="same", dilation=2)),
+    ("Conv1d", dict(kernel_size=2, padding="same")),               # an odd total: right side
+    ("Conv1d", dict(kernel_size=3, padding="valid", stride=2, groups=2)),
+    ("Conv2d", dict(kernel_size=(3, 2), dilation=(1, 2), padding=(1, 0), groups=2)),
+    ("Conv2d", dict(kernel_size=3, padding="same", bias=False)),
+    ("Conv2d", dict(kernel_size=2, stride=(2, 1), padding_mode="zeros")),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", CONV_CASES,
+                         ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}"
+                              for n, kw in CONV_CASES])
+def test_convolution_options_match_torch(name, kwargs):
+    from tinygrad_lite import Value
+    ours = getattr(nn, name)(2, 4, **kwargs)
+    theirs = _load_into_torch(ours, getattr(torch.nn, name)(2, 4, **kwargs))
+    if name == "Conv1d":
+        x = [[0.3 * i - 1 for i in range(7)], [0.2 * i * i - 0.5 for i in range(7)]]
+    else:
+        x = [[[0.1 * (c + 1) * (i - j) + 0.05 * i * j for j in range(5)] for i in range(6)]
+             for c in range(2)]
+    values = map_leaves_value(x)
+    out = ours(values)
+    tx = _t(x).requires_grad_()
+    tout = theirs(tx)
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-12, abs=1e-15)
+    weights = [0.1 * ((i * 7) % 11) - 0.5 for i in range(len(_flat(out)))]
+    total = sum((w * v for w, v in zip(weights, _flat_values(out))), Value(0.0))
+    total.backward()
+    (tout * _t(weights).reshape(tout.shape)).sum().backward()
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-10, abs=1e-14)
+    assert [v.grad for v in _flat_values(values)] == pytest.approx(tx.grad.flatten().tolist(),
+                                                                   rel=1e-10, abs=1e-14)
+
+
+def map_leaves_value(x):
+    from tinygrad_lite import Value
+    from tinygrad_lite.nested import map_leaves
+    return map_leaves(Value, x)
+
+
+POOL_CASES = [
+    ("MaxPool1d", dict(kernel_size=3, stride=2, padding=1, dilation=2, ceil_mode=True)),
+    ("MaxPool1d", dict(kernel_size=(2,), ceil_mode=True)),
+    ("MaxPool2d", dict(kernel_size=(2, 3), stride=2, dilation=(2, 1), ceil_mode=True)),
+    ("AvgPool1d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("AvgPool1d", dict(kernel_size=3, padding=1, count_include_pad=False)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("AvgPool2d", dict(kernel_size=(2, 3), padding=(1, 1), count_include_pad=False)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", POOL_CASES,
+                         ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}"
+                              for n, kw in POOL_CASES])
+def test_pooling_options_match_torch(name, kwargs):
+    if name.endswith("1d"):
+        x = [[((i * 7) % 5) - 2.0 + 0.01 * i for i in range(8)],
+             [((i * 3) % 4) * 0.5 for i in range(8)]]
+    else:
+        x = [[[((i * 7 + j * 3) % 5) - 2.0 + 0.01 * i * j for j in range(7)] for i in range(6)]]
+    values = map_leaves_value(x)
+    out = getattr(nn, name)(**kwargs)(values)
+    tx = _t(x).requires_grad_()
+    tout = getattr(torch.nn, name)(**kwargs)(tx.unsqueeze(0)).squeeze(0)
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-12)
+    flat = _flat_values(out)
+    total = sum((0.1 * (k % 7 - 3) * v for k, v in enumerate(flat)), flat[0] * 0)
+    total.backward()
+    (tout * _t([0.1 * (k % 7 - 3) for k in range(len(flat))]).reshape(tout.shape)).sum().backward()
+    assert [v.grad for v in _flat_values(values)] == pytest.approx(tx.grad.flatten().tolist(),
+                                                                   rel=1e-12, abs=1e-15)

@@ -5,7 +5,8 @@
         Identity, LeakyReLU, GELU, ELU, SiLU,
         Softmax, LogSoftmax, MLP
     Embedding                                   embedding.py
-    Conv1d, Conv2d, MaxPool2d, Flatten          conv.py
+    Conv1d, Conv2d, MaxPool1d, MaxPool2d,       conv.py
+        AvgPool1d, AvgPool2d, Flatten
     RNN, LSTM, GRU                              recurrent.py
     MultiheadAttention, functional.scaled_dot_product_attention      attention.py
     Dropout                                     dropout.py
@@ -19,7 +20,7 @@ from .module import Module, Sequential, StateDictError
 from .dense import (Dense, Linear, ReLU, Tanh, Sigmoid, Identity, LeakyReLU, GELU, ELU, SiLU,
                     Softmax, LogSoftmax, MLP)
 from .embedding import Embedding
-from .conv import Conv1d, Conv2d, MaxPool2d, Flatten
+from .conv import Conv1d, Conv2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, Flatten
 from .recurrent import RNN, LSTM, GRU
 from .attention import MultiheadAttention
 from .dropout import Dropout
@@ -30,7 +31,8 @@ from . import functional
 
 __all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
            "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU", "SiLU", "Softmax", "LogSoftmax",
-           "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool2d", "Flatten",
+           "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+           "AvgPool2d", "Flatten",
            "RNN", "LSTM", "GRU", "MultiheadAttention", "Dropout", "functional", "MSELoss", "RMSELoss",
            "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "clip_grad_norm",
            "clip_grad_norm_", "grad_norm"]
