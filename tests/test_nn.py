@@ -499,3 +499,10 @@ def test_convolution_option_errors():
         nn.Conv1d(1, 1, 2, padding_mode="reflect")
     with pytest.raises(ValueError, match=r"kernel_size must be an int or 1 ints"):
         nn.Conv1d(1, 1, (2, 2))
+
+
+def test_to_torch_without_torch_says_how_to_get_it(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ImportError, match=r"pip install -e '.\[torch\]'"):
+        nn.to_torch(nn.Dense(2, 1))

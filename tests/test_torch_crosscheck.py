@@ -534,3 +534,54 @@ def test_pooling_options_match_torch(name, kwargs):
     (tout * _t([0.1 * (k % 7 - 3) for k in range(len(flat))]).reshape(tout.shape)).sum().backward()
     assert [v.grad for v in _flat_values(values)] == pytest.approx(tx.grad.flatten().tolist(),
                                                                    rel=1e-12, abs=1e-15)
+
+
+BRIDGE_CASES = [
+    ("MLP", lambda: nn.MLP(3, [4, 2], activation="tanh"), [0.5, -1.0, 2.0]),
+    ("Dense+GELU", lambda: nn.Sequential(nn.Dense(3, 4, activation="gelu"), nn.LeakyReLU(0.2),
+                                         nn.Dense(4, 2)), [0.5, -1.0, 2.0]),
+    ("Conv1d", lambda: nn.Conv1d(2, 3, 3, dilation=2, padding="same", groups=1),
+     [[0.1 * i for i in range(6)], [0.3 - 0.2 * i for i in range(6)]]),
+    ("Conv2d+pool", lambda: nn.Sequential(nn.Conv2d(1, 2, 2, padding=1), nn.MaxPool2d(2),
+                                          nn.AvgPool2d(1), nn.Flatten(0)),
+     [[[0.1 * (i - j) for j in range(4)] for i in range(4)]]),
+    ("Embedding", lambda: nn.Embedding(5, 3, padding_idx=0), [1, 0, 4]),
+    ("Softmax", lambda: nn.Sequential(nn.Dense(3, 3), nn.LogSoftmax(), nn.Dropout(0.3).eval()),
+     [0.5, -1.0, 2.0]),
+]
+
+
+@pytest.mark.parametrize("name, make, x", BRIDGE_CASES, ids=[c[0] for c in BRIDGE_CASES])
+def test_to_torch_and_back_compute_the_same(name, make, x):
+    ours = make().eval()
+    theirs = nn.to_torch(ours).eval()
+    tx = torch.tensor(x) if name == "Embedding" else _t(x)
+    expected = theirs(tx).flatten().tolist()
+    assert _flat(ours(x)) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    back = nn.from_torch(theirs).eval()
+    assert _flat(back(x)) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU", "MultiheadAttention"])
+def test_to_torch_and_back_for_sequences(kind):
+    if kind == "MultiheadAttention":
+        ours = nn.MultiheadAttention(4, 2)
+        seq = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.0, -0.5, 0.3]]
+        theirs = nn.to_torch(ours)
+        expected = theirs(_t(seq), _t(seq), _t(seq))[0].flatten().tolist()
+        assert _flat(ours(seq)[0]) == pytest.approx(expected, rel=1e-10)
+        assert _flat(nn.from_torch(theirs)(seq)[0]) == pytest.approx(expected, rel=1e-10)
+        return
+    ours = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True)
+    seq = [[0.5, -1.0, 0.25], [1.0, 0.0, -0.5], [-0.3, 0.8, 0.1]]
+    theirs = nn.to_torch(ours)
+    expected = theirs(_t(seq))[0].flatten().tolist()
+    assert _flat(ours(seq)[0]) == pytest.approx(expected, rel=1e-10)
+    assert _flat(nn.from_torch(theirs)(seq)[0]) == pytest.approx(expected, rel=1e-10)
+
+
+def test_from_torch_refuses_what_has_no_equivalent():
+    with pytest.raises(TypeError, match="no tinygrad_lite module for BatchNorm1d"):
+        nn.from_torch(torch.nn.BatchNorm1d(3))
+    with pytest.raises(TypeError, match="approximate='tanh'"):
+        nn.from_torch(torch.nn.GELU(approximate="tanh"))

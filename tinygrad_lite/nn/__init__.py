@@ -12,6 +12,7 @@
     Dropout                                     dropout.py
     MSELoss, RMSELoss, L1Loss, HuberLoss,       loss.py        (torch's arguments)
         CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss
+    to_torch, from_torch                        bridge.py      (the same model in PyTorch)
     clip_grad_norm, grad_norm                   utils.py
     functional: activations, softmax, log_softmax, attention, losses
 """
@@ -27,12 +28,13 @@ from .dropout import Dropout
 from .loss import (MSELoss, RMSELoss, L1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                    BCEWithLogitsLoss)
 from .utils import clip_grad_norm, clip_grad_norm_, grad_norm
+from .bridge import to_torch, from_torch
 from . import functional
 
 __all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
            "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU", "SiLU", "Softmax", "LogSoftmax",
            "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
            "AvgPool2d", "Flatten",
-           "RNN", "LSTM", "GRU", "MultiheadAttention", "Dropout", "functional", "MSELoss", "RMSELoss",
+           "RNN", "LSTM", "GRU", "MultiheadAttention", "Dropout", "functional", "to_torch", "from_torch", "MSELoss", "RMSELoss",
            "L1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "clip_grad_norm",
            "clip_grad_norm_", "grad_norm"]
