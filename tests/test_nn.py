@@ -506,3 +506,33 @@ def test_to_torch_without_torch_says_how_to_get_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"pip install -e '.\[torch\]'"):
         nn.to_torch(nn.Dense(2, 1))
+
+
+def test_multihead_attention_dropout_acts_in_training_only():
+    seq = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.0, -0.5, 0.3], [-0.3, 0.8, 0.1, -0.7]]
+    plain = nn.MultiheadAttention(4, 2, rng=random.Random(1))
+    dropped = nn.MultiheadAttention(4, 2, dropout=0.5, rng=random.Random(1))
+    dropped.load_state_dict(plain.state_dict())
+    _, w_plain = plain(seq)
+    _, w_train = dropped(seq)
+    dropped.eval()
+    _, w_eval = dropped(seq)
+    flat = lambda w: [x.data for row in w for x in row]  # noqa: E731
+    assert flat(w_eval) == flat(w_plain)
+    assert flat(w_train) != flat(w_plain)
+    assert all(x in (0.0,) or x > 0 for x in flat(w_train))
+
+
+@settings(max_examples=6)
+@given(st.integers(0, 10 ** 6))
+def test_multihead_attention_with_masks_and_other_dims_gradcheck(seed):
+    rng = random.Random(seed)
+    mha = nn.MultiheadAttention(4, 2, kdim=3, vdim=2, rng=rng)
+    for v in mha.parameters():
+        v.data += rng.uniform(-0.1, 0.1)
+    key = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(3)]
+    value = [[rng.uniform(-1, 1) for _ in range(2)] for _ in range(3)]
+    seq = [[rng.uniform(-1, 1) for _ in range(4)] for _ in range(2)]
+    assert layer_gradcheck(mha, seq, forward=lambda m, s: m(
+        s, key, value, key_padding_mask=[False, True, False],
+        attn_mask=[[0.0, 0.0, -0.5], [0.25, 0.0, 0.0]])[0])

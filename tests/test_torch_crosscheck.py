@@ -585,3 +585,49 @@ def test_from_torch_refuses_what_has_no_equivalent():
         nn.from_torch(torch.nn.BatchNorm1d(3))
     with pytest.raises(TypeError, match="approximate='tanh'"):
         nn.from_torch(torch.nn.GELU(approximate="tanh"))
+
+
+MHA_CASES = [
+    ("kdim-vdim", dict(kdim=3, vdim=5), {}),
+    ("key_padding_mask-bool", {}, dict(key_padding_mask=[False, True, False])),
+    ("key_padding_mask-float+attn_mask-bool", {},
+     dict(key_padding_mask=[0.0, -1.5, 0.25], attn_mask=[[False, True, False],
+                                                          [False, False, True]])),
+    ("both-bool", {}, dict(key_padding_mask=[False, False, True],
+                           attn_mask=[[False, True, False], [False, False, False]])),
+    ("per-head-weights", {}, dict(average_attn_weights=False)),
+    ("no-weights", {"bias": False}, dict(need_weights=False)),
+]
+
+
+@pytest.mark.parametrize("name, init, call", MHA_CASES, ids=[c[0] for c in MHA_CASES])
+def test_multihead_attention_options_match_torch(name, init, call):
+    from tinygrad_lite import Value
+    ours = nn.MultiheadAttention(4, 2, **init)
+    for v in ours.parameters():
+        v.data += 0.01
+    theirs = _load_into_torch(ours, torch.nn.MultiheadAttention(4, 2, **init))
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    kdim, vdim = init.get("kdim", 4), init.get("vdim", 4)
+    q = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.0, -0.5, 0.3]]
+    k = [[0.1 * (i + j) - 0.2 for j in range(kdim)] for i in range(3)]
+    v = [[0.3 - 0.1 * i * j for j in range(vdim)] for i in range(3)]
+    values = [[Value(x) for x in row] for row in q]
+    out, weights = ours(values, k, v, **call)
+    tq = _t(q).requires_grad_()
+    tcall = {key: (torch.tensor(val) if key.endswith("mask") and isinstance(val[0], bool)
+                   or (key == "attn_mask" and isinstance(val[0][0], bool))
+                   else _t(val) if key.endswith("mask") else val) for key, val in call.items()}
+    tout, tweights = theirs(tq, _t(k), _t(v), **tcall)
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-10, abs=1e-14)
+    if call.get("need_weights", True):
+        assert _flat(weights) == pytest.approx(tweights.flatten().tolist(), rel=1e-10,
+                                               abs=1e-14)
+    else:
+        assert weights is None and tweights is None
+    total = sum(_flat_values(out)[1:], _flat_values(out)[0])
+    total.backward()
+    tout.sum().backward()
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
+    assert [x.grad for row in values for x in row] == pytest.approx(tq.grad.flatten().tolist(),
+                                                                   rel=1e-8, abs=1e-12)

@@ -1,10 +1,11 @@
 """Attention: scaled dot-product attention and multi-head attention (PyTorch's math and layout).
 
     scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=False, scale=None)
-    MultiheadAttention(embed_dim, num_heads, bias=True)
-        in_proj_weight (3E × E), in_proj_bias (3E), out_proj.weight (E × E), out_proj.bias (E)
+    MultiheadAttention(embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None)
+        in_proj_weight (3E × E) — or q/k/v_proj_weight when kdim/vdim differ — in_proj_bias
+        (3E), out_proj.weight (E × E), out_proj.bias (E)
 
-Sequences are lists of vectors (no batch dimension); no dropout.
+Sequences are lists of vectors: torch's unbatched input, no batch dimension.
 """
 
 import math
@@ -15,6 +16,7 @@ from ..seeding import resolve_rng
 from .checks import as_vector, positive_int
 from .dense import Dense
 from .init import xavier_uniform, zeros
+from .dropout import Dropout
 from .module import Module
 
 __all__ = ["scaled_dot_product_attention", "MultiheadAttention"]
@@ -43,7 +45,7 @@ def _allowed(attn_mask, is_causal, L, S):
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=False,
-                                 scale=None, return_weights=False):
+                                 scale=None, return_weights=False, dropout=None):
     """softmax(q·kᵀ·scale + mask)·v for each query vector; scale defaults to 1/√(dim of q).
 
     ``attn_mask``: L×S booleans or floats added to the scores.  A boolean mask here keeps
@@ -68,6 +70,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
             s = dot(qi, k[j]) * scale
             scores.append(s + additive[i][j] if additive is not None else s)
         p = softmax(scores)
+        if dropout is not None:              # a Dropout module (training): drops weights
+            p = dropout(p)
         outputs.append([dot(p, [v[j][d] for j in keys]) for d in range(len(v[0]))])
         row = [Value(0.0)] * len(k)
         for j, pj in zip(keys, p):
@@ -76,70 +80,126 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     return (outputs, weights) if return_weights else outputs
 
 
-def _as_keep_mask(attn_mask):
-    """MultiheadAttention's boolean mask (True = masked out) as scaled_dot_product_attention's
-    (True = takes part); a float mask, or none, is passed on as it is."""
-    if attn_mask is None or not all(isinstance(m, bool) for row in attn_mask for m in row):
-        return attn_mask
-    return [[not m for m in row] for row in attn_mask]
-
-
 class MultiheadAttention(Module):
-    """torch.nn.MultiheadAttention without dropout or batches.
+    """torch.nn.MultiheadAttention for one sequence (torch's unbatched input, (L, E)).
 
-    ``forward(query, key=None, value=None, attn_mask=None, is_causal=False)`` returns
-    (outputs, weights averaged over the heads), as PyTorch does; key and value default to
-    the query (self-attention).  A boolean ``attn_mask`` means what it means in
-    ``torch.nn.MultiheadAttention``: True = this query may NOT attend to this key (the
-    opposite of ``scaled_dot_product_attention``'s); a float mask is added to the scores.  in_proj_weight starts Xavier-uniform, biases at 0, as in
-    PyTorch.
+    ``MultiheadAttention(embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None,
+    batch_first=False)``: with kdim or vdim other than embed_dim the projections are
+    q_proj_weight, k_proj_weight and v_proj_weight instead of in_proj_weight, as in torch;
+    in_proj_weight starts Xavier-uniform, biases at 0; ``dropout`` drops attention weights in
+    training mode; ``batch_first`` is accepted for torch's signature (an unbatched sequence
+    has no batch axis to move).
+
+    ``forward(query, key=None, value=None, key_padding_mask=None, need_weights=True,
+    attn_mask=None, average_attn_weights=True, is_causal=False)`` returns (outputs, weights):
+    the weights averaged over the heads, or per head (num_heads × L × S), or None without
+    need_weights; key and value default to the query (self-attention).  Boolean masks mean
+    what they mean in torch.nn.MultiheadAttention: True = this query may NOT attend to this
+    key (the opposite of ``scaled_dot_product_attention``'s); ``key_padding_mask`` (one entry
+    per key) masks a key for every query; float masks are added to the scores.
+    ``is_causal=True`` masks the future by itself (torch takes it as a hint beside attn_mask).
     """
 
-    def __init__(self, embed_dim, num_heads, bias=True, rng=None):
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None,
+                 batch_first=False, rng=None):
         super().__init__()
-        self.embed_dim = positive_int("MultiheadAttention", "embed_dim", embed_dim)
-        self.num_heads = positive_int("MultiheadAttention", "num_heads", num_heads)
+        name = "MultiheadAttention"
+        self.embed_dim = positive_int(name, "embed_dim", embed_dim)
+        self.num_heads = positive_int(name, "num_heads", num_heads)
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible "
                              f"by num_heads ({num_heads})")
+        self.kdim = embed_dim if kdim is None else positive_int(name, "kdim", kdim)
+        self.vdim = embed_dim if vdim is None else positive_int(name, "vdim", vdim)
+        self.same_dims = self.kdim == embed_dim and self.vdim == embed_dim
         self.head_dim = embed_dim // num_heads
-        rng = resolve_rng(rng, "MultiheadAttention")
-        self.register_parameter("in_proj_weight", xavier_uniform((3 * embed_dim, embed_dim), rng))
+        self.batch_first = bool(batch_first)
+        rng = resolve_rng(rng, name)
+        E = embed_dim
+        if self.same_dims:
+            self.register_parameter("in_proj_weight", xavier_uniform((3 * E, E), rng))
+        else:
+            self.register_parameter("q_proj_weight", xavier_uniform((E, E), rng))
+            self.register_parameter("k_proj_weight", xavier_uniform((E, self.kdim), rng))
+            self.register_parameter("v_proj_weight", xavier_uniform((E, self.vdim), rng))
         self.has_bias = bool(bias)
         if bias:
-            self.register_parameter("in_proj_bias", zeros((3 * embed_dim,)))
-        self.out_proj = Dense(embed_dim, embed_dim, bias=bias, rng=rng)
+            self.register_parameter("in_proj_bias", zeros((3 * E,)))
+        self.out_proj = Dense(E, E, bias=bias, rng=rng)
         if bias:
             for b in self.out_proj.bias:
                 b.data = 0.0
+        self.dropout = Dropout(dropout, rng=rng)
 
     def _project(self, xs, part):
         E = self.embed_dim
-        rows = self.in_proj_weight[part * E:(part + 1) * E]
+        if self.same_dims:
+            rows = self.in_proj_weight[part * E:(part + 1) * E]
+        else:
+            rows = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)[part]
         biases = self.in_proj_bias[part * E:(part + 1) * E] if self.has_bias else [None] * E
         return [[dot(row, x, b) for row, b in zip(rows, biases)] for x in xs]
 
-    def forward(self, query, key=None, value=None, attn_mask=None, is_causal=False):
+    def forward(self, query, key=None, value=None, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
         name = f"MultiheadAttention({self.embed_dim}, {self.num_heads})"
         query = _sequence(f"{name}: query", query, self.embed_dim)
-        key = query if key is None else _sequence(f"{name}: key", key, self.embed_dim)
-        value = key if value is None else _sequence(f"{name}: value", value, self.embed_dim)
+        key = query if key is None else _sequence(f"{name}: key", key, self.kdim)
+        value = key if value is None else _sequence(f"{name}: value", value, self.vdim)
+        if len(key) != len(value):
+            raise ValueError(f"{name}: {len(key)} keys but {len(value)} values")
         q, k, v = self._project(query, 0), self._project(key, 1), self._project(value, 2)
-        attn_mask = _as_keep_mask(attn_mask)
+        mask = _merged_mask(attn_mask, key_padding_mask, len(query), len(key), name)
+        dropout = self.dropout if self.training and self.dropout.p > 0 else None
         d = self.head_dim
-        heads, weight_sum = [], None
+        heads, per_head = [], []
         for h in range(self.num_heads):
             part = slice(h * d, (h + 1) * d)
             out, weights = scaled_dot_product_attention(
                 [x[part] for x in q], [x[part] for x in k], [x[part] for x in v],
-                attn_mask=attn_mask, is_causal=is_causal, return_weights=True)
+                attn_mask=mask, is_causal=is_causal, return_weights=True, dropout=dropout)
             heads.append(out)
-            weight_sum = weights if weight_sum is None else \
-                [[a + b for a, b in zip(ra, rb)] for ra, rb in zip(weight_sum, weights)]
+            per_head.append(weights)
         concatenated = [[x for head in heads for x in head[t]] for t in range(len(query))]
         outputs = [self.out_proj(x) for x in concatenated]
-        averaged = [[w / self.num_heads for w in row] for row in weight_sum]
-        return outputs, averaged
+        if not need_weights:
+            return outputs, None
+        if not average_attn_weights:
+            return outputs, per_head
+        total = per_head[0]
+        for weights in per_head[1:]:
+            total = [[a + b for a, b in zip(ra, rb)] for ra, rb in zip(total, weights)]
+        return outputs, [[w / self.num_heads for w in row] for row in total]
 
     def extra_repr(self):
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
+        text = f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
+        if not self.same_dims:
+            text += f", kdim={self.kdim}, vdim={self.vdim}"
+        return text
+
+
+def _merged_mask(attn_mask, key_padding_mask, L, S, name):
+    """MultiheadAttention's masks (True = masked out, or floats added) as one mask for
+    scaled_dot_product_attention: booleans True = takes part when both are boolean, else
+    floats, a masked entry −inf (as torch merges them)."""
+    if attn_mask is None and key_padding_mask is None:
+        return None
+    matrices = []
+    if attn_mask is not None:
+        if len(attn_mask) != L or any(len(row) != S for row in attn_mask):
+            raise ValueError(f"{name}: attn_mask must be {L}×{S} (queries × keys)")
+        matrices.append(attn_mask)
+    if key_padding_mask is not None:
+        if len(key_padding_mask) != S:
+            raise ValueError(f"{name}: key_padding_mask needs one entry per key ({S}), got "
+                             f"{len(key_padding_mask)}")
+        matrices.append([list(key_padding_mask)] * L)
+    if all(isinstance(m, bool) for matrix in matrices for row in matrix for m in row):
+        return [[not any(matrix[i][j] for matrix in matrices) for j in range(S)]
+                for i in range(L)]
+    def as_float(m):
+        return -math.inf if m is True else 0.0 if m is False else float(m.data if
+                                                                          isinstance(m, Value)
+                                                                          else m)
+    return [[sum(as_float(matrix[i][j]) for matrix in matrices) for j in range(S)]
+            for i in range(L)]
