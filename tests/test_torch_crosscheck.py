@@ -631,3 +631,90 @@ def test_multihead_attention_options_match_torch(name, init, call):
     assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
     assert [x.grad for row in values for x in row] == pytest.approx(tq.grad.flatten().tolist(),
                                                                    rel=1e-8, abs=1e-12)
+
+
+def _batched_values(x):
+    return map_leaves_value(x)
+
+
+@pytest.mark.parametrize("name", ["Dense", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool1d"])
+def test_batched_inputs_match_torch(name):
+    from tinygrad_lite import Value
+    ours = {"Dense": lambda: nn.Dense(3, 2), "Conv1d": lambda: nn.Conv1d(2, 3, 2),
+            "Conv2d": lambda: nn.Conv2d(1, 2, 2, padding=1),
+            "MaxPool2d": lambda: nn.MaxPool2d(2), "AvgPool1d": lambda: nn.AvgPool1d(2)}[name]()
+    theirs = {"Dense": lambda: torch.nn.Linear(3, 2), "Conv1d": lambda: torch.nn.Conv1d(2, 3, 2),
+              "Conv2d": lambda: torch.nn.Conv2d(1, 2, 2, padding=1),
+              "MaxPool2d": lambda: torch.nn.MaxPool2d(2),
+              "AvgPool1d": lambda: torch.nn.AvgPool1d(2)}[name]()
+    if list(ours.state_dict()):
+        theirs = _load_into_torch(ours, theirs)
+    shape = {"Dense": (4, 3), "Conv1d": (3, 2, 5), "Conv2d": (2, 1, 3, 4),
+             "MaxPool2d": (2, 2, 4, 4), "AvgPool1d": (3, 2, 6)}[name]
+    from tinygrad_lite.nested import full
+    x = full(shape, lambda index: 0.1 * sum((i + 1) * (j + 2) for j, i in enumerate(index)) - 0.7)
+    values = _batched_values(x)
+    out = ours(values)
+    tx = _t(x).requires_grad_()
+    tout = theirs(tx)
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-12, abs=1e-15)
+    flat = _flat_values(out)
+    sum((0.1 * (k % 5 - 2) * v for k, v in enumerate(flat)), Value(0.0)).backward()
+    (tout * _t([0.1 * (k % 5 - 2) for k in range(len(flat))]).reshape(tout.shape)).sum().backward()
+    assert [v.grad for v in _flat_values(values)] == pytest.approx(tx.grad.flatten().tolist(),
+                                                                   rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_batched_recurrent_layers_match_torch(kind, batch_first):
+    ours = getattr(nn, kind)(2, 3, num_layers=2, bidirectional=True, batch_first=batch_first)
+    theirs = _load_into_torch(ours, getattr(torch.nn, kind)(2, 3, num_layers=2,
+                                                           bidirectional=True,
+                                                           batch_first=batch_first))
+    N, L = 2, 3
+    x = [[[0.1 * (n + 1) * (t - 1) + 0.05 * i for i in range(2)] for n in range(N)]
+         for t in range(L)]                                             # (L, N, 2)
+    if batch_first:
+        x = [[x[t][n] for t in range(L)] for n in range(N)]             # (N, L, 2)
+    h0 = [[[0.1 * (l - n) + 0.02 * j for j in range(3)] for n in range(N)] for l in range(4)]
+    if kind == "LSTM":
+        outputs, (h, c) = ours(x, (h0, h0))
+        tout, (th, tc) = theirs(_t(x), (_t(h0), _t(h0)))
+        assert _flat(c) == pytest.approx(tc.flatten().tolist(), rel=1e-10)
+    else:
+        outputs, h = ours(x, h0)
+        tout, th = theirs(_t(x), _t(h0))
+    assert _flat(outputs) == pytest.approx(tout.flatten().tolist(), rel=1e-10)
+    assert _flat(h) == pytest.approx(th.flatten().tolist(), rel=1e-10)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_batched_multihead_attention_matches_torch(batch_first):
+    ours = nn.MultiheadAttention(4, 2, batch_first=batch_first)
+    for v in ours.parameters():
+        v.data += 0.01
+    theirs = _load_into_torch(ours, torch.nn.MultiheadAttention(4, 2, batch_first=batch_first))
+    N, L = 2, 3
+    x = [[[0.1 * (n + 1) * (t - j) for j in range(4)] for n in range(N)] for t in range(L)]
+    if batch_first:
+        x = [[x[t][n] for t in range(L)] for n in range(N)]
+    kpm = [[False, False, True], [False, True, False]]
+    attn = [[[0.0, -0.5 * h, 0.2 * n] for _ in range(L)] for n in range(N) for h in range(2)]
+    out, weights = ours(x, x, x, key_padding_mask=kpm, attn_mask=attn)
+    tout, tweights = theirs(_t(x), _t(x), _t(x), key_padding_mask=torch.tensor(kpm),
+                            attn_mask=_t(attn))
+    assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-10, abs=1e-14)
+    assert _flat(weights) == pytest.approx(tweights.flatten().tolist(), rel=1e-10, abs=1e-14)
+
+
+def test_batched_losses_match_torch():
+    from tinygrad_lite import losses as ours_losses
+    F = torch.nn.functional
+    x, y = [[0.5, -1.0], [2.0, 0.3], [0.1, 0.0]], [[0.0, -0.5], [1.2, 0.3], [1.0, 0.0]]
+    for name in ("mse_loss", "l1_loss", "huber_loss"):
+        for reduction in ("mean", "sum", "none"):
+            ours = getattr(ours_losses, name)(x, y, reduction=reduction)
+            theirs = getattr(F, name)(_t(x), _t(y), reduction=reduction)
+            got = [v.data for v in ours] if isinstance(ours, list) else [ours.data]
+            assert got == pytest.approx(theirs.flatten().tolist(), rel=1e-12)

@@ -87,8 +87,7 @@ class MultiheadAttention(Module):
     batch_first=False)``: with kdim or vdim other than embed_dim the projections are
     q_proj_weight, k_proj_weight and v_proj_weight instead of in_proj_weight, as in torch;
     in_proj_weight starts Xavier-uniform, biases at 0; ``dropout`` drops attention weights in
-    training mode; ``batch_first`` is accepted for torch's signature (an unbatched sequence
-    has no batch axis to move).
+    training mode; a batch is (L, N, E), or with ``batch_first`` (N, L, E).
 
     ``forward(query, key=None, value=None, key_padding_mask=None, need_weights=True,
     attn_mask=None, average_attn_weights=True, is_causal=False)`` returns (outputs, weights):
@@ -98,6 +97,8 @@ class MultiheadAttention(Module):
     key (the opposite of ``scaled_dot_product_attention``'s); ``key_padding_mask`` (one entry
     per key) masks a key for every query; float masks are added to the scores.
     ``is_causal=True`` masks the future by itself (torch takes it as a hint beside attn_mask).
+    For a batch, key_padding_mask is N × S and attn_mask L × S or (N·num_heads) × L × S; the
+    weights come per sample (N × L × S, or N × heads × L × S).
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None,
@@ -142,6 +143,39 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key=None, value=None, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
+        if _rank(query) == 3:                   # a batch: (L, N, E), or (N, L, E) batch_first
+            return self._batched(query, key, value, key_padding_mask, need_weights, attn_mask,
+                                 average_attn_weights, is_causal)
+        return self._one(query, key, value, key_padding_mask, need_weights, attn_mask,
+                         average_attn_weights, is_causal)
+
+    def _batched(self, query, key, value, key_padding_mask, need_weights, attn_mask,
+                 average_attn_weights, is_causal):
+        def samples(x):
+            if x is None:
+                return None
+            return [list(s) for s in x] if self.batch_first else \
+                [[step[n] for step in x] for n in range(len(x[0]))]
+        qs, ks, vs = samples(query), samples(key), samples(value)
+        H = self.num_heads
+        results = []
+        for n, q in enumerate(qs):
+            mask = attn_mask
+            if attn_mask is not None and _rank(attn_mask) == 3:      # (N·heads, L, S)
+                mask = attn_mask[n * H:(n + 1) * H]
+            results.append(self._one(q, None if ks is None else ks[n],
+                                     None if vs is None else vs[n],
+                                     None if key_padding_mask is None else key_padding_mask[n],
+                                     need_weights, mask, average_attn_weights, is_causal))
+        outputs = [out for out, _ in results]
+        if not self.batch_first:
+            outputs = [[outputs[n][t] for n in range(len(outputs))]
+                       for t in range(len(outputs[0]))]
+        weights = None if not need_weights else [w for _, w in results]
+        return outputs, weights
+
+    def _one(self, query, key, value, key_padding_mask, need_weights, attn_mask,
+             average_attn_weights, is_causal):
         name = f"MultiheadAttention({self.embed_dim}, {self.num_heads})"
         query = _sequence(f"{name}: query", query, self.embed_dim)
         key = query if key is None else _sequence(f"{name}: key", key, self.kdim)
@@ -149,7 +183,13 @@ class MultiheadAttention(Module):
         if len(key) != len(value):
             raise ValueError(f"{name}: {len(key)} keys but {len(value)} values")
         q, k, v = self._project(query, 0), self._project(key, 1), self._project(value, 2)
-        mask = _merged_mask(attn_mask, key_padding_mask, len(query), len(key), name)
+        per_head_masks = attn_mask is not None and _rank(attn_mask) == 3   # (heads, L, S)
+        if per_head_masks and len(attn_mask) != self.num_heads:
+            raise ValueError(f"{name}: a 3-D attn_mask needs one L×S mask per head "
+                             f"({self.num_heads}), got {len(attn_mask)}")
+        masks = [_merged_mask(attn_mask[h] if per_head_masks else attn_mask, key_padding_mask,
+                              len(query), len(key), name)
+                 for h in range(self.num_heads if per_head_masks else 1)]
         dropout = self.dropout if self.training and self.dropout.p > 0 else None
         d = self.head_dim
         heads, per_head = [], []
@@ -157,7 +197,8 @@ class MultiheadAttention(Module):
             part = slice(h * d, (h + 1) * d)
             out, weights = scaled_dot_product_attention(
                 [x[part] for x in q], [x[part] for x in k], [x[part] for x in v],
-                attn_mask=mask, is_causal=is_causal, return_weights=True, dropout=dropout)
+                attn_mask=masks[h if per_head_masks else 0], is_causal=is_causal,
+                return_weights=True, dropout=dropout)
             heads.append(out)
             per_head.append(weights)
         concatenated = [[x for head in heads for x in head[t]] for t in range(len(query))]
@@ -176,6 +217,13 @@ class MultiheadAttention(Module):
         if not self.same_dims:
             text += f", kdim={self.kdim}, vdim={self.vdim}"
         return text
+
+
+def _rank(x):
+    depth = 0
+    while isinstance(x, (list, tuple)) and x:
+        depth, x = depth + 1, x[0]
+    return depth
 
 
 def _merged_mask(attn_mask, key_padding_mask, L, S, name):

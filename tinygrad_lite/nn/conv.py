@@ -12,7 +12,8 @@ Conv1d); padding may also be "valid" (none) or "same" (the output as long as the
 1; an odd total is padded one more on the right, as torch does).  As in PyTorch a
 "convolution" is a cross-correlation: out[o][t] = bias[o] + Σ_c Σ_j weight[o][c][j] ·
 x[g·C/groups + c][t·stride + j·dilation − padding], zero padding (padded positions add no
-term).  Inputs are one sample, [C, L] or [C, H, W]: there is no batch axis.
+term).  Inputs are one sample, [C, L] or [C, H, W], or a batch of them, [N, C, …], as torch
+takes both.
 """
 
 import itertools
@@ -99,6 +100,8 @@ class _ConvNd(Module):
 
     def forward(self, x):
         d = self.dims
+        if len(shape_of(x)) == d + 2:                   # a batch: [N, C, …]
+            return [self.forward(sample) for sample in x]
         x = as_grid(self.describe(), x, self.in_channels, d + 1)
         sizes = shape_of(x)[1:]
         outs = [_output_size(self.describe(), n, k, s, before, after, dl, axis)
@@ -187,7 +190,9 @@ class _PoolNd(Module):
         name, d = type(self).__name__, self.dims
         if not isinstance(x, (list, tuple)) or not x or not isinstance(x[0], (list, tuple)):
             raise TypeError(f"{name} expected an input of shape "
-                            f"{'[C, L]' if d == 1 else '[C, H, W]'}")
+                            f"{'[C, L]' if d == 1 else '[C, H, W]'} (or a batch of them)")
+        if len(shape_of(x)) == d + 2:                   # a batch: [N, C, …]
+            return [self.forward(sample) for sample in x]
         x = as_grid(name, x, len(x), d + 1)
         sizes = shape_of(x)[1:]
         outs = [_output_size(name, n, k, s, p, p, dl, axis, self.ceil_mode)

@@ -71,6 +71,8 @@ class Dense(Module):
             self.bias = None
 
     def forward(self, x):
+        if isinstance(x, (list, tuple)) and x and isinstance(x[0], (list, tuple)):
+            return [self.forward(row) for row in x]      # a batch: N × in_features
         x = as_values(x, f"Dense({self.in_features}→{self.out_features})")
         if len(x) != self.in_features:
             raise ValueError(f"Dense({self.in_features}→{self.out_features}) expected "

@@ -16,11 +16,12 @@ them), weight_hh_l{l} (gates·hidden × hidden), bias_ih_l{l}, bias_hh_l{l}; all
 U(-1/√hidden, 1/√hidden), as in torch.
 
 ``forward(sequence, hx=None)`` takes one sequence — a list of input vectors, torch's unbatched
-(L, input_size) — and returns (outputs, h_n) with outputs the L vectors of the last layer
-(both directions concatenated) and h_n the final state of every layer and direction,
-(num_layers·directions) vectors; LSTM's hx and second result are the pair (h, c).  A
-one-layer, one-direction h0 may be given as one vector.  ``batch_first`` is accepted for
-torch's signature; an unbatched sequence has no batch axis for it to move (as in torch).
+(L, input_size) — or a batch, (L, N, input_size) or with ``batch_first`` (N, L, input_size),
+and returns (outputs, h_n) with outputs the vectors of the last layer (both directions
+concatenated), laid out as the input, and h_n the final state of every layer and direction,
+(num_layers·directions) vectors, or (num_layers·directions, N, hidden) for a batch; LSTM's hx
+and second result are the pairs (h, c).  A one-layer, one-direction h0 may be given as one
+vector.
 """
 
 import math
@@ -112,6 +113,33 @@ class _Recurrent(Module):
             xs = [[v for outs in outputs_by_direction for v in outs[t]] for t in range(len(xs))]
         return xs, finals
 
+    def _batch(self, sequence):
+        """The samples of a batched sequence — (L, N, input) or, with batch_first, (N, L,
+        input) — or None for one unbatched sequence (L, input)."""
+        if not (isinstance(sequence, (list, tuple)) and sequence and
+                isinstance(sequence[0], (list, tuple)) and sequence[0] and
+                isinstance(sequence[0][0], (list, tuple))):
+            return None
+        if self.batch_first:
+            return [list(sample) for sample in sequence]
+        return [[step[n] for step in sequence] for n in range(len(sequence[0]))]
+
+    def _join(self, per_sample):
+        """Per-sample (outputs, finals) back in torch's batched layout."""
+        outputs = [out for out, _ in per_sample]
+        joined = outputs if self.batch_first else \
+            [[outputs[n][t] for n in range(len(outputs))] for t in range(len(outputs[0]))]
+        finals = [f for _, f in per_sample]
+        if isinstance(finals[0], tuple):                 # LSTM: (h_n, c_n)
+            return joined, tuple([[sample[k][i] for sample in finals]
+                                  for i in range(len(finals[0][k]))] for k in range(2))
+        return joined, [[sample[i] for sample in finals] for i in range(len(finals[0]))]
+
+    @staticmethod
+    def _sample_state(state, n):
+        """Sample n's initial states from batched ones, (layers·directions, N, hidden)."""
+        return None if state is None else [layer[n] for layer in state]
+
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
@@ -145,6 +173,10 @@ class RNN(_Recurrent):
         return [v.tanh() if self.nonlinearity == "tanh" else v.relu() for v in z]
 
     def forward(self, sequence, h0=None):
+        samples = self._batch(sequence)
+        if samples is not None:
+            return self._join([self.forward(x, self._sample_state(h0, n))
+                               for n, x in enumerate(samples)])
         return self._run(sequence, self._states(h0, "h0"))
 
     def extra_repr(self):
@@ -171,6 +203,11 @@ class LSTM(_Recurrent):
             h0, c0 = hx
         else:
             raise ValueError(f"{self._where()}: hx must be the pair (h0, c0), as in torch")
+        samples = self._batch(sequence)
+        if samples is not None:
+            return self._join([self.forward(x, None if hx is None else
+                                            (self._sample_state(h0, n), self._sample_state(c0, n)))
+                               for n, x in enumerate(samples)])
         states = list(zip(self._states(h0, "h0"), self._states(c0, "c0")))
         outputs, finals = self._run(sequence, states)
         return outputs, ([h for h, _ in finals], [c for _, c in finals])
@@ -191,4 +228,8 @@ class GRU(_Recurrent):
         return [(1.0 - zj) * nj + zj * hj for zj, nj, hj in zip(z, n, h)]
 
     def forward(self, sequence, h0=None):
+        samples = self._batch(sequence)
+        if samples is not None:
+            return self._join([self.forward(x, self._sample_state(h0, n))
+                               for n, x in enumerate(samples)])
         return self._run(sequence, self._states(h0, "h0"))
