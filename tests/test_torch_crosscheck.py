@@ -687,6 +687,10 @@ def test_batched_recurrent_layers_match_torch(kind, batch_first):
         tout, th = theirs(_t(x), _t(h0))
     assert _flat(outputs) == pytest.approx(tout.flatten().tolist(), rel=1e-10)
     assert _flat(h) == pytest.approx(th.flatten().tolist(), rel=1e-10)
+    flat = _flat_values(outputs)
+    sum((0.1 * (k % 5 - 2) * v for k, v in enumerate(flat)), flat[0] * 0).backward()
+    (tout * _t([0.1 * (k % 5 - 2) for k in range(len(flat))]).reshape(tout.shape)).sum().backward()
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
 
 
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -706,6 +710,10 @@ def test_batched_multihead_attention_matches_torch(batch_first):
                             attn_mask=_t(attn))
     assert _flat(out) == pytest.approx(tout.flatten().tolist(), rel=1e-10, abs=1e-14)
     assert _flat(weights) == pytest.approx(tweights.flatten().tolist(), rel=1e-10, abs=1e-14)
+    flat = _flat_values(out)
+    sum((0.1 * (k % 5 - 2) * v for k, v in enumerate(flat)), flat[0] * 0).backward()
+    (tout * _t([0.1 * (k % 5 - 2) for k in range(len(flat))]).reshape(tout.shape)).sum().backward()
+    assert _grads(ours) == pytest.approx(_torch_grads(theirs), rel=1e-8, abs=1e-12)
 
 
 def test_batched_losses_match_torch():
