@@ -536,3 +536,14 @@ def test_multihead_attention_with_masks_and_other_dims_gradcheck(seed):
     assert layer_gradcheck(mha, seq, forward=lambda m, s: m(
         s, key, value, key_padding_mask=[False, True, False],
         attn_mask=[[0.0, 0.0, -0.5], [0.25, 0.0, 0.0]])[0])
+
+
+@pytest.mark.parametrize("layer, x", [
+    (lambda r: nn.Dense(2, 2, activation="tanh", rng=r), [[0.3, -0.2], [1.0, 0.5]]),
+    (lambda r: nn.Conv1d(1, 2, 2, rng=r), [[[0.1, 0.4, -0.3]], [[0.2, -0.5, 0.9]]]),
+    (lambda r: nn.GRU(2, 2, batch_first=True, rng=r),
+     [[[0.1, 0.4], [-0.3, 0.2]], [[0.5, -0.5], [0.9, 0.0]]]),
+], ids=["Dense", "Conv1d", "GRU"])
+def test_batched_layers_gradcheck(layer, x):
+    forward = (lambda m, s: m(s)[0]) if "GRU" in str(layer(random.Random(0))) else None
+    assert layer_gradcheck(layer(random.Random(2)), x, forward=forward)
