@@ -131,32 +131,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = _class_weights(weight, classes, where)
     if targets and isinstance(targets[0], (list, tuple)):
         return _soft_cross_entropy(log_ps, targets, w, reduction, label_smoothing, where)
-    losses, smooth, used = [], [], []
-    for i, (log_p, k) in enumerate(zip(log_ps, targets)):
-        at = where + (f" (sample {i})" if batch else "")
-        if isinstance(k, bool) or not isinstance(k, int):
-            raise TypeError(f"{at}: the target must be a class index (int), got {k!r}")
-        if k == ignore_index:
-            losses.append(None)
-            continue
-        if not 0 <= k < len(log_p):
-            raise IndexError(f"{at}: class index {k} is out of range for {len(log_p)} classes")
-        losses.append(-log_p[k] if w is None else -log_p[k] * w[k])
-        used.append(1.0 if w is None else w[k])
-        if label_smoothing:
-            terms = [lp if w is None else lp * wc for lp, wc in zip(log_p, w or log_p)]
-            smooth.append(-_sum(terms))
+    losses, used = _pick(log_ps, targets, w, ignore_index, where, batch)
     kept = [loss for loss in losses if loss is not None]
     if not batch and reduction == "mean" and w is None and not label_smoothing and kept:
         return kept[0]                                   # one sample: its loss
     if not label_smoothing:
-        if reduction == "none":
-            return [loss if loss is not None else Value(0.0) for loss in losses]
-        if not kept:
-            return Value(math.nan) if reduction == "mean" else Value(0.0)
-        total = _sum(kept)
-        return total if reduction == "sum" else (total / len(kept) if w is None
-                                                  else total / math.fsum(used))
+        return _reduce_picked(losses, used, reduction, where)
+    smooth = [-_sum([lp if w is None else lp * wc for lp, wc in zip(log_p, w or log_p)])
+              for log_p, loss in zip(log_ps, losses) if loss is not None]
     eps, C = label_smoothing, classes
     if reduction == "none":
         it = iter(smooth)
@@ -193,22 +175,36 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     if len(samples) != len(targets):
         raise ValueError(f"{where}: {len(samples)} samples need as many class indices")
     w = _class_weights(weight, len(samples[0]), where)
+    rows = [as_values(row, where) for row in samples]
+    losses, used = _pick(rows, targets, w, ignore_index, where, batch)
+    return _reduce_picked(losses, used, reduction, where)
+
+
+def _pick(rows, targets, w, ignore_index, where, batch):
+    """−row[k]·w[k] for each sample's class k (None where k is ignore_index), and the class
+    weights used: what cross entropy and NLL take from log-probabilities."""
     losses, used = [], []
-    for i, (row, k) in enumerate(zip(samples, targets)):
-        row = as_values(row, where)
+    for i, (row, k) in enumerate(zip(rows, targets)):
+        at = where + (f" (sample {i})" if batch else "")
         if isinstance(k, bool) or not isinstance(k, int):
-            raise TypeError(f"{where}: the target must be a class index (int), got {k!r}")
+            raise TypeError(f"{at}: the target must be a class index (int), got {k!r}")
         if k == ignore_index:
             losses.append(None)
             continue
         if not 0 <= k < len(row):
-            raise IndexError(f"{where}: class index {k} is out of range for {len(row)} classes")
+            raise IndexError(f"{at}: class index {k} is out of range for {len(row)} classes")
         losses.append(-row[k] if w is None else -row[k] * w[k])
         used.append(1.0 if w is None else w[k])
-    kept = [loss for loss in losses if loss is not None]
+    return losses, used
+
+
+def _reduce_picked(losses, used, reduction, where):
+    """torch's reduction of picked losses: "mean" divides by the weights used (ignored
+    samples count for nothing: NaN if every one is ignored)."""
     if reduction == "none":
         return [loss if loss is not None else Value(0.0) for loss in losses]
     _reduce([Value(0.0)], reduction, where)             # checks the reduction's name
+    kept = [loss for loss in losses if loss is not None]
     if not kept:
         return Value(math.nan) if reduction == "mean" else Value(0.0)
     total = _sum(kept)

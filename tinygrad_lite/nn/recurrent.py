@@ -113,6 +113,14 @@ class _Recurrent(Module):
             xs = [[v for outs in outputs_by_direction for v in outs[t]] for t in range(len(xs))]
         return xs, finals
 
+    def forward(self, sequence, h0=None):
+        """(outputs, h_n) for one sequence or a batch (see the module docstring)."""
+        samples = self._batch(sequence)
+        if samples is not None:
+            return self._join([self.forward(x, self._sample_state(h0, n))
+                               for n, x in enumerate(samples)])
+        return self._run(sequence, self._states(h0, "h0"))
+
     def _batch(self, sequence):
         """The samples of a batched sequence — (L, N, input) or, with batch_first, (N, L,
         input) — or None for one unbatched sequence (L, input)."""
@@ -172,12 +180,6 @@ class RNN(_Recurrent):
         z = _gate(*params, x, h, 0, self.hidden_size)
         return [v.tanh() if self.nonlinearity == "tanh" else v.relu() for v in z]
 
-    def forward(self, sequence, h0=None):
-        samples = self._batch(sequence)
-        if samples is not None:
-            return self._join([self.forward(x, self._sample_state(h0, n))
-                               for n, x in enumerate(samples)])
-        return self._run(sequence, self._states(h0, "h0"))
 
     def extra_repr(self):
         return super().extra_repr() + f", nonlinearity={self.nonlinearity!r}"
@@ -227,9 +229,3 @@ class GRU(_Recurrent):
               r[j] * dot(w_hh[2 * H + j], h, b_hh[2 * H + j])).tanh() for j in range(H)]
         return [(1.0 - zj) * nj + zj * hj for zj, nj, hj in zip(z, n, h)]
 
-    def forward(self, sequence, h0=None):
-        samples = self._batch(sequence)
-        if samples is not None:
-            return self._join([self.forward(x, self._sample_state(h0, n))
-                               for n, x in enumerate(samples)])
-        return self._run(sequence, self._states(h0, "h0"))
