@@ -1,5 +1,6 @@
 """Shared pytest setup: slow tests run only with --runslow (CI passes it; see README)."""
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", deadline=None, max_examples=200)
@@ -24,3 +25,11 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if "slow" not in item.keywords]
+
+
+@pytest.fixture(autouse=True)
+def english_unless_asked(monkeypatch):
+    """The tests read the English report; a Korean locale on the test machine must not change it
+    (tests of the Korean report ask for it with --lang or their own environment)."""
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LANG", raising=False)

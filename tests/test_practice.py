@@ -139,7 +139,7 @@ def test_json_has_exactly_the_documented_schema(capsys):
     assert code == 0
     doc = json.loads(out)
     assert list(doc) == ["X", "y", "lr", "epochs", "params", "forward", "grads", "updated",
-                         "losses", "predictions", "nodes"]
+                         "losses", "predictions", "nodes", "lang"]
     # every named node, with its value and ∂L/∂: data, parameters, p, q and L
     assert doc["nodes"]["X21"]["grad"] == pytest.approx(
         hand_gradients(DEFAULT_CONFIG)["X21"] if "X21" in hand_gradients(DEFAULT_CONFIG)

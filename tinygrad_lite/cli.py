@@ -30,6 +30,7 @@ from .console import shorten, strict_json, write
 from .explain import explain
 from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError, parse_name
+from .lab.messages import language, say
 from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
 from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, Practice, PracticeNetwork, read_config,
@@ -111,6 +112,9 @@ def build_parser():
     practice.add_argument("--grad", nargs="+", metavar="ENTRY",
                           help="print just these entries' values and ∂L/∂ at the initial "
                                "parameters (e.g. θ23 p21 theta_12), no report")
+    practice.add_argument("--lang", choices=("en", "ko"),
+                          help="the report's language (default: Korean when LC_ALL or LANG "
+                               "asks for it, else English); --json keys stay as they are")
     practice.add_argument("--json", action="store_true",
                           help="print one JSON object (full precision) instead of the report")
     grad = commands.add_parser(
@@ -287,12 +291,13 @@ def run_practice_command(args):
         EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
     if args.json:
         document = json_document(result)
+        document["lang"] = args.lang_chosen
         if checks:
             document["checks"] = [c.to_json() for c in checks]
         if explanations:
             document["explanations"] = [e.to_json() for e in explanations]
         return json_text(document), code
-    sections = [format_report(result)]
+    sections = [format_report(result, args.lang_chosen)]
     sections += [str(e) for e in explanations]
     sections += [str(c) for c in checks]
     return "\n\n".join(sections), code
@@ -310,6 +315,7 @@ def main(argv=None):
     """Run the command line; returns the exit code (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.lang_chosen = language(getattr(args, "lang", None), os.environ)
     try:
         try:
             if args.command == "practice":
@@ -318,12 +324,14 @@ def main(argv=None):
                 output, code = run_grad_command(args)
         except (ConfigError, UsageError) as error:
             message = "\n".join(shorten(line) for line in str(error).splitlines())
-            write(f"{PROG} {args.command}: error: {message}", sys.stderr)
+            write(say("cli.error", args.lang_chosen, prog=PROG, command=args.command,
+                      message=message), sys.stderr)
             return EXIT_USAGE
         write(output, sys.stdout)
         return code
     except KeyboardInterrupt:
-        write(f"{PROG} {args.command}: interrupted", sys.stderr)
+        write(say("cli.interrupted", args.lang_chosen, prog=PROG, command=args.command),
+              sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (``practice | head``): nothing more to say, and no traceback

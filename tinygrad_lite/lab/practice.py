@@ -591,19 +591,35 @@ class Divergence:
     """
 
     def __init__(self, epoch, losses, params, lr, error=None):
+        from .messages import say
         self.epoch, self.losses, self.lr = epoch, list(losses), lr
-        self.largest = None
+        self.largest, self.error = None, error
         if error is None:
             entries = [(name, v.grad) for name, v in params.items()]
             bad = [(name, g) for name, g in entries if not math.isfinite(g)]
             self.largest = bad[0] if bad else max(entries, key=lambda e: abs(e[1]))
-            self.reason = (f"the gradient of {self.largest[0]} is {self.largest[1]!r}" if bad
-                           else "the loss is no longer a finite number")
+            self.kind = "gradient" if bad else "loss"
         else:
-            self.reason = f"the forward pass failed: {error}"
-        smaller = lr / 10 if lr > 0 else 0.01
-        self.hint = (f"a smaller learning rate, such as --lr {smaller:g}" if epoch > 1
-                     else "smaller inputs or initial parameters (the first pass already fails)")
+            self.kind = "forward"
+        self.smaller_lr = (lr / 10 if lr > 0 else 0.01) if epoch > 1 else None
+        self.reason, self.hint = self.reason_in("en"), self.hint_in("en")
+
+    def reason_in(self, lang):
+        """Why training stopped, in ``lang``."""
+        from .messages import say
+        if self.kind == "gradient":
+            return say("diverged.reason.gradient", lang, name=self.largest[0],
+                       value=repr(self.largest[1]))
+        if self.kind == "loss":
+            return say("diverged.reason.loss", lang)
+        return say("diverged.reason.forward", lang, error=self.error)
+
+    def hint_in(self, lang):
+        """What to try instead, in ``lang``."""
+        from .messages import say
+        if self.smaller_lr is None:
+            return say("diverged.hint.first", lang)
+        return say("diverged.hint.lr", lang, lr=f"{self.smaller_lr:g}")
 
     def to_json(self):
         largest = None if self.largest is None else \

@@ -10,6 +10,7 @@ ten epochs (or steps); a run that diverged ends with the finding.
 """
 
 from ..nn.dense import tutorial_name
+from .messages import say
 from .practice import is_default_exercise, parameter_names
 
 __all__ = ["format_report", "json_document", "fmt", "EXIT_DIVERGED"]
@@ -34,26 +35,25 @@ def _matrix_lines(title, names, values, indent="  "):
     return lines
 
 
-def format_report(result):
-    """The human-readable report of run_practice's result."""
+def format_report(result, lang="en"):
+    """The human-readable report of run_practice's result, in ``lang`` ("en" or "ko": the
+    tutorial's exercise is translated whole; other networks are reported in English)."""
     if is_default_exercise(result["config"]):
-        return _tutorial_report(result)
+        return _tutorial_report(result, lang)
     return _lab_report(result)
 
 
-def _tutorial_report(result):
+def _tutorial_report(result, lang="en"):
     """The worked example exactly as the tutorial lays it out (the README shows it)."""
     X, y = result["X"], result["y"]
     n = len(y)
     params, grads, updated = result["params"], result["grads"], result["updated"]
-    lines = ["The tutorial's worked example: Dense 3→4 (θ, b) → Dense 4→1 (δ, d1), "
-             "identity activations,",
-             f"L = ½·Σ_k (y_k − q_1k)², plain gradient descent θ ← θ − η·∂L/∂θ with "
-             f"η = {fmt(result['lr'])}, {result['epochs']} epoch"
-             f"{'' if result['epochs'] == 1 else 's'}, full batch.", ""]
+    epochs = result["epochs"]
+    lines = [say("report.title", lang),
+             say("report.rule", lang, lr=fmt(result["lr"]), epochs=epochs,
+                 epoch_word=say("word.epoch" if epochs == 1 else "word.epochs", lang)), ""]
 
-    lines += _matrix_lines(f"Data: X is 3×{n} (rows = attributes, columns = data points), "
-                           f"y has {n} labels",
+    lines += _matrix_lines(say("report.data", lang, n=n),
                            [[tutorial_name("X", i + 1, k + 1) for k in range(n)]
                             for i in range(3)], X)
     lines += _matrix_lines("", [[tutorial_name("y", k + 1) for k in range(n)]], [y])
@@ -61,15 +61,16 @@ def _tutorial_report(result):
 
     names = parameter_names()
     theta = [names[3 * i:3 * i + 3] for i in range(4)]
-    lines += _matrix_lines("Initial parameters: W1 (4×3) and b1", theta,
+    lines += _matrix_lines(say("report.initial", lang), theta,
                            [[params[m] for m in row] for row in theta])
     lines += _matrix_lines("", [names[12:16]], [[params[m] for m in names[12:16]]])
-    lines += _matrix_lines("W2 (1×4) and d1", [names[16:21]], [[params[m] for m in names[16:21]]])
+    lines += _matrix_lines(say("report.second_layer", lang), [names[16:21]],
+                           [[params[m] for m in names[16:21]]])
     lines.append("")
 
     forward = result["forward"]
     if forward is not None:
-        lines.append("Forward pass at the initial parameters")
+        lines.append(say("report.forward", lang))
         for k in range(1, n + 1):
             for i in range(1, 5):
                 name = tutorial_name("p", i, k)
@@ -83,30 +84,33 @@ def _tutorial_report(result):
         lines.append(f"  {'L':>6} = {'½·Σ_k (y_k − q_1k)²':<44} = {fmt(forward['L']):>10}")
         lines.append("")
 
-        lines.append("Gradients at the initial parameters, and the update θ ← θ − η·∂L/∂θ")
-        lines.append(f"  {'parameter':>9} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
+        lines.append(say("report.gradients", lang))
+        lines.append(f"  {say('report.column.parameter', lang):>9} "
+                     f"{say('report.column.initial', lang):>11} {'∂L/∂·':>12} "
+                     f"{say('report.column.after', lang):>15}")
         for name in names:
             lines.append(f"  {name:>9} {fmt(params[name]):>11} {fmt(grads[name]):>12} "
                          f"{fmt(updated[name]):>15}")
         lines.append("")
 
-    lines.append("Loss")
-    for item in _first_and_last(list(enumerate(result["losses"], 1)), "epochs", lines):
+    lines.append(say("report.loss", lang))
+    for item in _first_and_last(list(enumerate(result["losses"], 1)),
+                                say("word.epochs", lang), lines, lang):
         epoch, loss = item
-        lines.append(f"  epoch {epoch:>3}: L = {fmt(loss)} before the update")
+        lines.append(say("report.epoch_loss", lang, epoch=epoch, loss=fmt(loss)))
     diverged = result["diverged"]
     if diverged is not None:
-        lines += _divergence_lines(diverged)
+        lines += _divergence_lines(diverged, lang)
         return "\n".join(lines)
-    lines += _ending_lines(result, "q = ")
+    lines += _ending_lines(result, "q = ", lang)
     return "\n".join(lines)
 
 
-def _ending_lines(result, output_label):
+def _ending_lines(result, output_label, lang="en"):
     """The loss after training and the trained network's predictions."""
-    lines = [f"  after training: L = {fmt(result['final_loss'])}"]
+    lines = [say("report.after", lang, loss=fmt(result["final_loss"]))]
     if result["predictions"]:
-        lines += ["", "Predictions of the trained network"]
+        lines += ["", say("report.predictions", lang)]
         for p in result["predictions"]:
             inputs = ", ".join(fmt(x) for x in p["input"])
             output = p["output"] if isinstance(p["output"], list) else [p["output"]]
@@ -115,19 +119,20 @@ def _ending_lines(result, output_label):
     return lines
 
 
-def _divergence_lines(diverged):
+def _divergence_lines(diverged, lang="en"):
     """The finding of a run that diverged: when, why, the largest gradient, what to try."""
-    lines = ["", f"Training diverged at epoch {diverged.epoch}: {diverged.reason}."]
+    lines = ["", say("diverged.title", lang, epoch=diverged.epoch,
+                     reason=diverged.reason_in(lang))]
     if diverged.largest is not None:
         name, value = diverged.largest
-        lines.append(f"  the largest gradient entry then: ∂L/∂{name} = {fmt(value)}")
+        lines.append(say("diverged.largest", lang, name=name, value=fmt(value)))
     if diverged.losses:
-        lines.append(f"  the loss went from {fmt(diverged.losses[0])} to "
-                     f"{fmt(diverged.losses[-1])} in {len(diverged.losses)} epoch"
-                     f"{'' if len(diverged.losses) == 1 else 's'} before that")
-    lines.append(f"  This is the exploding-gradient experiment of the tutorial: each update "
-                 f"overshoots, with η = {fmt(diverged.lr)}.")
-    lines.append(f"  Try {diverged.hint}.  (exit code {EXIT_DIVERGED})")
+        count = len(diverged.losses)
+        lines.append(say("diverged.losses", lang, first=fmt(diverged.losses[0]),
+                         last=fmt(diverged.losses[-1]), count=count,
+                         epoch_word=say("word.epoch" if count == 1 else "word.epochs", lang)))
+    lines.append(say("diverged.experiment", lang, lr=fmt(diverged.lr)))
+    lines.append(say("diverged.try", lang, hint=diverged.hint_in(lang), code=EXIT_DIVERGED))
     return lines
 
 
@@ -280,14 +285,14 @@ def _forward_lines(practice, nodes):
     return lines
 
 
-def _first_and_last(items, what, lines):
+def _first_and_last(items, what, lines, lang="en"):
     """The items of a long run to show: the first and last ten; a line for those between is
     added to ``lines`` as they are reached."""
     if len(items) <= 2 * SHOWN_EPOCHS:
         yield from items
         return
     yield from items[:SHOWN_EPOCHS]
-    lines.append(f"  ... {len(items) - 2 * SHOWN_EPOCHS:,} more {what} ...")
+    lines.append(say("report.more", lang, count=f"{len(items) - 2 * SHOWN_EPOCHS:,}", what=what))
     yield from items[-SHOWN_EPOCHS:]
 
 

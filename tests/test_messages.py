@@ -1,0 +1,111 @@
+"""The laboratory speaks English and Korean (the tutorial's language): one catalogue per language,
+chosen by --lang or by LC_ALL / LANG, with the report's names and numbers the same in both."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tinygrad_lite.cli import main
+from tinygrad_lite.lab.messages import LANGUAGES, language, placeholders, say
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def command(*argv, env=None):
+    environment = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "tinygrad_lite", "practice", *argv], cwd=ROOT,
+                          capture_output=True, env=environment)
+
+
+# ---- the catalogues -----------------------------------------------------------------------------
+
+def test_every_message_exists_in_every_language_with_the_same_placeholders():
+    english = LANGUAGES["en"]
+    for lang, catalogue in LANGUAGES.items():
+        assert set(catalogue) == set(english), lang
+        for key, text in catalogue.items():
+            assert placeholders(text) == placeholders(english[key]), (lang, key)
+
+
+def test_korean_messages_are_korean():
+    hangul = [key for key, text in LANGUAGES["ko"].items()
+              if any("\uac00" <= ch <= "\ud7a3" for ch in text)]
+    # everything but pure layout strings says something in Hangul
+    assert len(hangul) >= len(LANGUAGES["ko"]) * 3 // 4
+
+
+@pytest.mark.parametrize("requested, environ, expected", [
+    (None, {}, "en"),
+    (None, {"LANG": "ko_KR.UTF-8"}, "ko"),
+    (None, {"LANG": "C.UTF-8"}, "en"),
+    (None, {"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "ko"),
+    (None, {"LC_ALL": "en_US.UTF-8", "LANG": "ko_KR.UTF-8"}, "en"),
+    ("en", {"LANG": "ko_KR.UTF-8"}, "en"),
+    ("ko", {"LANG": "en_US.UTF-8"}, "ko"),
+])
+def test_language_is_the_flag_then_lc_all_then_lang(requested, environ, expected):
+    assert language(requested, environ) == expected
+
+
+def test_an_unknown_language_is_a_clear_error():
+    with pytest.raises(ValueError, match="--lang must be one of en, ko"):
+        language("fr", {})
+
+
+# ---- the worked example in Korean ---------------------------------------------------------------
+
+def test_practice_in_korean_keeps_the_names_and_numbers(capsys):
+    assert main(["practice"]) == 0
+    english, _ = capsys.readouterr()
+    assert main(["practice", "--lang", "ko"]) == 0
+    korean, _ = capsys.readouterr()
+    assert "튜토리얼의 예제 신경망" in korean and "에폭" in korean
+    assert "Epoch" not in korean
+    # the same numbers, in the same order, in both languages
+    number = r"-?\d+\.\d+(?:e[-+]\d+)?"
+    assert re.findall(number, korean) == re.findall(number, english)
+
+
+def test_korean_locale_chooses_korean_and_the_flag_wins():
+    korean = command(env={"LANG": "ko_KR.UTF-8"})
+    assert korean.returncode == 0
+    assert "튜토리얼의 예제 신경망" in korean.stdout.decode("utf-8")
+    english = command("--lang", "en", env={"LANG": "ko_KR.UTF-8"})
+    assert english.returncode == 0
+    assert "튜토리얼의 예제 신경망" not in english.stdout.decode("utf-8")
+
+
+def test_korean_on_a_cp949_console_decodes():
+    done = command("--lang", "ko", env={"PYTHONIOENCODING": "cp949"})
+    assert done.returncode == 0, done.stderr
+    assert "에폭" in done.stdout.decode("cp949")
+
+
+def test_a_diverging_run_is_reported_in_korean(capsys):
+    code = main(["practice", "--lang", "ko", "--lr", "50", "--epochs", "40"])
+    out, _ = capsys.readouterr()
+    assert code == 3
+    assert "에폭 6에서 학습이 발산했습니다" in out
+    assert "θ11의 기울기가 nan입니다" in out
+    assert "--lr 5" in out
+
+
+def test_json_names_its_language_but_keeps_english_reasons(capsys):
+    code = main(["practice", "--json", "--lang", "ko", "--lr", "50", "--epochs", "40"])
+    out, _ = capsys.readouterr()
+    assert code == 3
+    document = json.loads(out)
+    assert document["lang"] == "ko"
+    assert document["diverged"]["reason"] == "the gradient of θ11 is nan"
+
+
+def test_say_falls_back_to_english_and_fills_placeholders():
+    key = next(k for k, text in LANGUAGES["en"].items() if placeholders(text))
+    values = {name: "X" for name in placeholders(LANGUAGES["en"][key])}
+    assert say(key, "xx", **values) == LANGUAGES["en"][key].format(**values)
