@@ -11,7 +11,7 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DOCUMENTS = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+DOCUMENTS = [os.path.join(ROOT, "README.md"), os.path.join(ROOT, "README.ko.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -77,3 +77,12 @@ def test_ci_runs_exactly_the_readmes_test_command():
     with open(os.path.join(ROOT, ".ci", "run"), encoding="utf-8") as file:
         lines = [line.strip() for line in file]
     assert command in lines
+
+
+def test_the_korean_readme_gives_the_same_two_commands_first():
+    def commands(path):
+        return [code.strip() for kind, code, _ in blocks(path) if kind == "bash"][:2]
+    english, korean = commands(DOCUMENTS[0]), commands(DOCUMENTS[1])
+    assert korean == [english[0] + " --lang ko", english[1]]
+    with open(DOCUMENTS[0], encoding="utf-8") as file:
+        assert "[한국어](README.ko.md)" in file.read().split("\n```", 1)[0]
