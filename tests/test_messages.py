@@ -109,3 +109,20 @@ def test_say_falls_back_to_english_and_fills_placeholders():
     key = next(k for k, text in LANGUAGES["en"].items() if placeholders(text))
     values = {name: "X" for name in placeholders(LANGUAGES["en"][key])}
     assert say(key, "xx", **values) == LANGUAGES["en"][key].format(**values)
+
+
+def test_korean_column_headers_line_up_with_the_numbers(capsys):
+    import unicodedata
+
+    def columns(text):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    main(["practice", "--lang", "ko"])
+    lines = capsys.readouterr()[0].splitlines()
+    header = next(i for i, line in enumerate(lines) if "초깃값" in line)
+    # the header ends in the same console column as the row under it (Hangul is two columns)
+    assert columns(lines[header].rstrip()) == columns(lines[header + 1].rstrip())
+    assert (columns(lines[header].split("초깃값")[0] + "초깃값")
+            == columns(lines[header + 1].split(" 0.1 ")[0] + " 0.1"))
+    assert (columns(lines[header].split("매개변수")[0] + "매개변수")
+            == columns(lines[header + 1].split("θ11")[0] + "θ11"))

@@ -4,6 +4,7 @@
     write(text, stream)         print to a stream whatever its encoding (cp949, ASCII, ...)
     strict_json(document)       the document with NaN and ±inf as null, and where they were
     shorten(text, limit)        one long line cut in the middle with an ellipsis
+    rjust(text, width)          right-justified by the columns a console shows (Hangul takes two)
 
 A Korean Windows console (cp949) has θ, δ, ∂ and → but not the minus sign −; an ASCII pipe has
 none of them.  Rather than crash with UnicodeEncodeError, each character the stream cannot
@@ -13,8 +14,9 @@ place and value are listed under "nonfinite" (e.g. {"forward.q11": "inf"}).
 """
 
 import math
+import unicodedata
 
-__all__ = ["printable", "write", "strict_json", "shorten"]
+__all__ = ["printable", "write", "strict_json", "shorten", "rjust"]
 
 ASCII_SPELLING = {
     "−": "-", "–": "-", "—": "-", "·": "*", "⋅": "*", "×": "x", "÷": "/", "→": "->",
@@ -82,3 +84,10 @@ def shorten(text, limit=300):
     head = limit * 2 // 3
     tail = limit - head - 1
     return f"{text[:head]}…{text[-tail:]}" + f" ({len(text):,} characters)"
+
+
+def rjust(text, width):
+    """``text`` padded on the left to ``width`` console columns; wide characters (Hangul, CJK)
+    take two columns, so a Korean column header lines up with the numbers under it."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return " " * max(0, width - columns) + text

@@ -9,6 +9,7 @@ Numbers are rounded for people (--json does not round).  A long run shows its fi
 ten epochs (or steps); a run that diverged ends with the finding.
 """
 
+from ..console import rjust
 from ..nn.dense import tutorial_name
 from .messages import say
 from .practice import is_default_exercise, parameter_names
@@ -85,9 +86,9 @@ def _tutorial_report(result, lang="en"):
         lines.append("")
 
         lines.append(say("report.gradients", lang))
-        lines.append(f"  {say('report.column.parameter', lang):>9} "
-                     f"{say('report.column.initial', lang):>11} {'∂L/∂·':>12} "
-                     f"{say('report.column.after', lang):>15}")
+        lines.append(f"  {rjust(say('report.column.parameter', lang), 9)} "
+                     f"{rjust(say('report.column.initial', lang), 11)} {'∂L/∂·':>12} "
+                     f"{rjust(say('report.column.after', lang), 15)}")
         for name in names:
             lines.append(f"  {name:>9} {fmt(params[name]):>11} {fmt(grads[name]):>12} "
                          f"{fmt(updated[name]):>15}")
