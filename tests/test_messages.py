@@ -126,3 +126,20 @@ def test_korean_column_headers_line_up_with_the_numbers(capsys):
             == columns(lines[header + 1].split(" 0.1 ")[0] + " 0.1"))
     assert (columns(lines[header].split("매개변수")[0] + "매개변수")
             == columns(lines[header + 1].split("θ11")[0] + "θ11"))
+
+
+def test_formula_verdicts_in_korean_match_the_english_ones(capsys):
+    right = "∂L/∂θ12 = -(y1 - q11)·δ11·X21 - (y2 - q12)·δ11·X22"
+    wrong = "∂L/∂θ12 = -(y1 - q11)·δ11·X21"          # the second data point's path left out
+    assert main(["practice", "--lang", "ko", "--grad", "θ12", "--check", right]) == 0
+    out = capsys.readouterr()[0]
+    assert "  맞음: 21개 점(예제 자체의 점과 무작위 점 20개) 모두에서 ∂L/∂θ12와 같습니다" in out
+    assert main(["practice", "--lang", "ko", "--grad", "θ12", "--check", wrong]) == 1
+    out = capsys.readouterr()[0]
+    assert "맞음" not in out
+    assert "  틀림: 21개 점 중 21개에서 ∂L/∂θ12와 다릅니다" in out
+    assert "참 ∂L/∂θ12 = -0.30525" in out           # hand algebra: the tutorial's gradient
+    assert "  올바른 공식: ∂L/∂θ12 = -(y1 - q11)·δ11·X21 - (y2 - q12)·δ11·X22" in out
+    assert main(["practice", "--lang", "ko", "--check", "∂L/∂θ12 = 1/(X21 - X21)"]) == 4
+    out = capsys.readouterr()[0]
+    assert "맞음" not in out and "정의되지 않음" in out

@@ -284,7 +284,7 @@ def run_practice_command(args):
         sections = ["\n".join(f"{name:>{width}} = {fmt(value):>11}    ∂L/∂{name} = {fmt(grad)}"
                               for name, value, grad in rows)]
         return "\n\n".join(sections + [str(e) for e in explanations] +
-                           [str(c) for c in checks]), code
+                           [c.text(args.lang_chosen) for c in checks]), code
     result = run_practice(config, predict=inputs, compiled=args.compiled)
     code = EXIT_DIVERGED if result["diverged"] is not None else \
         EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
@@ -299,7 +299,7 @@ def run_practice_command(args):
         return json_text(document), code
     sections = [format_report(result, args.lang_chosen)]
     sections += [str(e) for e in explanations]
-    sections += [str(c) for c in checks]
+    sections += [c.text(args.lang_chosen) for c in checks]
     return "\n\n".join(sections), code
 
 

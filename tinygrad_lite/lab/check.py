@@ -34,6 +34,7 @@ from ..explain import explain
 from .expression import build, tokenize as tokenize_expression
 from .formula import Formula, FormulaError, parse_formula, split_sides, to_rpn
 from .matrix_formula import parse_matrix_formula
+from .messages import say
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, _flat, validate_config
 
 __all__ = ["check_formula", "check_expression", "CheckResult", "read_formula_file", "practice_names",
@@ -178,42 +179,44 @@ class CheckResult:
                 "rtol": RTOL, "entries": self.entry_verdicts}
 
     def __str__(self):
-        lines = [f"check: {self.formula}"]
-        where = "the example's own point" if self.worst_point == 0 else \
-            f"random point {self.worst_point}"
-        if self.ok and self.entry_verdicts is not None:
-            lines.append(f"  RIGHT: each of the {len(self.entry_verdicts)} entries equals its "
-                         f"gradient at all {self.points} points (the example's own and "
-                         f"{self.points - 1} random ones); largest relative difference "
-                         f"{self.max_rel_error:.1e} (tolerance {RTOL:.0e})")
-            return "\n".join(lines)
+        return self.text("en")
+
+    def text(self, lang="en"):
+        """The verdict for people, in ``lang`` ("en" or "ko"; the diagnoses are English)."""
+        lines = [say("check.title", lang, formula=self.formula)]
+        where = say("check.where.example", lang) if self.worst_point == 0 else \
+            say("check.where.random", lang, k=self.worst_point)
+        sizes = dict(points=self.points, random=self.points - 1, rtol=f"{RTOL:.0e}",
+                     output=self.output, target=self.target)
         if self.ok:
-            lines.append(f"  RIGHT: equals ∂{self.output}/∂{self.target} at all {self.points} points "
-                         f"(the example's own and {self.points - 1} random ones); largest "
-                         f"relative difference {self.max_rel_error:.1e} (tolerance {RTOL:.0e})")
+            rel = f"{self.max_rel_error:.1e}"
+            if self.entry_verdicts is not None:
+                lines.append(say("check.right.entries", lang, entries=len(self.entry_verdicts),
+                                 rel=rel, **sizes))
+            else:
+                lines.append(say("check.right", lang, rel=rel, **sizes))
             return "\n".join(lines)
         if self.verdict == "undefined":
-            lines.append(f"  UNDEFINED at {where}: {self.undefined}. A formula that is not a "
-                         "finite number somewhere is never right.")
+            lines.append(say("check.undefined", lang, where=where, reason=self.undefined))
         else:
-            lines.append(f"  WRONG, compared entry by entry at all {self.points} points:"
+            lines.append(say("check.wrong.entries", lang, **sizes)
                          if self.entry_verdicts is not None else
-                         f"  WRONG: differs from ∂{self.output}/∂{self.target} at {self.points - self.agreeing}"
-                         f" of {self.points} points; most at {where}, by "
-                         f"{self.max_abs_error:.6g} ({self.max_rel_error:.3g} × the true gradient's size)")
+                         say("check.wrong", lang, differing=self.points - self.agreeing,
+                             where=where, abs=f"{self.max_abs_error:.6g}",
+                             rel=f"{self.max_rel_error:.3g}", **sizes))
             if self.agreeing:
-                lines.append(f"  (It agrees at {self.agreeing} point"
-                             f"{'' if self.agreeing == 1 else 's'}: one point proves nothing.)")
+                lines.append(say("check.agrees.one" if self.agreeing == 1 else
+                                 "check.agrees.many", lang, count=self.agreeing))
         if self.entry_verdicts is None:
-            yours = "undefined" if self.yours is None else f"{self.yours:.6g}"
-            lines.append(f"  At the example's own point: yours = {yours}, "
-                         f"true ∂{self.output}/∂{self.target} = {self.true:.6g}")
+            yours = say("check.undefined.value", lang) if self.yours is None else \
+                f"{self.yours:.6g}"
+            lines.append(say("check.at_example", lang, yours=yours, true=f"{self.true:.6g}",
+                             **sizes))
         for _, text in self.diagnosis:
             lines.append(f"  {text}")
         if self.verdict == "wrong" and not self.diagnosis and self.entry_verdicts is None:
-            lines.append("  None of the usual slips (the sign, a constant factor, a path left "
-                         "out, a swapped index, another entry) explains the difference.")
-        lines.append(f"  The correct formula: ∂{self.output}/∂{self.target} = {self.correct}")
+            lines.append(say("check.no_slip", lang))
+        lines.append(say("check.correct", lang, correct=self.correct, **sizes))
         return "\n".join(lines)
 
 

@@ -33,4 +33,25 @@ MESSAGES = {
     "diverged.hint.first": "smaller inputs or initial parameters (the first pass already fails)",
     "cli.error": "{prog} {command}: error: {message}",
     "cli.interrupted": "{prog} {command}: interrupted",
+    "check.title": "check: {formula}",
+    "check.where.example": "the example's own point",
+    "check.where.random": "random point {k}",
+    "check.right.entries": "  RIGHT: each of the {entries} entries equals its gradient at all {points} "
+                           "points (the example's own and {random} random ones); largest relative "
+                           "difference {rel} (tolerance {rtol})",
+    "check.right": "  RIGHT: equals ∂{output}/∂{target} at all {points} points (the example's own "
+                   "and {random} random ones); largest relative difference {rel} (tolerance {rtol})",
+    "check.undefined": "  UNDEFINED at {where}: {reason}. A formula that is not a finite number "
+                       "somewhere is never right.",
+    "check.wrong.entries": "  WRONG, compared entry by entry at all {points} points:",
+    "check.wrong": "  WRONG: differs from ∂{output}/∂{target} at {differing} of {points} points; "
+                   "most at {where}, by {abs} ({rel} × the true gradient's size)",
+    "check.agrees.one": "  (It agrees at {count} point: one point proves nothing.)",
+    "check.agrees.many": "  (It agrees at {count} points: one point proves nothing.)",
+    "check.undefined.value": "undefined",
+    "check.at_example": "  At the example's own point: yours = {yours}, true ∂{output}/∂{target} "
+                        "= {true}",
+    "check.no_slip": "  None of the usual slips (the sign, a constant factor, a path left out, a "
+                     "swapped index, another entry) explains the difference.",
+    "check.correct": "  The correct formula: ∂{output}/∂{target} = {correct}",
 }

@@ -34,4 +34,24 @@ MESSAGES = {
     "diverged.hint.first": "더 작은 입력이나 초기 매개변수 (첫 순전파부터 실패합니다)",
     "cli.error": "{prog} {command}: 오류: {message}",
     "cli.interrupted": "{prog} {command}: 중단되었습니다",
+    "check.title": "검사: {formula}",
+    "check.where.example": "예제 자체의 점",
+    "check.where.random": "무작위 점 {k}",
+    "check.right.entries": "  맞음: 성분 {entries}개가 모두 {points}개 점(예제 자체의 점과 무작위 점 "
+                           "{random}개)에서 각자의 기울기와 같습니다; 가장 큰 상대 차이 {rel} "
+                           "(허용 오차 {rtol})",
+    "check.right": "  맞음: {points}개 점(예제 자체의 점과 무작위 점 {random}개) 모두에서 "
+                   "∂{output}/∂{target}와 같습니다; 가장 큰 상대 차이 {rel} (허용 오차 {rtol})",
+    "check.undefined": "  {where}에서 정의되지 않음: {reason}. 어딘가에서 유한한 수가 아닌 공식은 "
+                       "결코 맞지 않습니다.",
+    "check.wrong.entries": "  틀림: {points}개 점 모두에서 성분별로 비교한 결과:",
+    "check.wrong": "  틀림: {points}개 점 중 {differing}개에서 ∂{output}/∂{target}와 다릅니다; "
+                   "가장 크게는 {where}에서 {abs} (참 기울기 크기의 {rel}배)",
+    "check.agrees.one": "  ({count}개 점에서는 일치합니다: 한 점으로는 아무것도 증명되지 않습니다.)",
+    "check.agrees.many": "  ({count}개 점에서는 일치합니다: 한 점으로는 아무것도 증명되지 않습니다.)",
+    "check.undefined.value": "정의되지 않음",
+    "check.at_example": "  예제 자체의 점에서: 당신의 값 = {yours}, 참 ∂{output}/∂{target} = {true}",
+    "check.no_slip": "  흔한 실수(부호, 상수배, 빠뜨린 경로, 바뀐 첨자, 다른 성분) 중 어느 것도 "
+                     "이 차이를 설명하지 못합니다.",
+    "check.correct": "  올바른 공식: ∂{output}/∂{target} = {correct}",
 }
