@@ -143,3 +143,32 @@ def test_formula_verdicts_in_korean_match_the_english_ones(capsys):
     assert main(["practice", "--lang", "ko", "--check", "∂L/∂θ12 = 1/(X21 - X21)"]) == 4
     out = capsys.readouterr()[0]
     assert "맞음" not in out and "정의되지 않음" in out
+
+
+@pytest.mark.parametrize("formula, english, korean", [
+    ("∂L/∂θ12 = -(y1 - q11)·δ11·X21",
+     "It leaves out the path θ12 → p12 → q12 → L, whose term is -(y2 - q12)·δ11·X22.",
+     "경로 θ12 → p12 → q12 → L을(를) 빠뜨렸습니다. 그 경로의 항은 -(y2 - q12)·δ11·X22입니다."),
+    ("∂L/∂θ12 = -2*(y1 - q11)·δ11·X21 - 2*(y2 - q12)·δ11·X22",
+     "Your formula is 2 × ∂L/∂θ12 at every point (a missing ½?",
+     "당신의 공식은 모든 점에서 2 × ∂L/∂θ12입니다 (½이 빠졌나요?"),
+    ("∂L/∂θ12 = -(y1 - q11)·δ11·X12 - (y2 - q12)·δ11·X22",
+     "It is right with X21 in place of X12 (a swapped index).",
+     "X12 대신 X21을(를) 쓰면 맞습니다 (첨자가 뒤바뀜)."),
+    ("∂L/∂θ12 = (y1 - q11)·δ11·X21 + (y2 - q12)·δ11·X22",
+     "The sign is flipped: your formula is −∂L/∂θ12 at every point.",
+     "부호가 반대입니다: 당신의 공식은 모든 점에서 −∂L/∂θ12입니다."),
+])
+def test_diagnoses_in_korean_say_the_same_slip(capsys, formula, english, korean):
+    assert main(["practice", "--check", formula]) == 1
+    assert english in capsys.readouterr()[0]
+    assert main(["practice", "--lang", "ko", "--check", formula]) == 1
+    out = capsys.readouterr()[0]
+    assert korean in out and english not in out
+
+
+def test_json_diagnoses_stay_english(capsys):
+    main(["practice", "--json", "--lang", "ko", "--check", "∂L/∂θ12 = -(y1 - q11)·δ11·X21"])
+    diagnosis = json.loads(capsys.readouterr()[0])["checks"][0]["diagnosis"]
+    assert diagnosis == [{"kind": "missing path", "text": "It leaves out the path θ12 → p12 → "
+                          "q12 → L, whose term is -(y2 - q12)·δ11·X22."}]

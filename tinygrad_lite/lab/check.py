@@ -34,7 +34,7 @@ from ..explain import explain
 from .expression import build, tokenize as tokenize_expression
 from .formula import Formula, FormulaError, parse_formula, split_sides, to_rpn
 from .matrix_formula import parse_matrix_formula
-from .messages import say
+from .messages import Sentence, say
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, _flat, validate_config
 
 __all__ = ["check_formula", "check_expression", "CheckResult", "read_formula_file", "practice_names",
@@ -213,7 +213,7 @@ class CheckResult:
             lines.append(say("check.at_example", lang, yours=yours, true=f"{self.true:.6g}",
                              **sizes))
         for _, text in self.diagnosis:
-            lines.append(f"  {text}")
+            lines.append("  " + (text.in_(lang) if isinstance(text, Sentence) else text))
         if self.verdict == "wrong" and not self.diagnosis and self.entry_verdicts is None:
             lines.append(say("check.no_slip", lang))
         lines.append(say("check.correct", lang, correct=self.correct, **sizes))
@@ -398,8 +398,7 @@ def _block_slips(formula, evaluations):
             truth.append(point.truth[name])
     if any(abs(t) > p.tolerance(t) for p, t in zip(flat_points, truth)) and all(
             p.agrees(y, -t) for p, y, t in zip(flat_points, yours, truth)):
-        return [("sign", f"The sign is flipped: your block is −∂L/∂{formula.target} at every "
-                         "entry and point.")]
+        return [("sign", Sentence("diag.sign.block", target=formula.target))]
     ratio = _constant_ratio(flat_points, yours, truth)
     if ratio is not None:
         return [("factor", _factor_sentence(ratio, formula.target, formula.n))]
@@ -431,8 +430,7 @@ def _diagnose(formula, target, names, evaluations, yours, truth, explanation, ma
         return all(relation(p, y, t) for p, y, t in zip(evaluations, yours, truth))
 
     if any(nonzero) and everywhere(lambda p, y, t: p.agrees(y, -t)):
-        found.append(("sign", f"The sign is flipped: your formula is −∂{output}/∂{target} at "
-                              "every point."))
+        found.append(("sign", Sentence("diag.sign", output=output, target=target)))
     else:
         ratio = _constant_ratio(evaluations, yours, truth)
         if ratio is not None:
@@ -444,8 +442,8 @@ def _diagnose(formula, target, names, evaluations, yours, truth, explanation, ma
     others = [m for m in matches if m != target]
     if others:
         listed = ", ".join(f"∂{output}/∂{m}" for m in others)
-        found.append(("other entry", f"It equals {listed} at every point: it is the formula "
-                                     f"for {' and '.join(others)}, not {target}."))
+        found.append(("other entry", Sentence("diag.other", listed=listed,
+                                              others=tuple(others), target=target)))
     return found
 
 
@@ -473,18 +471,17 @@ def _factor_sentence(ratio, target, n, output="L"):
             f"{ratio.numerator}/{ratio.denominator}"
     else:
         shown = f"{ratio:.6g}"
-    sentence = f"Your formula is {shown} × ∂{output}/∂{target} at every point"
-    if output != "L":
-        return sentence + "."
-    hints = {Fraction(2): " (a missing ½? In L = ½·Σ(y − q)² the ½ cancels the 2 of the "
-                          "square.)",
-             Fraction(1, 2): " (a ½ too many?)",
-             Fraction(-1, 2): " (the sign, and a ½ too many?)",
-             Fraction(-2): " (the sign, and a missing ½?)"}
-    if n:
-        hints.setdefault(Fraction(n), f" (a missing 1/n, with n = {n} data points?)")
-        hints.setdefault(Fraction(1, n), f" (a 1/n, n = {n}, that does not belong?)")
-    return sentence + hints.get(ratio, ".")
+    hint = "diag.hint.none"
+    if output == "L":
+        hints = {Fraction(2): "diag.hint.half_missing", Fraction(1, 2): "diag.hint.half_extra",
+                 Fraction(-1, 2): "diag.hint.sign_half_extra",
+                 Fraction(-2): "diag.hint.sign_half_missing"}
+        if n:
+            hints.setdefault(Fraction(n), "diag.hint.n_missing")
+            hints.setdefault(Fraction(1, n), "diag.hint.n_extra")
+        hint = hints.get(ratio, hint)
+    return Sentence("diag.factor", shown=shown, output=output, target=target,
+                    hint=Sentence(hint, n=n))
 
 
 def _path_slips(explanation, target, names, evaluations, yours, truth, n):
@@ -502,12 +499,12 @@ def _path_slips(explanation, target, names, evaluations, yours, truth, n):
         if not any(abs(v) > p.tolerance(v) for p, v in zip(evaluations, values)):
             continue
         route = " → ".join(path.labels)
-        for factor, kind, what in ((-1.0, "missing path", "leaves out"),
-                                   (1.0, "doubled path", "counts twice"),
-                                   (-2.0, "path sign", "flips the sign of")):
+        for factor, kind, what in ((-1.0, "missing path", "diag.path.missing"),
+                                   (1.0, "doubled path", "diag.path.doubled"),
+                                   (-2.0, "path sign", "diag.path.sign")):
             if all(p.agrees(y, t + factor * v) for p, y, t, v in
                    zip(evaluations, yours, truth, values)):
-                found.append((kind, f"It {what} the path {route}, whose term is {text}."))
+                found.append((kind, Sentence(what, route=route, term=text)))
                 return found
     return found
 
@@ -538,9 +535,10 @@ def _swaps(formula, names, evaluations, truth):
             try:
                 if all(p.agrees(candidate.evaluate(p.values), t)
                        for p, t in zip(evaluations, truth)):
-                    kind = "a swapped index" if sorted(parts) == sorted(other_parts) \
-                        else "a wrong index"
-                    return [("swap", f"It is right with {other} in place of {used} ({kind}).")]
+                    kind = "diag.swap.swapped" if sorted(parts) == sorted(other_parts) \
+                        else "diag.swap.wrong"
+                    return [("swap", Sentence("diag.swap", other=other, used=used,
+                                              kind=Sentence(kind)))]
             except (ZeroDivisionError, ValueError, OverflowError):
                 continue
     return []

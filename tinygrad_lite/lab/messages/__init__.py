@@ -2,6 +2,7 @@
 
     language(requested, environ)   "ko" or "en": --lang first, else LC_ALL / LANG, else English
     say(key, lang, **values)       the message ``key`` in ``lang``, with its placeholders filled
+    Sentence(key, **values)        a str in English that can be said again in another language
     LANGUAGES                      {"en": catalogue, "ko": catalogue}
 
 Each catalogue (en.py, ko.py) is a dict of key -> text with str.format placeholders; every key
@@ -13,7 +14,7 @@ import string
 
 from . import en, ko
 
-__all__ = ["language", "say", "LANGUAGES"]
+__all__ = ["language", "say", "Sentence", "LANGUAGES"]
 
 LANGUAGES = {"en": en.MESSAGES, "ko": ko.MESSAGES}
 
@@ -39,3 +40,34 @@ def say(key, lang="en", **values):
 def placeholders(text):
     """The names a message's placeholders use (for the catalogue test)."""
     return sorted({name for _, name, _, _ in string.Formatter().parse(text) if name})
+
+
+class Sentence(str):
+    """A message that is its English text (so it prints, compares and goes into JSON as plain
+    English) and remembers its key and values, so ``in_(lang)`` can say it in another language.
+    A value that is a Sentence is translated too; a tuple is a list joined by "and"."""
+
+    def __new__(cls, key, **values):
+        text = super().__new__(cls, _fill(key, "en", values))
+        text.key, text.values = key, values
+        return text
+
+    def in_(self, lang):
+        return _fill(self.key, lang, self.values)
+
+    def __reduce__(self):                 # copy and pickle rebuild it from its key and values
+        return _rebuild, (self.key, self.values)
+
+
+def _rebuild(key, values):
+    return Sentence(key, **values)
+
+
+def _fill(key, lang, values):
+    def word(value):
+        if isinstance(value, Sentence):
+            return value.in_(lang)
+        if isinstance(value, tuple):
+            return say("word.and", lang).join(word(v) for v in value)
+        return value
+    return say(key, lang, **{name: word(v) for name, v in values.items()})

@@ -54,4 +54,24 @@ MESSAGES = {
     "check.no_slip": "  None of the usual slips (the sign, a constant factor, a path left out, a "
                      "swapped index, another entry) explains the difference.",
     "check.correct": "  The correct formula: ∂{output}/∂{target} = {correct}",
+    "word.and": " and ",
+    "diag.sign.block": "The sign is flipped: your block is −∂L/∂{target} at every entry and point.",
+    "diag.sign": "The sign is flipped: your formula is −∂{output}/∂{target} at every point.",
+    "diag.factor": "Your formula is {shown} × ∂{output}/∂{target} at every point{hint}",
+    "diag.hint.none": ".",
+    "diag.hint.half_missing": " (a missing ½? In L = ½·Σ(y − q)² the ½ cancels the 2 of the "
+                              "square.)",
+    "diag.hint.half_extra": " (a ½ too many?)",
+    "diag.hint.sign_half_extra": " (the sign, and a ½ too many?)",
+    "diag.hint.sign_half_missing": " (the sign, and a missing ½?)",
+    "diag.hint.n_missing": " (a missing 1/n, with n = {n} data points?)",
+    "diag.hint.n_extra": " (a 1/n, n = {n}, that does not belong?)",
+    "diag.other": "It equals {listed} at every point: it is the formula for {others}, not "
+                  "{target}.",
+    "diag.path.missing": "It leaves out the path {route}, whose term is {term}.",
+    "diag.path.doubled": "It counts twice the path {route}, whose term is {term}.",
+    "diag.path.sign": "It flips the sign of the path {route}, whose term is {term}.",
+    "diag.swap": "It is right with {other} in place of {used} ({kind}).",
+    "diag.swap.swapped": "a swapped index",
+    "diag.swap.wrong": "a wrong index",
 }
