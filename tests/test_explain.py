@@ -105,14 +105,19 @@ def test_explain_needs_values():
         explain(Value(1.0), 2.0)
 
 
-@given(programs(max_inputs=3, max_ops=10), st.data())
-def test_sum_of_path_products_equals_reverse_mode_on_random_graphs(program, data):
+def named_random_graph(program, data):
+    """The program run on leaves x0, x1, ...; a random half of its inner nodes named v<k>."""
     leaves = [Value(x, name=f"x{i}") for i, x in enumerate(program.inputs)]
     results = program.run(leaves)
     for k in range(len(leaves), len(results)):
         if data.draw(st.booleans()) and results[k].name is None and not results[k].is_leaf:
             results[k].name = f"v{k}"
-    out = program.output(results)
+    return leaves, program.output(results)
+
+
+@given(programs(max_inputs=3, max_ops=10), st.data())
+def test_sum_of_path_products_equals_reverse_mode_on_random_graphs(program, data):
+    leaves, out = named_random_graph(program, data)
     for leaf in leaves:
         e = explain(out, leaf)
         (expected,) = grad(out, [leaf])
@@ -269,12 +274,7 @@ def _brute_force_paths(output, wrt):
 @settings(max_examples=60, deadline=None)
 @given(programs(max_inputs=3, max_ops=25), st.data())
 def test_path_count_and_largest_paths_agree_with_listing_every_path(program, data):
-    leaves = [Value(x, name=f"x{i}") for i, x in enumerate(program.inputs)]
-    results = program.run(leaves)
-    for k in range(len(leaves), len(results)):
-        if data.draw(st.booleans()) and results[k].name is None and not results[k].is_leaf:
-            results[k].name = f"v{k}"
-    out = program.output(results)
+    leaves, out = named_random_graph(program, data)
     if out.name is None:
         out.name = "out"
     for leaf in leaves:
