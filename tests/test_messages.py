@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_lite.cli import main
-from tinygrad_lite.lab.messages import LANGUAGES, language, placeholders, say
+from tinygrad_lite.messages import LANGUAGES, language, placeholders, say
 
 ROOT = Path(__file__).resolve().parent.parent
 

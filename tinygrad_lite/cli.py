@@ -30,7 +30,7 @@ from .console import shorten, strict_json, write
 from .explain import explain
 from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError, parse_name
-from .lab.messages import language, say
+from .messages import language, say
 from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
 from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, Practice, PracticeNetwork, read_config,

@@ -34,7 +34,7 @@ from ..explain import explain
 from .expression import build, tokenize as tokenize_expression
 from .formula import Formula, FormulaError, parse_formula, split_sides, to_rpn
 from .matrix_formula import parse_matrix_formula
-from .messages import Sentence, say
+from ..messages import Sentence, say
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, _flat, validate_config
 
 __all__ = ["check_formula", "check_expression", "CheckResult", "read_formula_file", "practice_names",

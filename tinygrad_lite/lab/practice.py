@@ -591,7 +591,7 @@ class Divergence:
     """
 
     def __init__(self, epoch, losses, params, lr, error=None):
-        from .messages import say
+        from ..messages import say
         self.epoch, self.losses, self.lr = epoch, list(losses), lr
         self.largest, self.error = None, error
         if error is None:
@@ -606,7 +606,7 @@ class Divergence:
 
     def reason_in(self, lang):
         """Why training stopped, in ``lang``."""
-        from .messages import say
+        from ..messages import say
         if self.kind == "gradient":
             return say("diverged.reason.gradient", lang, name=self.largest[0],
                        value=repr(self.largest[1]))
@@ -616,7 +616,7 @@ class Divergence:
 
     def hint_in(self, lang):
         """What to try instead, in ``lang``."""
-        from .messages import say
+        from ..messages import say
         if self.smaller_lr is None:
             return say("diverged.hint.first", lang)
         return say("diverged.hint.lr", lang, lr=f"{self.smaller_lr:g}")

@@ -11,7 +11,7 @@ ten epochs (or steps); a run that diverged ends with the finding.
 
 from ..console import rjust
 from ..nn.dense import tutorial_name
-from .messages import say
+from ..messages import say
 from .practice import is_default_exercise, parameter_names
 
 __all__ = ["format_report", "json_document", "fmt", "EXIT_DIVERGED"]

@@ -1,4 +1,6 @@
-"""The laboratory's words, one catalogue per language (English, and Korean, the tutorial's).
+"""The product's words, one catalogue per language (English, and Korean, the tutorial's).
+
+It imports nothing of ours, so the library (explain, viz) and the laboratory can both use it.
 
     language(requested, environ)   "ko" or "en": --lang first, else LC_ALL / LANG, else English
     say(key, lang, **values)       the message ``key`` in ``lang``, with its placeholders filled
