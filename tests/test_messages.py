@@ -172,3 +172,117 @@ def test_json_diagnoses_stay_english(capsys):
     diagnosis = json.loads(capsys.readouterr()[0])["checks"][0]["diagnosis"]
     assert diagnosis == [{"kind": "missing path", "text": "It leaves out the path θ12 → p12 → "
                           "q12 → L, whose term is -(y2 - q12)·δ11·X22."}]
+
+
+# ---- explain, grad and the command line's errors ---------------------------------------------
+
+def numbers(text):
+    return re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_explain_in_korean_says_the_same_paths_and_numbers(capsys):
+    _, english, _ = run(capsys, "practice", "--grad", "θ12", "--explain", "θ12", "--group")
+    _, korean, _ = run(capsys, "practice", "--grad", "θ12", "--explain", "θ12", "--group",
+                       "--lang", "ko")
+    assert "경로 2개" in korean and "경로 1: θ12 → p12 → q12 → L" in korean
+    assert "합계 = -0.30525; 역전파(reverse mode)로 구한 값 -0.30525 (일치)" in korean
+    assert "층 1: p12: 경로 1개, -0.2235; p11: 경로 1개, -0.08175" in korean
+    assert "path" not in korean and "sum over" not in korean
+    assert sorted(numbers(korean)) == sorted(numbers(english))   # word order differs
+    # the product line is padded by console columns: its '=' lines up with the steps above
+    lines = korean.splitlines()
+    step = next(line for line in lines if line.startswith("      ∂L/∂q12"))
+    product = next(line for line in lines if line.lstrip().startswith("곱"))
+    assert columns(product.split("=")[0]) == columns(step.rsplit("=", 1)[0])
+
+
+def columns(text):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_grad_command_speaks_korean_and_its_json_names_the_language(capsys):
+    code, korean, _ = run(capsys, "grad", "(x + y)*z", "--at", "x=-2,y=5,z=-4", "--explain",
+                          "--lang", "ko")
+    assert code == 0
+    assert "계산하는 점: x = -2, y = 5, z = -4" in korean
+    assert "입력" in korean and "∂f/∂x = -4   ∂f/∂y = -4   ∂f/∂z = 3" in korean
+    assert "경로 1: z → f" in korean and "input" not in korean
+    _, english, _ = run(capsys, "grad", "(x + y)*z", "--at", "x=-2,y=5,z=-4", "--explain")
+    assert "  node                       computes            value        ∂f/∂·" in english
+    assert sorted(numbers(korean)) == sorted(numbers(english))
+    run(capsys, "grad", "x*y", "--at", "x=1,y=2", "--json", "--lang", "ko")
+    _, text, _ = run(capsys, "grad", "x*y", "--at", "x=1,y=2", "--json", "--lang", "ko")
+    assert json.loads(text)["lang"] == "ko"
+
+
+@pytest.mark.parametrize("argv, english, korean", [
+    (["practice", "--check", "∂L/∂θ12 = X21 +* 2"],
+     "--check 1: '*' needs something on its left (column 16)",
+     "--check 1: '*'의 왼쪽에 무언가가 있어야 합니다 (16번째 글자)"),
+    (["practice", "--explain", "zz"],
+     "--explain 'zz': unknown name 'zz'; the names are X11…X32",
+     "--explain 'zz': 알 수 없는 이름 'zz'; 쓸 수 있는 이름: X11…X32"),
+    (["practice", "--config", "no/such/config.json"],
+     "config no/such/config.json: no such file",
+     "설정 파일 no/such/config.json: 그런 파일이 없습니다"),
+    (["practice", "--predict", "1,a,2"],
+     "--predict '1,a,2': entry 2 ('a') is not a number",
+     "--predict '1,a,2': 2번째 값('a')이 수가 아닙니다"),
+    (["practice", "--paths", "3"],
+     "--paths, --group and --max-formula go with --explain",
+     "--paths, --group, --max-formula는 --explain과 함께 씁니다"),
+    (["grad"], 'give an expression, e.g. grad "(x + y)*z"', '식을 주세요. 예: grad "(x + y)*z"'),
+])
+def test_command_line_errors_in_korean(capsys, argv, english, korean):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and english in err and err.startswith(f"tinygrad-lite {argv[0]}: error: ")
+    code, _, err = run(capsys, *argv, "--lang", "ko")
+    assert code == 2 and korean in err and err.startswith(f"tinygrad-lite {argv[0]}: 오류: ")
+
+
+def test_config_and_json_errors_in_korean(capsys, tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text('{"lr": 0.1, "foo": 1}', encoding="utf-8")
+    _, _, err = run(capsys, "practice", "--config", str(config), "--lang", "ko")
+    assert "알 수 없는 키 'foo'; 쓸 수 있는 키: X, y, theta" in err
+    config.write_text('{"lr": 0.1', encoding="utf-8")
+    _, _, err = run(capsys, "practice", "--config", str(config), "--lang", "ko")
+    assert "올바른 JSON이 아닙니다: 1번째 줄" in err
+    _, _, err = run(capsys, "practice", "--config", str(config))
+    assert "not valid JSON: Expecting ',' delimiter at line 1, column 11" in err
+    config.write_text('{"epochs": 1.5, "X": [[1, "a"], [2, 3], [4, 5]]}', encoding="utf-8")
+    _, _, err = run(capsys, "practice", "--config", str(config), "--lang", "ko")
+    assert '"X[0][1]": 유한한 수여야 하는데 "a"입니다' in err
+
+
+@pytest.mark.parametrize("argv, english, korean", [
+    (["practice", "--lr", "x"], "argument --lr: invalid float value: 'x'",
+     "인자 --lr: 잘못된 float 값 'x'"),
+    (["practice", "--bogus"], "unrecognized arguments: --bogus", "알 수 없는 인자: --bogus"),
+    (["practice", "--grad"], "argument --grad: expected at least one argument",
+     "인자 --grad: 값이 하나 이상 필요합니다"),
+    (["bogus"], "invalid choice: 'bogus'", "잘못된 선택 'bogus'"),
+])
+def test_argparse_errors_in_korean(capsys, argv, english, korean):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and english in err and err.startswith("usage: ")
+    with pytest.raises(SystemExit) as exit_:
+        main(argv + ["--lang", "ko"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and korean in err and err.startswith("사용법: ")
+    assert ": 오류: " in err
+
+
+def test_a_korean_locale_gives_korean_argparse_errors():
+    result = command("--lr", "x", env={"LANG": "ko_KR.UTF-8"})
+    assert result.returncode == 2
+    assert "인자 --lr: 잘못된 float 값 'x'" in result.stderr.decode("utf-8")

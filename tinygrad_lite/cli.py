@@ -23,14 +23,15 @@ theta), and --json is strict JSON (a non-finite number is null, listed under "no
 import argparse
 import json
 import os
+import re
 import sys
 
 from .lab.check import check_expression, check_formula, read_formula_file
-from .console import shorten, strict_json, write
+from .console import ljust, rjust, shorten, strict_json, write
 from .explain import explain
 from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError, parse_name
-from .messages import language, say
+from .messages import Sentence, Translatable, language, say
 from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
 from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, Practice, PracticeNetwork, read_config,
@@ -47,8 +48,13 @@ EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_DIVERGED, EXIT_UNDEFINED = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
-class UsageError(Exception):
+class UsageError(Translatable, Exception):
     """Something the user typed is wrong; reported in one line, exit code 2."""
+
+
+def _at(where, error):
+    """``where: error`` as a Sentence, so the error inside is said in the report's language."""
+    return Sentence("cli.at", where=where, error=error)
 
 
 def parse_vector(text):
@@ -59,7 +65,8 @@ def parse_vector(text):
         try:
             values.append(float(part))
         except ValueError:
-            raise UsageError(f"--predict {text!r}: entry {i} ({part!r}) is not a number") from None
+            raise UsageError(Sentence("cli.not_a_number", flag="--predict", text=repr(text),
+                                            entry=i, part=repr(part))) from None
     return values
 
 
@@ -67,9 +74,53 @@ def parse_vector(text):
 
 # ---- the commands ----------------------------------------------------------------------------
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog=PROG, description="tinygrad_lite: see, check and "
-                                     "trust backpropagation.")
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose own errors (a missing or unknown argument, a bad choice) are
+    said in the chosen language; an error it has no translation for stays English."""
+
+    lang = "en"
+
+    def error(self, message):
+        if self.lang == "en":
+            super().error(message)
+        for pattern, key in _ARGPARSE_ERRORS:
+            match = pattern.fullmatch(message)
+            if match:
+                message = say(key, self.lang, **match.groupdict())
+                break
+        usage = self.format_usage()
+        if usage.startswith("usage: "):
+            usage = say("argparse.usage", self.lang) + usage[len("usage: "):]
+        self._print_message(usage, sys.stderr)
+        self.exit(EXIT_USAGE, say("cli.parse_error", self.lang, prog=self.prog,
+                                  message=message) + "\n")
+
+
+_ARGPARSE_ERRORS = [(re.compile(pattern, re.S), key) for pattern, key in (
+    (r"the following arguments are required: (?P<names>.*)", "argparse.required"),
+    (r"unrecognized arguments: (?P<names>.*)", "argparse.unrecognized"),
+    (r"argument (?P<name>\S+): invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)",
+     "argparse.choice"),
+    (r"argument (?P<name>\S+): invalid (?P<kind>\S+) value: (?P<value>.*)", "argparse.value"),
+    (r"argument (?P<name>\S+): expected one argument", "argparse.one"),
+    (r"argument (?P<name>\S+): expected at least one argument", "argparse.at_least_one"),
+    (r"ambiguous option: (?P<name>\S+) could match (?P<choices>.*)", "argparse.ambiguous"))]
+
+
+def _requested_lang(argv):
+    """The --lang of a command line that argparse has not read yet (for its own errors)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1] if argv[i + 1] in ("en", "ko") else None
+        if arg.startswith("--lang="):
+            return arg[len("--lang="):] if arg[len("--lang="):] in ("en", "ko") else None
+    return None
+
+
+def build_parser(lang="en"):
+    parser_class = type("Parser", (_Parser,), {"lang": lang})
+    parser = parser_class(prog=PROG, description="tinygrad_lite: see, check and "
+                          "trust backpropagation.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     practice = commands.add_parser(
@@ -112,9 +163,7 @@ def build_parser():
     practice.add_argument("--grad", nargs="+", metavar="ENTRY",
                           help="print just these entries' values and ∂L/∂ at the initial "
                                "parameters (e.g. θ23 p21 theta_12), no report")
-    practice.add_argument("--lang", choices=("en", "ko"),
-                          help="the report's language (default: Korean when LC_ALL or LANG "
-                               "asks for it, else English); --json keys stay as they are")
+    _add_lang(practice)
     practice.add_argument("--json", action="store_true",
                           help="print one JSON object (full precision) instead of the report")
     grad = commands.add_parser(
@@ -131,8 +180,15 @@ def build_parser():
     grad.add_argument("--check", action="append", default=[], metavar='"∂f/∂x = …"',
                       help="check a hand-derived derivative of f (repeatable); exit code 1 if "
                            "any is wrong, 4 if one is undefined")
+    _add_lang(grad)
     grad.add_argument("--json", action="store_true", help="one JSON object, full precision")
     return parser
+
+
+def _add_lang(command):
+    command.add_argument("--lang", choices=("en", "ko"),
+                         help="the language of the output (default: Korean when LC_ALL or LANG "
+                              "asks for it, else English); --json keys stay as they are")
 
 
 def run_grad_command(args):
@@ -140,15 +196,15 @@ def run_grad_command(args):
     try:
         if args.file:
             if args.expression or args.at:
-                raise UsageError("give an expression with --at, or --file, not both")
+                raise UsageError(Sentence("cli.file_or_expression"))
             text, at, source = load_exercise(args.file)
         else:
             if not args.expression:
-                raise UsageError('give an expression, e.g. grad "(x + y)*z" --at x=-2,y=5,z=-4')
+                raise UsageError(Sentence("cli.no_expression"))
             text, at, source = args.expression, parse_at(args.at), None
         circuit = build(text, at)
     except FormulaError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(error) from None
     explanations = [explain(circuit.output, v) for v in circuit.variables.values()] \
         if args.explain else []
     checks = []
@@ -156,24 +212,30 @@ def run_grad_command(args):
         try:
             checks.append(check_expression(formula, text, at))
         except FormulaError as error:
-            raise UsageError(f"--check {i}: {error}") from None
+            raise UsageError(_at(f"--check {i}", error)) from None
     code = EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
         EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
     if args.json:
         document = circuit.to_json()
+        document["lang"] = args.lang_chosen
         if explanations:
             document["explanations"] = [e.to_json() for e in explanations]
         if checks:
             document["checks"] = [c.to_json() for c in checks]
         return json_text(document), code
+    lang = args.lang_chosen
     lines = [f"f = {text}" + (f"    ({source})" if source else ""),
-             "  at " + ", ".join(f"{name} = {fmt(v)}" for name, v in at.items()), "",
-             f"  {'node':<26} {'computes':<12} {'value':>12} {'∂f/∂·':>12}"]
+             say("grad.at", lang, point=", ".join(f"{name} = {fmt(v)}"
+                                                  for name, v in at.items())), "",
+             "  " + " ".join([ljust(say("grad.node", lang), 26), ljust(say("grad.computes", lang), 12),
+                              rjust(say("grad.value", lang), 12), rjust("∂f/∂·", 12)])]
     for name, what, value, grad in circuit.rows():
+        what = say("grad.input", lang) if what == "input" else what
         lines.append(f"  {name:<26} {what:<12} {fmt(value):>12} {fmt(grad):>12}")
     lines += ["", "  " + "   ".join(f"∂f/∂{name} = {fmt(v.grad)}"
                                      for name, v in circuit.variables.items())]
-    sections = ["\n".join(lines)] + [str(e) for e in explanations] + [str(c) for c in checks]
+    sections = ["\n".join(lines)] + [e.text(args.lang_chosen) for e in explanations]
+    sections += [c.text(args.lang_chosen) for c in checks]
     return "\n\n".join(sections), code
 
 
@@ -183,13 +245,13 @@ def run_grad_entries(config, entries):
     try:
         practice.L.backward()
     except (OverflowError, ValueError, ZeroDivisionError) as error:
-        raise UsageError(f"the forward pass fails at the initial parameters: {error}") from None
+        raise UsageError(Sentence("cli.forward_fails", error=str(error))) from None
     rows = []
     for text in entries:
         try:
             name = parse_name(text, list(practice.nodes))
         except FormulaError as error:
-            raise UsageError(f"--grad {text!r}: {error}") from None
+            raise UsageError(_at(f"--grad {text!r}", error)) from None
         v = practice.nodes[name]
         rows.append((name, v.data, 1.0 if name == "L" else v.grad))
     return rows
@@ -207,9 +269,10 @@ def write_graph(config, path):
             with open(path, "w", encoding="utf-8") as file:
                 file.write(text)
     except VizError as error:
-        raise UsageError(f"--dot {path}: {error}") from None
+        raise UsageError(_at(f"--dot {path}", error)) from None
     except OSError as error:
-        raise UsageError(f"--dot {path}: cannot write: {error.strerror or error}") from None
+        raise UsageError(Sentence("cli.cannot_write", where=f"--dot {path}",
+                                  reason=error.strerror or str(error))) from None
 
 
 def _explain_options(args):
@@ -220,11 +283,11 @@ def _explain_options(args):
         if value is None:
             continue
         if value < 0:
-            raise UsageError(f"{flag} {value}: must be 0 or more")
+            raise UsageError(Sentence("cli.not_negative", flag=flag, value=value))
         options[key] = None if (key == "max_paths" and value == 0) else value
     if not args.explain and (args.group or args.paths is not None
                              or args.max_formula is not None):
-        raise UsageError("--paths, --group and --max-formula go with --explain")
+        raise UsageError(Sentence("cli.explain_options"))
     return options
 
 
@@ -241,21 +304,21 @@ def run_practice_command(args):
         x = parse_vector(text)
         if len(x) != d:
             names = ",".join(f"x{j}" for j in range(1, d + 1)) if d <= 5 else f"x1,…,x{d}"
-            raise UsageError(f"--predict {text!r}: the network takes {d} inputs "
-                             f"({names}), got {len(x)}")
+            raise UsageError(Sentence("cli.inputs", text=repr(text), d=d, names=names,
+                                      got=len(x)))
         inputs.append(x)
     formulas = [(f"--check {i}", text) for i, text in enumerate(args.check, 1)]
     for path in args.check_file:
         try:
             formulas += [(f"{path}:{line}", text) for line, text in read_formula_file(path)]
         except FormulaError as error:
-            raise UsageError(f"--check-file {error}") from None
+            raise UsageError(Sentence("cli.check_file", error=error)) from None
     checks = []
     for where, text in formulas:
         try:
             checks.append(check_formula(text, config))
         except FormulaError as error:
-            raise UsageError(f"{where}: {error}") from None
+            raise UsageError(_at(where, error)) from None
     explanations = []
     options = _explain_options(args)
     if args.explain:
@@ -264,7 +327,7 @@ def run_practice_command(args):
             try:
                 name = parse_name(text, [n for n in practice.nodes if n != "L"])
             except FormulaError as error:
-                raise UsageError(f"--explain {text!r}: {error}") from None
+                raise UsageError(_at(f"--explain {text!r}", error)) from None
             explanations.append(explain(practice.L, practice.nodes[name], **options))
     if args.dot:
         write_graph(config, args.dot)
@@ -274,7 +337,7 @@ def run_practice_command(args):
             EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
         if args.json:
             document = {"grads": {name: {"value": value, "grad": grad}
-                                  for name, value, grad in rows}}
+                                  for name, value, grad in rows}, "lang": args.lang_chosen}
             if checks:
                 document["checks"] = [c.to_json() for c in checks]
             if explanations:
@@ -283,7 +346,7 @@ def run_practice_command(args):
         width = max(len(name) for name, _, _ in rows)
         sections = ["\n".join(f"{name:>{width}} = {fmt(value):>11}    ∂L/∂{name} = {fmt(grad)}"
                               for name, value, grad in rows)]
-        return "\n\n".join(sections + [str(e) for e in explanations] +
+        return "\n\n".join(sections + [e.text(args.lang_chosen) for e in explanations] +
                            [c.text(args.lang_chosen) for c in checks]), code
     result = run_practice(config, predict=inputs, compiled=args.compiled)
     code = EXIT_DIVERGED if result["diverged"] is not None else \
@@ -298,7 +361,7 @@ def run_practice_command(args):
             document["explanations"] = [e.to_json() for e in explanations]
         return json_text(document), code
     sections = [format_report(result, args.lang_chosen)]
-    sections += [str(e) for e in explanations]
+    sections += [e.text(args.lang_chosen) for e in explanations]
     sections += [c.text(args.lang_chosen) for c in checks]
     return "\n\n".join(sections), code
 
@@ -313,7 +376,8 @@ def json_text(document):
 
 def main(argv=None):
     """Run the command line; returns the exit code (see the module docstring)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(language(_requested_lang(argv), os.environ))
     args = parser.parse_args(argv)
     args.lang_chosen = language(getattr(args, "lang", None), os.environ)
     try:
@@ -323,7 +387,8 @@ def main(argv=None):
             else:
                 output, code = run_grad_command(args)
         except (ConfigError, UsageError) as error:
-            message = "\n".join(shorten(line) for line in str(error).splitlines())
+            text = error.in_(args.lang_chosen)
+            message = "\n".join(shorten(line) for line in text.splitlines())
             write(say("cli.error", args.lang_chosen, prog=PROG, command=args.command,
                       message=message), sys.stderr)
             return EXIT_USAGE

@@ -86,8 +86,17 @@ def shorten(text, limit=300):
     return f"{text[:head]}…{text[-tail:]}" + f" ({len(text):,} characters)"
 
 
+def columns(text):
+    """The console columns ``text`` takes: wide characters (Hangul, CJK) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def rjust(text, width):
-    """``text`` padded on the left to ``width`` console columns; wide characters (Hangul, CJK)
-    take two columns, so a Korean column header lines up with the numbers under it."""
-    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return " " * max(0, width - columns) + text
+    """``text`` padded on the left to ``width`` console columns, so a Korean column header
+    lines up with the numbers under it."""
+    return " " * max(0, width - columns(text)) + text
+
+
+def ljust(text, width):
+    """``text`` padded on the right to ``width`` console columns."""
+    return text + " " * max(0, width - columns(text))

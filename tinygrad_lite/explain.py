@@ -29,7 +29,9 @@ Works on any graph of named Values; unnamed leaves are constants and print as nu
 import heapq
 import math
 
+from .console import ljust
 from .engine import ADD, SUB, MUL, DIV, POW, NEG, LINEAR, Value, _NARY, _reset_pending
+from .messages import say
 from .symbolic import Sym, atom_text
 
 __all__ = ["explain", "local_derivatives", "NamedGraph", "Explanation", "Path"]
@@ -394,33 +396,39 @@ class Explanation:
         return document
 
     def __str__(self):
+        return self.text()
+
+    def text(self, lang="en"):
+        """The explanation in words, in English or in Korean (lang="ko"); numbers as in English."""
+        def words(key, **values):
+            return say("explain." + key, lang, **values)
+
+        def paths(n):
+            return say("word.path" if n == 1 else "word.paths", lang)
+
         top, wrt = self.output_label, self.wrt_label
-        count = _count_text(self.path_count)
-        lines = [f"∂{top}/∂{wrt} = sum over {count} path"
-                 f"{'' if self.path_count == 1 else 's'} from {wrt} to {top} of the product "
-                 "of the local derivatives along each"]
+        lines = [words("head", top=top, wrt=wrt, count=_count_text(self.path_count, lang),
+                       paths=paths(self.path_count))]
         if len(self.paths) > 1:
-            lines.append("  (the paths with the largest |product| first)")
+            lines.append(words("largest_first"))
         for number, path in enumerate(self.paths, 1):
-            lines += self._path_lines(number, path)
+            lines += self._path_lines(number, path, words)
         if self.rest_count:
-            lines.append(f"  ... and {_count_text(self.rest_count)} more path"
-                         f"{'' if self.rest_count == 1 else 's'}, together "
-                         f"{_number(self.rest_sum)}")
+            lines.append(words("rest", count=_count_text(self.rest_count, lang),
+                               paths=paths(self.rest_count), sum=_number(self.rest_sum)))
         if self.groups is not None:
-            lines += self._group_lines()
-        mark = "agrees" if self.agrees else "DISAGREES"
-        lines.append(f"  total = {self.total:.10g}; reverse mode gives {self.gradient:.10g} "
-                     f"({mark})")
+            lines += self._group_lines(words, paths, lang)
+        lines.append(words("total", total=f"{self.total:.10g}", gradient=f"{self.gradient:.10g}",
+                           mark=words("agrees" if self.agrees else "disagrees")))
         if self.formula is not None:
-            lines.append(f"  as a formula: ∂{top}/∂{wrt} = {self.formula}")
+            lines.append(words("formula", top=top, wrt=wrt, formula=self.formula))
         return "\n".join(lines)
 
-    def _path_lines(self, number, path):
+    def _path_lines(self, number, path, words):
         labels = path.labels
         shown = labels if len(labels) <= self.max_steps + 1 else \
             labels[:self.max_steps // 2 + 1] + ["…"] + labels[-(self.max_steps // 2):]
-        lines = [f"  path {number}: {' → '.join(shown)}"]
+        lines = [words("path", number=number, route=" → ".join(shown))]
         steps = list(range(len(path.values)))
         hidden = 0
         if len(steps) > self.max_steps:
@@ -438,30 +446,30 @@ class Explanation:
         width = max([len(r[0]) + len(r[1]) for r in rows if r] + [10])
         for row in rows:
             if row is None:
-                lines.append(f"      ... {hidden:,} more steps ...")
+                lines.append(words("more_steps", hidden=f"{hidden:,}"))
                 continue
             name, text, value = row
             if text.startswith("(∂"):       # a folded derivative whose formula is too long
                 lines.append(f"      {name} = {_number(value):<{width - len(name)}}"
-                             "   (through unnamed nodes; formula too long to show)")
+                             + words("too_long"))
             else:
                 lines.append(f"      {name} = {text:<{width - len(name)}} = {_number(value)}")
-        lines.append(f"      {'product':<{width + 3}} = {_number(path.product)}")
+        lines.append(f"      {ljust(words('product'), width + 3)} = {_number(path.product)}")
         return lines
 
-    def _group_lines(self):
-        lines = [f"  by layer (distance from {self.wrt_label}): the paths through each named node "
-                 "and the sum of their products"]
+    def _group_lines(self, words, paths, lang):
+        lines = [words("groups", wrt=self.wrt_label)]
         layers = {}
         for g in self.groups:
             layers.setdefault(g.layer, []).append(g)
         for layer in sorted(layers):
             members = sorted(layers[layer], key=lambda g: -abs(g.total))
-            cells = [f"{g.label}: {_count_text(g.count)} path{'' if g.count == 1 else 's'}, "
-                     f"{_number(g.total)}" for g in members[:DEFAULT_MAX_PATHS]]
+            cells = [words("cell", label=g.label, count=_count_text(g.count, lang),
+                           paths=paths(g.count), total=_number(g.total))
+                     for g in members[:DEFAULT_MAX_PATHS]]
             more = len(members) - DEFAULT_MAX_PATHS
-            lines.append(f"    layer {layer}: " + "; ".join(cells)
-                         + (f"; and {more} more nodes" if more > 0 else ""))
+            lines.append(words("layer", layer=layer, cells="; ".join(cells))
+                         + (words("more_nodes", more=more) if more > 0 else ""))
         return lines
 
 
@@ -611,8 +619,10 @@ def _check_limit(name, value, allow_none=False):
                          f"got {value!r}")
 
 
-def _count_text(n):
-    return f"more than {COUNT_CAP:.0e}".replace("e+", "e") if n >= COUNT_CAP else f"{n:,}"
+def _count_text(n, lang="en"):
+    if n >= COUNT_CAP:
+        return say("explain.count_cap", lang, cap=f"{COUNT_CAP:.0e}".replace("e+", "e"))
+    return f"{n:,}"
 
 
 def _number(x):

@@ -14,6 +14,8 @@ import os
 import stat
 import tempfile
 
+from .messages import LANGUAGES, Sentence, Translatable
+
 __all__ = ["read_text", "read_json", "write_atomically", "FileProblem", "CONFIG_LIMIT",
            "FORMULA_FILE_LIMIT", "MODEL_FILE_LIMIT"]
 
@@ -22,8 +24,15 @@ FORMULA_FILE_LIMIT = 2 * 2 ** 20     # a file of formulas to check: 2 MiB
 MODEL_FILE_LIMIT = 512 * 2 ** 20     # a saved model: 512 MiB
 CHUNK = 2 ** 20                      # read a MiB at a time
 
-class FileProblem(ValueError):
+class FileProblem(Translatable, ValueError):
     """A file that cannot be used: missing, a directory, too large, not UTF-8 text, not JSON."""
+
+
+def _problem(kind, what, path, **values):
+    """What is wrong with a file, as a Sentence (``what`` is the kind of file, said too)."""
+    key = "file.what." + what.replace(" ", "_")
+    return Sentence("file." + kind, what=Sentence(key) if key in LANGUAGES["en"] else what,
+                    path=path, **values)
 
 
 def read_text(path, limit, what="file"):
@@ -36,24 +45,24 @@ def read_text(path, limit, what="file"):
                 if not chunk:
                     break
                 if b"\0" in chunk:      # binary: say so before reading any further
-                    raise FileProblem(f"{what} {path}: a binary file (it has NUL bytes), "
-                                      "not text")
+                    raise FileProblem(_problem("binary", what, path))
                 chunks.append(chunk)
                 size += len(chunk)
             data = b"".join(chunks)
     except FileNotFoundError:
-        raise FileProblem(f"{what} {path}: no such file") from None
+        raise FileProblem(_problem("missing", what, path)) from None
     except IsADirectoryError:
-        raise FileProblem(f"{what} {path}: is a directory, not a file") from None
+        raise FileProblem(_problem("directory", what, path)) from None
     except OSError as error:
-        raise FileProblem(f"{what} {path}: cannot read: {error.strerror or error}") from None
+        raise FileProblem(_problem("unreadable", what, path,
+                                   reason=error.strerror or str(error))) from None
     if len(data) > limit:
-        raise FileProblem(f"{what} {path}: larger than the limit of {limit:,} bytes")
+        raise FileProblem(_problem("too_large", what, path, limit=f"{limit:,}"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FileProblem(f"{what} {path}: not UTF-8 text (byte {error.start + 1} is "
-                          f"0x{data[error.start]:02x})") from None
+        raise FileProblem(_problem("not_utf8", what, path, byte=error.start + 1,
+                                   value=f"0x{data[error.start]:02x}")) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -63,10 +72,10 @@ def read_json(path, limit, what="file"):
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise FileProblem(f"{what} {path}: not valid JSON: {error.msg} at line "
-                          f"{error.lineno}, column {error.colno}") from None
+        raise FileProblem(_problem("bad_json", what, path, reason=error.msg,
+                                   line=error.lineno, column=error.colno)) from None
     except RecursionError:
-        raise FileProblem(f"{what} {path}: JSON nested too deeply to read") from None
+        raise FileProblem(_problem("too_deep", what, path)) from None
 
 
 def write_atomically(path, text):

@@ -559,7 +559,7 @@ def read_formula_file(path):
     try:
         lines = files.read_text(path, files.FORMULA_FILE_LIMIT, "formula file").splitlines()
     except files.FileProblem as error:
-        raise FormulaError(str(error)) from None
+        raise FormulaError(error.args[0]) from None
     formulas = []
     for number, line in enumerate(lines, 1):
         text = line.split("#", 1)[0].strip()

@@ -195,7 +195,7 @@ def load_exercise(path):
     try:
         document = files.read_json(path, files.CONFIG_LIMIT, "exercise")
     except files.FileProblem as error:
-        raise FormulaError(str(error)) from None
+        raise FormulaError(error.args[0]) from None
     if not isinstance(document, dict) or not isinstance(document.get("expression"), str) \
             or not isinstance(document.get("at"), dict):
         raise FormulaError(f"exercise {path}: expected {{\"expression\": \"…\", \"at\": "

@@ -19,20 +19,29 @@ import math
 import re
 import unicodedata
 
+from ..messages import Sentence, Translatable, say
+
 __all__ = ["parse_formula", "parse_name", "Formula", "FormulaError", "arithmetic_token"]
 
 
-class FormulaError(ValueError):
+class FormulaError(Translatable, ValueError):
     """A formula that cannot be read: the message names the problem and the column."""
 
     def __init__(self, message, text=None, column=None):
         self.message, self.text, self.column = message, text, column
-        where = f" (column {column})" if column is not None else ""
+        super().__init__(self.in_("en"))
+
+    def in_(self, lang):
+        """The message, its column and the formula with a caret under it, in ``lang``."""
+        message = self.message.in_(lang) if isinstance(self.message, Sentence) else \
+            self.message
+        where = say("formula.column", lang, column=self.column) if self.column is not None \
+            else ""
         detail = ""
-        if text is not None and column is not None:
-            shown, caret = _window(text, column)
+        if self.text is not None and self.column is not None:
+            shown, caret = _window(self.text, self.column)
             detail = f"\n    {shown}\n    {' ' * caret}^"
-        super().__init__(f"{message}{where}{detail}")
+        return f"{message}{where}{detail}"
 
 
 WINDOW = 60   # characters of a long formula shown on each side of the column
@@ -96,7 +105,8 @@ def parse_name(text, names):
     except FormulaError:
         tokens = []
     if len(tokens) != 1 or tokens[0][0] != IDENT or tokens[0][1] == "n":
-        raise FormulaError(f"unknown name {_short(stripped)!r}; {describe_names(names)}")
+        raise FormulaError(Sentence("formula.unknown_name", name=repr(_short(stripped)),
+                                    names=describe_names(names)))
     return tokens[0][1]
 
 
@@ -108,7 +118,7 @@ def describe_names(names):
     shown = []
     for members in groups.values():
         shown.append(members[0] if len(members) == 1 else f"{members[0]}…{members[-1]}")
-    return "the names are " + ", ".join(shown)
+    return Sentence("formula.names", names=", ".join(shown))
 
 
 # ---- tokens ---------------------------------------------------------------------------------
@@ -179,7 +189,7 @@ def tokenize(text, names, offset=0, full_text=None):
             tokens.append(_name_token(match, names, full_text, column))
             i = match.end()
             continue
-        raise FormulaError(f"unexpected character {ch!r}", full_text, column)
+        raise FormulaError(Sentence("formula.unexpected", character=repr(ch)), full_text, column)
     return tokens
 
 
@@ -217,13 +227,15 @@ def _name_token(match, names, text, column):
     if index is not None and any(c.isalpha() for c in index):
         known = base.lower() if GENERIC_BASE.fullmatch(base.lower()) else BASES.get(base.lower())
         if known is None:
-            raise FormulaError(f"unknown name {_short(spelled)!r}; {describe_names(names)}",
+            raise FormulaError(Sentence("formula.unknown_name", name=repr(_short(spelled)),
+                                        names=describe_names(names)),
                                text, column)
         parts = [p.strip() for p in index.split(",")] if "," in index else list(index)
         return (TEMPLATE, (known, tuple(parts), spelled), column)
     name = canonical(base, index.replace(" ", "") if index else index)
     if name is None or name not in names:
-        raise FormulaError(f"unknown name {_short(spelled)!r}; {describe_names(names)}",
+        raise FormulaError(Sentence("formula.unknown_name", name=repr(_short(spelled)),
+                                        names=describe_names(names)),
                            text, column)
     return (IDENT, name, column)
 
@@ -252,7 +264,7 @@ def to_rpn(tokens, text, side_column):
     for kind, value, column in tokens:
         implicit = not expect_operand and kind in (IDENT, TEMPLATE, OPEN, NUMBER, SUM, FUNCTION)
         if implicit and kind == NUMBER:
-            raise FormulaError("a number cannot follow here without an operator", text, column)
+            raise FormulaError(Sentence("formula.number_follows"), text, column)
         if implicit:   # (y1 - q11) δ12 or 2(y1 - q11): multiplication
             _push_operator(output, stack, "*", None, column)
             expect_operand = True
@@ -273,7 +285,7 @@ def to_rpn(tokens, text, side_column):
             while stack and stack[-1][0] != "(":
                 output.append(stack.pop())
             if not stack:
-                raise FormulaError(f"'{value}' has no matching opening bracket", text, column)
+                raise FormulaError(Sentence("formula.unopened", bracket=value), text, column)
             _, bracket, opened = stack.pop()
             if CLOSING[bracket] != value:
                 raise FormulaError(f"'{value}' closes the '{bracket}' opened at column "
@@ -287,16 +299,16 @@ def to_rpn(tokens, text, side_column):
                     continue
                 if value == "+":
                     continue
-                raise FormulaError(f"'{value}' needs something on its left", text, column)
+                raise FormulaError(Sentence("formula.needs_left", what=value), text, column)
             _push_operator(output, stack, value, None, column)
             expect_operand = True
         previous = (kind, value, column)
     if expect_operand:
         if not tokens:
-            raise FormulaError("this side of the formula is empty", text, side_column)
+            raise FormulaError(Sentence("formula.side_empty"), text, side_column)
         kind, value, column = tokens[-1]
         what = "Σ" if kind == SUM else value if kind != FUNCTION else f"{value}("
-        raise FormulaError(f"'{what}' needs something on its right", text, column)
+        raise FormulaError(Sentence("formula.needs_right", what=what), text, column)
     return _drain(output, stack, text)
 
 
@@ -305,7 +317,7 @@ def _drain(output, stack, text):
     while stack:
         item = stack.pop()
         if item[0] == "(":
-            raise FormulaError(f"the '{item[1]}' opened here is never closed", text, item[2])
+            raise FormulaError(Sentence("formula.unclosed", bracket=item[1]), text, item[2])
         output.append(item)
     return output
 
@@ -602,7 +614,7 @@ def parse_formula(text, names, output="L", n=None):
     text = text[1:] if text.startswith("\ufeff") else text
     left, right, equals = split_sides(text)
     if not left.strip():
-        raise FormulaError("the left side is empty: name the entry, e.g. ∂L/∂θ12", text, 1)
+        raise FormulaError(Sentence("formula.left_empty"), text, 1)
     start = len(left) - len(left.lstrip())
     stripped = left.strip()
     match = DERIVATIVE.fullmatch(stripped) or FRACTION.fullmatch(stripped)

@@ -43,6 +43,7 @@ from ..data import DataLoader
 from ..engine import SQRT_ZERO_AT_ZERO, Value, apply, no_grad
 from ..losses import binary_cross_entropy, half_sum_of_squares
 from ..functional import log_softmax
+from ..messages import Sentence, Translatable
 from ..nn import Dense, Sequential
 from ..nn.dense import tutorial_name
 from .. import optim
@@ -81,7 +82,7 @@ OPTIMIZERS = {"sgd": optim.SGD, "momentum": optim.Momentum, "nesterov": optim.Ne
 MAX_UNITS = 10_000          # parameters plus data entries a config may ask for
 
 
-class ConfigError(ValueError):
+class ConfigError(Translatable, ValueError):
     """A practice config that does not fit: names the key and what was expected."""
 
 
@@ -92,7 +93,7 @@ def _shown(x):
 
 def _number(key, x):
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x):
-        raise ConfigError(f'"{key}": expected a finite number, got {_shown(x)}')
+        raise ConfigError(Sentence("config.number", key=key, got=_shown(x)))
     return float(x)
 
 
@@ -117,7 +118,7 @@ def _matrix(key, rows, n_rows=None, n_cols=None):
 
 def _whole(key, x, low):
     if isinstance(x, bool) or not isinstance(x, int) or x < low:
-        raise ConfigError(f'"{key}": expected a whole number >= {low}, got {_shown(x)}')
+        raise ConfigError(Sentence("config.whole", key=key, low=low, got=_shown(x)))
     return x
 
 
@@ -128,14 +129,14 @@ def validate_config(raw):
     [4, 1]; its parameters come from theta/b/delta/d1, any other network's from
     weights/biases or drawn from the seed."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"the config must be a JSON object, got {type(raw).__name__}")
+        raise ConfigError(Sentence("config.object", got=type(raw).__name__))
     if "tutorial" in raw and "layers" in raw and "weights" in raw:
         return raw                                 # validated already (tutorial is ours)
     known = set(DEFAULT_CONFIG) | set(LAB_KEYS)
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"unknown key {', '.join(map(repr, unknown))}; the keys are "
-                          f"{', '.join(list(DEFAULT_CONFIG) + list(LAB_KEYS))}")
+        raise ConfigError(Sentence("config.unknown", unknown=", ".join(map(repr, unknown)),
+                                   keys=", ".join(list(DEFAULT_CONFIG) + list(LAB_KEYS))))
     merged = {**DEFAULT_CONFIG, **raw}
     X = _matrix("X", merged["X"])
     d, n = len(X), len(X[0])
@@ -269,9 +270,9 @@ def read_config(path):
     try:
         raw = files.read_json(path, files.CONFIG_LIMIT, "config")
     except files.FileProblem as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(error.args[0]) from None
     if not isinstance(raw, dict):
-        raise ConfigError(f"the config must be a JSON object, got {type(raw).__name__}")
+        raise ConfigError(Sentence("config.object", got=type(raw).__name__))
     return raw
 
 

@@ -5,6 +5,7 @@ It imports nothing of ours, so the library (explain, viz) and the laboratory can
     language(requested, environ)   "ko" or "en": --lang first, else LC_ALL / LANG, else English
     say(key, lang, **values)       the message ``key`` in ``lang``, with its placeholders filled
     Sentence(key, **values)        a str in English that can be said again in another language
+    Translatable                   a mixin for errors whose message is a Sentence: error.in_(lang)
     LANGUAGES                      {"en": catalogue, "ko": catalogue}
 
 Each catalogue (en.py, ko.py) is a dict of key -> text with str.format placeholders; every key
@@ -16,7 +17,7 @@ import string
 
 from . import en, ko
 
-__all__ = ["language", "say", "Sentence", "LANGUAGES"]
+__all__ = ["language", "say", "Sentence", "Translatable", "LANGUAGES"]
 
 LANGUAGES = {"en": en.MESSAGES, "ko": ko.MESSAGES}
 
@@ -33,7 +34,7 @@ def language(requested=None, environ=None):
     return "ko" if setting.lower().startswith("ko") else "en"
 
 
-def say(key, lang="en", **values):
+def say(key, lang="en", /, **values):
     """The message ``key`` in ``lang`` (English if the language lacks it), filled in."""
     text = LANGUAGES.get(lang, LANGUAGES["en"]).get(key, LANGUAGES["en"][key])
     return text.format(**values)
@@ -49,7 +50,7 @@ class Sentence(str):
     English) and remembers its key and values, so ``in_(lang)`` can say it in another language.
     A value that is a Sentence is translated too; a tuple is a list joined by "and"."""
 
-    def __new__(cls, key, **values):
+    def __new__(cls, key, /, **values):
         text = super().__new__(cls, _fill(key, "en", values))
         text.key, text.values = key, values
         return text
@@ -67,9 +68,19 @@ def _rebuild(key, values):
 
 def _fill(key, lang, values):
     def word(value):
-        if isinstance(value, Sentence):
+        if isinstance(value, (Sentence, Translatable)):
             return value.in_(lang)
         if isinstance(value, tuple):
             return say("word.and", lang).join(word(v) for v in value)
         return value
     return say(key, lang, **{name: word(v) for name, v in values.items()})
+
+
+class Translatable:
+    """A mixin for exceptions: when the message is a Sentence (or another such error),
+    ``in_(lang)`` says it in that language (str() stays English); any other message is said
+    as it is."""
+
+    def in_(self, lang):
+        message = self.args[0] if self.args else ""
+        return message.in_(lang) if isinstance(message, (Sentence, Translatable)) else str(self)
