@@ -11,7 +11,9 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DOCUMENTS = [os.path.join(ROOT, "README.md"), os.path.join(ROOT, "README.ko.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+DOCUMENTS = [os.path.join(ROOT, "README.md"), os.path.join(ROOT, "README.ko.md")] + \
+    sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + \
+    sorted(glob.glob(os.path.join(ROOT, "docs", "ko", "*.md")))
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -22,7 +24,7 @@ def blocks(path):
             for m in FENCE.finditer(text)]
 
 
-PYTHON = [(os.path.basename(p), line, code) for p in DOCUMENTS
+PYTHON = [(os.path.relpath(p, ROOT), line, code) for p in DOCUMENTS
           for kind, code, line in blocks(p) if kind == "python"]
 SHOWN = []   # (document, line, command, expected output): each ```text block is output of the
 for p in DOCUMENTS:   # latest ```bash command above it (```console blocks are not checked)
@@ -32,7 +34,7 @@ for p in DOCUMENTS:   # latest ```bash command above it (```console blocks are n
             runnable = code.strip().startswith("python3") and " pip " not in code
             command = code.strip() if runnable else None
         elif kind == "text" and command is not None:
-            SHOWN.append((os.path.basename(p), line, command, code))
+            SHOWN.append((os.path.relpath(p, ROOT), line, command, code))
 
 
 @pytest.mark.parametrize("document, line, code", PYTHON,
@@ -86,3 +88,39 @@ def test_the_korean_readme_gives_the_same_two_commands_first():
     assert korean == [english[0] + " --lang ko", english[1]]
     with open(DOCUMENTS[0], encoding="utf-8") as file:
         assert "[한국어](README.ko.md)" in file.read().split("\n```", 1)[0]
+
+
+# ---- the Korean pages (docs/ko) -----------------------------------------------------------------
+
+KOREAN_PAGES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "docs", "ko", "*.md")))
+
+
+def test_every_english_page_has_a_korean_one():
+    english = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    assert KOREAN_PAGES == english
+
+
+@pytest.mark.parametrize("page", KOREAN_PAGES)
+def test_a_korean_page_runs_the_same_code_as_its_english_page(page):
+    def code(path):
+        return [text for kind, text, _ in blocks(path) if kind == "python"]
+    korean = code(os.path.join(ROOT, "docs", "ko", page))
+    assert korean == code(os.path.join(ROOT, "docs", page))
+    with open(os.path.join(ROOT, "docs", "ko", page), encoding="utf-8") as file:
+        text = file.read()
+    assert f"[English](../{page})" in text
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):   # every link and picture
+        assert os.path.exists(os.path.join(ROOT, "docs", "ko", target)), (page, target)
+
+
+def test_the_korean_pages_use_the_tutorials_terms():
+    text = ""
+    for page in KOREAN_PAGES:
+        with open(os.path.join(ROOT, "docs", "ko", page), encoding="utf-8") as file:
+            text += file.read()
+    for term in ("가중치", "편향", "손실 함수", "기울기", "학습률", "에폭", "비복원 추출",
+                 "활성화 함수", "연쇄 법칙", "순전파", "역전파"):
+        assert term in text, term
+    for other in ("그래디언트", "경사도", "바이어스", "웨이트", "에포크", "러닝 레이트"):
+        assert other not in text, other      # one word for one idea
+

@@ -286,3 +286,11 @@ def test_a_korean_locale_gives_korean_argparse_errors():
     result = command("--lr", "x", env={"LANG": "ko_KR.UTF-8"})
     assert result.returncode == 2
     assert "인자 --lr: 잘못된 float 값 'x'" in result.stderr.decode("utf-8")
+
+
+def test_the_korean_catalogue_uses_the_tutorials_terms():
+    text = " ".join(LANGUAGES["ko"].values())
+    for term in ("가중치", "편향", "손실 함수", "기울기", "학습률", "에폭", "순전파", "역전파"):
+        assert term in text, term
+    for other in ("그래디언트", "경사도", "바이어스", "웨이트", "에포크", "러닝 레이트"):
+        assert other not in text, other
