@@ -4,6 +4,7 @@
     gradcheck                      compare backward() with central differences
     grad, hessian, hvp             derivatives of any order (tinygrad_lite.autograd)
     explain                        a gradient as a sum over paths of named nodes
+    viz.to_html                    the interactive page of any graph (also Value._repr_html_)
     check_formula                  a verdict on a hand-derived formula of the worked example
     placeholder, compile           compiled graphs: build once, feed many times
     manual_seed                    one seed for every layer's initialisation
@@ -18,6 +19,11 @@ from .explain import explain
 from .compiled import placeholder, compile as compile  # tinygrad_lite.compile, like torch.compile
 from . import nn, optim, data, losses
 from .lab.check import check_formula
+from .page import notebook_html
+
+# In a notebook a Value displays as the interactive page of its graph (as micrograd's users
+# draw_dot); attached here, at the top, so that the engine imports nothing above it.
+Value._repr_html_ = notebook_html
 
 __version__ = "0.1.0"
 

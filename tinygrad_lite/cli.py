@@ -29,6 +29,8 @@ import sys
 from .lab.check import check_expression, check_formula, read_formula_file
 from .console import ljust, rjust, shorten, strict_json, write
 from .explain import explain
+from .files import FileProblem
+from .page import to_html
 from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError, parse_name
 from .messages import Sentence, Translatable, language, say
@@ -163,6 +165,10 @@ def build_parser(lang="en"):
     practice.add_argument("--grad", nargs="+", metavar="ENTRY",
                           help="print just these entries' values and ∂L/∂ at the initial "
                                "parameters (e.g. θ23 p21 theta_12), no report")
+    practice.add_argument("--html", metavar="FILE.html",
+                          help="also write the interactive page of the example's graph: click "
+                               "a node for its gradient and paths, step through backward, "
+                               "slide through the epochs (one offline file, no network)")
     _add_lang(practice)
     practice.add_argument("--json", action="store_true",
                           help="print one JSON object (full precision) instead of the report")
@@ -180,6 +186,8 @@ def build_parser(lang="en"):
     grad.add_argument("--check", action="append", default=[], metavar='"∂f/∂x = …"',
                       help="check a hand-derived derivative of f (repeatable); exit code 1 if "
                            "any is wrong, 4 if one is undefined")
+    grad.add_argument("--html", metavar="FILE.html",
+                      help="also write the interactive page of the expression's graph")
     _add_lang(grad)
     grad.add_argument("--json", action="store_true", help="one JSON object, full precision")
     return parser
@@ -207,6 +215,8 @@ def run_grad_command(args):
         raise UsageError(error) from None
     explanations = [explain(circuit.output, v) for v in circuit.variables.values()] \
         if args.explain else []
+    if args.html:
+        write_page(circuit.output, args.html, args.lang_chosen, title=f"f = {text}")
     checks = []
     for i, formula in enumerate(args.check, 1):
         try:
@@ -275,6 +285,27 @@ def write_graph(config, path):
                                   reason=error.strerror or str(error))) from None
 
 
+def write_page(output, path, lang, history=None, title=None, columns=None, bands=None):
+    """The interactive page of ``output``'s graph (after backward) to ``path``; says where."""
+    try:
+        text = to_html(output, path, lang=lang, history=history, title=title, columns=columns,
+                       bands=bands)
+    except FileProblem as error:
+        raise UsageError(_at("--html", error)) from None
+    write(say("page.written", lang, path=path, size=f"{len(text.encode('utf-8')) / 1024:.0f}"),
+          sys.stderr)
+
+
+def _practice_page(config, path, lang, history):
+    practice = Practice(PracticeNetwork(config), config["X"], config["y"])
+    try:
+        practice.L.backward()
+    except (OverflowError, ValueError, ZeroDivisionError) as error:
+        raise UsageError(Sentence("cli.forward_fails", error=str(error))) from None
+    write_page(practice.L, path, lang, history, title=say("page.practice", lang),
+               columns=practice.columns(), bands=practice.bands())
+
+
 def _explain_options(args):
     """explain()'s keyword arguments from --paths, --group and --max-formula."""
     options = {"group": args.group}
@@ -333,6 +364,9 @@ def run_practice_command(args):
         write_graph(config, args.dot)
     if args.grad:                   # just these entries (and any checks and explanations)
         rows = run_grad_entries(config, args.grad)
+        if args.html:
+            _practice_page(config, args.html, args.lang_chosen,
+                           run_practice(config, history=True)["history"])
         code = EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
             EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
         if args.json:
@@ -348,7 +382,10 @@ def run_practice_command(args):
                               for name, value, grad in rows)]
         return "\n\n".join(sections + [e.text(args.lang_chosen) for e in explanations] +
                            [c.text(args.lang_chosen) for c in checks]), code
-    result = run_practice(config, predict=inputs, compiled=args.compiled)
+    result = run_practice(config, predict=inputs, compiled=args.compiled,
+                          history=bool(args.html))
+    if args.html:
+        _practice_page(config, args.html, args.lang_chosen, result["history"])
     code = EXIT_DIVERGED if result["diverged"] is not None else \
         EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
         EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK

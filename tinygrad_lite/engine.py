@@ -938,6 +938,35 @@ def _propagate(root, seed):
                 push(a)
 
 
+def backward_order(root):
+    """The interior nodes of ``root``'s graph in the order backward() processes them (each
+    after all of its consumers), for pictures that replay it step by step.  The same counts
+    and the same stack discipline as _count_consumers and _propagate, kept in a dict here so
+    the graph itself is not touched."""
+    if root._a is None:
+        return []
+    pending, stack = {}, [root]
+    while stack:                                    # count each interior node's consumers
+        for child in stack.pop().operands:
+            if child._a is not None:
+                if id(child) not in pending:
+                    pending[id(child)] = 0
+                    stack.append(child)
+                pending[id(child)] += 1
+    order, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        # _propagate pushes the operands of an n-ary node in order, and b before a otherwise
+        operands = node._a if node._b is _NARY else tuple(reversed(node.operands))
+        for child in operands:
+            if child._a is not None:
+                pending[id(child)] -= 1
+                if pending[id(child)] == 0:
+                    stack.append(child)
+    return order
+
+
 def _reset_pending(root):
     """Put every consumer count back to 0 after an interrupted backward()."""
     root._pending = 0

@@ -105,11 +105,13 @@ class NamedGraph:
     a head is printed; ``formula(v, u)`` the edge's formula (a Sym, or None if too long).
     """
 
-    def __init__(self, output, keep=(), max_formula=FORMULA_SIZE):
+    def __init__(self, output, keep=(), max_formula=FORMULA_SIZE, labels=None):
         self.output = output
         self.max_formula = max_formula
-        labels = {id(k): (k.name if k.name is not None else "x") for k in keep}
-        labels[id(output)] = output.name if output.name is not None else "output"
+        given = labels or {}
+        labels = {id(k): given.get(id(k), k.name if k.name is not None else "x") for k in keep}
+        labels[id(output)] = given.get(id(output), output.name if output.name is not None
+                                       else "output")
         self.heads = []   # consumers first
         self.labels = labels
         self.edges = {}   # id(head) -> {id(u): (u, ∂head/∂u)}
@@ -474,14 +476,18 @@ class Explanation:
 
 
 def explain(output, wrt, max_paths=DEFAULT_MAX_PATHS, group=False, max_steps=MAX_STEPS,
-            max_formula=FORMULA_SIZE):
+            max_formula=FORMULA_SIZE, keep=(), labels=None, max_factors=FORMULA_FACTORS):
     """Explain ∂output/∂wrt as the sum over paths of named nodes (see the module docstring).
 
     ``max_paths``: how many paths to show, the largest |product| first (None: all of them);
     ``group``: also add up the paths through each named node, layer by layer;
     ``max_steps``: the steps of one path shown before the middle ones are elided;
     ``max_formula``: the symbols one local derivative's formula may have before it is shown
-    as the symbol (∂v/∂u) with its number.
+    as the symbol (∂v/∂u) with its number;
+    ``max_factors``: the factors (over all paths) the whole sum's formula may have before
+    it is left out;
+    ``keep``: more nodes to treat as named (not folded), and ``labels`` ({id(node): text}) what
+    to call unnamed ones (the interactive page keeps every node it draws, by its label there).
 
     >>> from tinygrad_lite import Value
     >>> x, w = Value(2.0, "x"), Value(-3.0, "w")
@@ -495,7 +501,8 @@ def explain(output, wrt, max_paths=DEFAULT_MAX_PATHS, group=False, max_steps=MAX
     _check_limit("max_paths", max_paths, allow_none=True)
     _check_limit("max_steps", max_steps)
     _check_limit("max_formula", max_formula)
-    graph = NamedGraph(output, keep=[wrt], max_formula=max_formula)
+    _check_limit("max_factors", max_factors)
+    graph = NamedGraph(output, keep=[wrt, *keep], max_formula=max_formula, labels=labels)
     # Paths from wrt, operands before consumers: for each head, how many paths reach it from
     # wrt, the sum of their products, and the largest |product| (and through which operand).
     from_wrt = {id(wrt): (1, 1.0, 1.0)}          # id -> (count, Σ products, max |product|)
@@ -525,7 +532,7 @@ def explain(output, wrt, max_paths=DEFAULT_MAX_PATHS, group=False, max_steps=MAX
                                                                 values[i]))
              for nodes, values in found]
     formula = None
-    if len(paths) == path_count and sum(len(p.values) for p in paths) <= FORMULA_FACTORS:
+    if len(paths) == path_count and sum(len(p.values) for p in paths) <= max_factors:
         # the terms in the graph's order (data point 1 before 2), not by size
         position = {id(n): i for i, n in enumerate(graph.heads)}
         ranked = sorted(zip(found, paths), key=lambda pair: [position[id(n)]

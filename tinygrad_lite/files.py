@@ -88,10 +88,10 @@ def write_atomically(path, text):
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else None
         if os.path.exists(target) and not os.path.isfile(target):
-            raise FileProblem(f"{path}: not a regular file (a directory, device or pipe); "
-                              "choose a file name")
+            raise FileProblem(Sentence("file.not_regular", path=path))
     except OSError as error:
-        raise FileProblem(f"{path}: cannot write: {error.strerror or error}") from None
+        raise FileProblem(Sentence("file.cannot_write", path=path,
+                                   reason=error.strerror or str(error))) from None
     if mode is None:
         mask = os.umask(0)
         os.umask(mask)
@@ -100,8 +100,8 @@ def write_atomically(path, text):
     try:
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
     except OSError as error:
-        raise FileProblem(f"{path}: cannot write in {folder}: {error.strerror or error}") \
-            from None
+        raise FileProblem(Sentence("file.cannot_write_in", path=path, folder=folder,
+                                   reason=error.strerror or str(error))) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)

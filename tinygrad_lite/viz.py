@@ -3,6 +3,7 @@
     to_dot(output, max_nodes=200)     DOT text (no dependency): a box per Value with its name,
                                       op, data and grad; an arrow from each operand to its result
     render(dot_text, path)            SVG or PNG through the optional graphviz package
+    to_html(output, path)             the interactive page (tinygrad_lite.page): no dependency
     VizError                          rendering is not possible here, and why
 
 Large graphs are capped: the ``max_nodes`` nodes nearest the output are drawn and a note says
@@ -11,7 +12,9 @@ how many were left out.
 
 from collections import deque
 
-__all__ = ["to_dot", "render", "VizError"]
+from .page import to_html
+
+__all__ = ["to_dot", "render", "to_html", "VizError"]
 
 NON_COMMUTATIVE = {"-", "/", "**"}
 

@@ -360,6 +360,28 @@ class Practice:
     keep each point's own number.
     """
 
+    def columns(self):
+        """Where the page draws the leaves: the data in column 0, layer l's weights and
+        biases in column 2l − 1, so the picture reads X → layer 1 → layer 2 → … → L."""
+        placed = {id(v): 0 for row in self.X for v in row}
+        for l, layer in enumerate(self.network, 1):
+            placed.update({id(v): 2 * l - 1 for v in layer.parameters()})
+        return placed
+
+    def bands(self):
+        """Each data point's nodes (its inputs, layer outputs, label and loss) as one band of
+        rows on the page, point 1 above point 2."""
+        band = {}
+        for c in range(len(self.points)):
+            band.update({id(row[c]): c for row in self.X})
+            for z, a in self.layers:
+                band.update({id(row[c]): c for row in z + a if row[c] is not None})
+        for c, v in enumerate(self.L_k):
+            band[id(v)] = c
+        for row in (self.y if self.y and isinstance(self.y[0], list) else [self.y]):
+            band.update({id(v): c for c, v in enumerate(row) if isinstance(v, Value)})
+        return band
+
     def __init__(self, network, X, y, placeholders=False, points=None):
         config = network.config
         n = len(X[0])
@@ -475,7 +497,10 @@ def _sum(values):
 # Training
 # ================================================================================================
 
-def run_practice(config=None, predict=(), compiled=False):
+HISTORY_EPOCHS = 500
+
+
+def run_practice(config=None, predict=(), compiled=False, history=False):
     """Train the configured network for config["epochs"] epochs.
 
     Returns a dict with the keys of ``tinygrad-lite practice --json``: X, y, lr, epochs,
@@ -485,7 +510,9 @@ def run_practice(config=None, predict=(), compiled=False):
     node's value and gradient at the initial parameters), "final_loss" and the objects
     "network" and "practice" (the graph at the initial parameters) for further inspection.
     ``compiled=True`` records the graph once with X and y as placeholders and reruns it each
-    epoch (full batch only): the same numbers.
+    epoch (full batch only): the same numbers.  ``history=True`` adds "history": for each
+    epoch (at most HISTORY_EPOCHS of them, evenly spaced) its loss and the parameters and
+    their gradients at its first step, for the interactive page's epoch slider.
 
     A run whose loss or gradient stops being a finite number (too large a learning rate: the
     tutorial's exploding gradients) is not an error but a finding: training stops before the
@@ -506,6 +533,8 @@ def run_practice(config=None, predict=(), compiled=False):
     evaluate = _CompiledSteps(network, config) if compiled else _DynamicSteps(network, config)
 
     losses, steps, forward, grads, nodes, diverged = [], [], None, None, None, None
+    epochs_seen = []          # with history: each epoch's first step (parameters, gradients)
+    stride = max(1, math.ceil(config["epochs"] / HISTORY_EPOCHS))
     try:
         loss, values = evaluate.step(None)                 # the initial parameters, all data
     except (OverflowError, ValueError, ZeroDivisionError) as error:
@@ -530,6 +559,12 @@ def run_practice(config=None, predict=(), compiled=False):
                 diverged = Divergence(epoch + 1, losses, params, config["lr"])
                 break
             steps.append({"epoch": epoch + 1, "points": [k + 1 for k in points], "loss": loss})
+            first_of_epoch = len(steps) == 1 or steps[-2]["epoch"] != epoch + 1
+            if history and first_of_epoch and (epoch % stride == 0 or
+                                               epoch + 1 == config["epochs"]):
+                epochs_seen.append({"epoch": epoch + 1, "loss": loss,
+                                    "params": {name: v.data for name, v in params.items()},
+                                    "grads": {name: v.grad for name, v in params.items()}})
             optimizer.step()
         if diverged is not None:
             break
@@ -556,7 +591,8 @@ def run_practice(config=None, predict=(), compiled=False):
             "updated": Named({name: v.data for name, v in params.items()}),
             "losses": losses, "predictions": predictions, "final_loss": final_loss,
             "steps": steps, "nodes": Named(nodes or {}), "config": config,
-            "diverged": diverged, "network": network, "practice": evaluate.first}
+            "diverged": diverged, "network": network, "practice": evaluate.first,
+            **({"history": epochs_seen} if history else {})}
 
 
 class Named(dict):
