@@ -294,3 +294,51 @@ def test_the_korean_catalogue_uses_the_tutorials_terms():
         assert term in text, term
     for other in ("그래디언트", "경사도", "바이어스", "웨이트", "에포크", "러닝 레이트"):
         assert other not in text, other
+
+
+# ---- every error a user can meet is in the catalogue ------------------------------------------
+
+def test_no_error_of_the_laboratory_or_the_command_line_is_english_only():
+    """Each `raise FormulaError/ConfigError/UsageError/FileProblem(...)` says a Sentence (or passes
+    on another error, which is one): a message written as a plain or f-string would stay
+    English in a Korean report."""
+    import ast
+    errors = {"FormulaError", "ConfigError", "UsageError", "FileProblem", "VizError"}
+    sources = sorted((ROOT / "tinygrad_lite" / "lab").glob("*.py")) + \
+        [ROOT / "tinygrad_lite" / name for name in ("cli.py", "files.py", "viz.py")]
+    plain = []
+    for path in sources:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
+                    and getattr(node.exc.func, "id", None) in errors and node.exc.args:
+                first = node.exc.args[0]
+                texts = [n for n in ast.walk(first) if isinstance(n, ast.JoinedStr)
+                         or (isinstance(n, ast.Constant) and isinstance(n.value, str))]
+                calls = [n for n in ast.walk(first) if isinstance(n, ast.Call)]
+                if texts and not calls:
+                    plain.append(f"{path.name}:{node.lineno}")
+    assert plain == []
+
+
+@pytest.mark.parametrize("argv, korean", [
+    (["practice", "--check", "∂L/∂W1 = W2 X"],
+     "행렬곱 (1×4)·(3×2)이(가) 맞지 않습니다: 열 4개 대 행 3개 (13번째 글자)"),
+    (["practice", "--check", "∂L/∂θ12 -(y1)"], "공식에는 성분과 식 사이에 '='가 하나 있어야 합니다"),
+    (["practice", "--check", "∂L/∂θ12 = Σ_k (Σ_k X_{2k})"],
+     "첨자 'k'은(는) 이미 바깥쪽 합에 묶여 있습니다"),
+    (["grad", "x*y", "--at", "x=1,y=a"], "--at: y = 'a'은(는) 수가 아닙니다"),
+    (["grad", "x*y", "--at", "x=1"], "'y'에 값이 없습니다: --at y=…로 주세요"),
+])
+def test_formula_and_expression_errors_in_korean(capsys, argv, korean):
+    code, _, err = run(capsys, *argv, "--lang", "ko")
+    assert code == 2 and korean in err, err
+
+
+def test_a_ragged_config_in_korean(capsys, tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text('{"X": [[1, 2], [3]]}', encoding="utf-8")
+    _, _, err = run(capsys, "practice", "--config", str(config), "--lang", "ko")
+    assert '"X": 모든 행의 열(데이터) 수가 같아야 하는데 행의 길이가 [2, 1]입니다' in err
+    _, _, err = run(capsys, "practice", "--config", str(config))
+    assert '"X": every row needs the same number of columns (data points), got rows of [2, 1]' in err

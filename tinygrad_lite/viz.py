@@ -12,6 +12,7 @@ how many were left out.
 
 from collections import deque
 
+from .messages import Sentence, Translatable
 from .page import to_html
 
 __all__ = ["to_dot", "render", "to_html", "VizError"]
@@ -19,7 +20,7 @@ __all__ = ["to_dot", "render", "to_html", "VizError"]
 NON_COMMUTATIVE = {"-", "/", "**"}
 
 
-class VizError(RuntimeError):
+class VizError(Translatable, RuntimeError):
     """The graph cannot be rendered here (a missing package or program); the message says why."""
 
 
@@ -82,18 +83,15 @@ def render(dot_text, path):
     """Write ``dot_text`` rendered as SVG or PNG (by the file's ending) to ``path``."""
     kind = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     if kind not in ("svg", "png"):
-        raise VizError(f"render: {path!r} must end in .svg or .png")
+        raise VizError(Sentence("viz.ending", path=repr(path)))
     try:
         import graphviz
     except ImportError:
-        raise VizError("rendering needs the graphviz Python package and the Graphviz program: "
-                       "pip install -e '.[viz]' and, e.g., apt-get install graphviz "
-                       "(the DOT text itself needs neither: write it to a .dot file)") from None
+        raise VizError(Sentence("viz.no_package")) from None
     try:
         data = graphviz.Source(dot_text).pipe(format=kind)
     except graphviz.ExecutableNotFound:
-        raise VizError("the graphviz Python package is installed but the Graphviz program "
-                       "'dot' is not on PATH (e.g. apt-get install graphviz)") from None
+        raise VizError(Sentence("viz.no_program")) from None
     with open(path, "wb") as file:
         file.write(data)
     return path

@@ -226,7 +226,7 @@ def check_formula(text, config=None, points=20, seed=0):
     if isinstance(points, bool) or not isinstance(points, int) or points < 1:
         raise ValueError(f"check_formula: points must be a positive int, got {points!r}")
     if not isinstance(text, str):
-        raise FormulaError(f"a formula is text, got {type(text).__name__}")
+        raise FormulaError(Sentence("formula.not_text", kind=type(text).__name__))
     example = _Points(config)
     names = [name for name, _ in example.slots]
     n = len(config["X"][0])
@@ -252,15 +252,15 @@ def check_expression(text, expression, at, points=20, seed=0):
     point where the expression is undefined is drawn again).  The right side may use the
     variables and f, the expression's value."""
     if not isinstance(text, str):
-        raise FormulaError(f"a formula is text, got {type(text).__name__}")
+        raise FormulaError(Sentence("formula.not_text", kind=type(text).__name__))
     circuit = build(expression, at)
     left, right, equals = split_sides(text)
     match = re.fullmatch(r"\s*(?:(?:∂|d|\\partial)\s*f\s*/\s*(?:∂|d|\\partial)\s*)?"
                          r"(?P<wrt>[^\s=]+)\s*", left)
     target = match.group("wrt") if match else None
     if target not in circuit.variables:
-        raise FormulaError(f"the left side names {left.strip()[:40]!r}; write ∂f/∂(one of "
-                           f"{', '.join(circuit.variables)})", text, 1)
+        raise FormulaError(Sentence("check.left_names", left=repr(left.strip()[:40]),
+                                    variables=', '.join(circuit.variables)), text, 1)
     names = dict.fromkeys(list(circuit.variables) + ["f"])
     rpn = to_rpn(tokenize_expression(right, names, offset=equals, full_text=text), text,
                  equals + 1)

@@ -17,6 +17,7 @@ import re
 
 from .. import files
 from ..engine import Value
+from ..messages import Sentence
 from .formula import (FUNCTION, IDENT, NUMBER, FormulaError, MAX_LENGTH, arithmetic_token,
                       to_rpn)
 
@@ -38,19 +39,20 @@ def parse_at(text):
         name, equals, number = part.partition("=")
         name = name.strip()
         if not equals or not VARIABLE.fullmatch(name):
-            raise FormulaError(f"--at: {part.strip()[:40]!r} is not name=number")
+            raise FormulaError(Sentence("expression.not_pair", part=repr(part.strip()[:40])))
         try:
             value = float(number)
         except ValueError:
-            raise FormulaError(f"--at: {name} = {number.strip()[:40]!r} is not a number") \
+            raise FormulaError(Sentence("expression.not_number", name=name,
+                                        number=repr(number.strip()[:40]))) \
                 from None
         if not math.isfinite(value):
-            raise FormulaError(f"--at: {name} = {number.strip()} is not a finite number")
+            raise FormulaError(Sentence("expression.not_finite", name=name, number=number.strip()))
         if name in values:
-            raise FormulaError(f"--at: {name} is given twice")
+            raise FormulaError(Sentence("expression.twice", name=name))
         values[name] = value
     if len(values) > MAX_VARIABLES:
-        raise FormulaError(f"--at: more than {MAX_VARIABLES} variables")
+        raise FormulaError(Sentence("expression.too_many", limit=MAX_VARIABLES))
     return values
 
 
@@ -60,8 +62,8 @@ def tokenize(text, variables, offset=0, full_text=None):
     ``offset`` and ``full_text`` place it within a longer text for error columns."""
     where = text if full_text is None else full_text
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"an expression of {len(text):,} characters is longer than the "
-                           f"limit of {MAX_LENGTH:,}")
+        raise FormulaError(Sentence("expression.too_long", length=format(len(text), ","),
+                                    limit=format(MAX_LENGTH, ",")))
     tokens, i = [], 0
     while i < len(text):
         ch, column = text[i], offset + i + 1
@@ -83,12 +85,12 @@ def tokenize(text, variables, offset=0, full_text=None):
                 tokens.append((IDENT, word, column))
             else:
                 known = ", ".join(sorted(variables)) or "none"
-                raise FormulaError(f"{word[:40]!r} has no value: give it with --at "
-                                   f"{word[:20]}=… (the variables given are {known}; the "
-                                   f"functions are {', '.join(FUNCTIONS)})", where, column)
+                raise FormulaError(Sentence("expression.no_value", word=repr(word[:40]),
+                                            short=word[:20], known=known,
+                                            functions=', '.join(FUNCTIONS)), where, column)
             i = match.end()
             continue
-        raise FormulaError(f"unexpected character {ch!r}", where, column)
+        raise FormulaError(Sentence("formula.unexpected", character=repr(ch)), where, column)
     return tokens
 
 
@@ -154,7 +156,7 @@ def build(text, at, output="f"):
                     f"{left}{symbol}{_wrap(lb, right_p)}"
                 label = (joined, p)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise FormulaError(f"the expression is undefined at this point: {error}", text,
+            raise FormulaError(Sentence("expression.undefined", error=str(error)), text,
                                column) from None
         count += 1
         if result.name is None:
@@ -170,7 +172,7 @@ def build(text, at, output="f"):
     result.backward()
     unused = sorted(set(variables) - used)
     if unused:
-        raise FormulaError(f"--at gives {', '.join(unused)}, which the expression does not use")
+        raise FormulaError(Sentence("expression.unused", names=', '.join(unused)))
     return Circuit(text, result, variables, nodes)
 
 
@@ -198,13 +200,12 @@ def load_exercise(path):
         raise FormulaError(error.args[0]) from None
     if not isinstance(document, dict) or not isinstance(document.get("expression"), str) \
             or not isinstance(document.get("at"), dict):
-        raise FormulaError(f"exercise {path}: expected {{\"expression\": \"…\", \"at\": "
-                           "{\"x\": 1, …}}")
+        raise FormulaError(Sentence("expression.exercise_shape", path=path))
     at = {}
     for name, value in document["at"].items():
         if not VARIABLE.fullmatch(str(name)) or isinstance(value, bool) or \
                 not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise FormulaError(f"exercise {path}: \"at\": {name!r} = {value!r} is not "
-                               "name: number")
+            raise FormulaError(Sentence("expression.exercise_at", path=path, name=repr(name),
+                                        value=repr(value)))
         at[name] = float(value)
     return document["expression"], at, document.get("source")

@@ -176,7 +176,7 @@ def tokenize(text, names, offset=0, full_text=None):
         if match:
             var = match.group("var1") or match.group("var2")
             if var is None:
-                raise FormulaError("a sum needs its index: Σ_k, \\sum_{k=1}^{n} or sum_k(...)",
+                raise FormulaError(Sentence("formula.sum_index"),
                                    full_text, column)
             low = int(match.group("low1") or 1)
             high = match.group("high1") or match.group("high2")
@@ -212,8 +212,8 @@ def arithmetic_token(text, i, column, full_text):
     if match:
         number = float(match.group())
         if number > LARGEST:
-            raise FormulaError(f"the number {_short(match.group())} is beyond the largest "
-                               "float (about 1.8e308)", full_text, column)
+            raise FormulaError(Sentence("formula.number_too_large", number=_short(match.group())),
+                               full_text, column)
         return (NUMBER, number, column), match.end()
     return None, i
 
@@ -279,8 +279,9 @@ def to_rpn(tokens, text, side_column):
             expect_operand = True
         elif kind == CLOSE:
             if expect_operand:
-                what = "nothing" if previous and previous[0] == OPEN else "an operand"
-                raise FormulaError(f"'{value}' closes {what}: an operand is missing",
+                what = Sentence("word.nothing") if previous and previous[0] == OPEN else \
+                    Sentence("word.an_operand")
+                raise FormulaError(Sentence("formula.closes_operand", value=value, what=what),
                                    text, column)
             while stack and stack[-1][0] != "(":
                 output.append(stack.pop())
@@ -288,8 +289,8 @@ def to_rpn(tokens, text, side_column):
                 raise FormulaError(Sentence("formula.unopened", bracket=value), text, column)
             _, bracket, opened = stack.pop()
             if CLOSING[bracket] != value:
-                raise FormulaError(f"'{value}' closes the '{bracket}' opened at column "
-                                   f"{opened}", text, column)
+                raise FormulaError(Sentence("formula.closes_other", value=value, bracket=bracket,
+                                            opened=opened), text, column)
             expect_operand = False
         else:  # operator
             if expect_operand:
@@ -377,7 +378,7 @@ def expand(rpn, names, n, text):
         elif kind == "sum":
             var, low, high = payload
             if var in env:
-                raise FormulaError(f"the index {var!r} is already bound by an outer sum",
+                raise FormulaError(Sentence("formula.index_bound", var=repr(var)),
                                    text, column)
             body = node[3]
             values = _range(var, low, high, body, env, names, n, text, column)
@@ -390,7 +391,8 @@ def expand(rpn, names, n, text):
             work.append(("visit", node[4], env))
             work.append(("visit", node[3], env))
         if len(out) + len(work) > MAX_TERMS:
-            raise FormulaError(f"the sums write out to more than {MAX_TERMS:,} terms", text,
+            raise FormulaError(Sentence("formula.too_many_terms", limit=format(MAX_TERMS, ",")),
+                               text,
                                column)
     return out
 
@@ -401,15 +403,16 @@ def _resolve(template, env, names, text, column):
     for part in parts:
         if part.isalpha():
             if part not in env:
-                raise FormulaError(f"the index {part!r} in {spelled} is not bound by a sum "
-                                   f"(write Σ_{part} …)", text, column)
+                raise FormulaError(Sentence("formula.unbound_index", part=repr(part),
+                                            spelled=spelled, index=part), text, column)
             values.append(str(env[part]))
         else:
             values.append(part)
     name = canonical(base, ",".join(values) if len(values) > 1 else values[0])
     if name not in names:
-        raise FormulaError(f"{spelled} with {_bindings(parts, env)} is {name}, which is not a "
-                           f"name here; {describe_names(names)}", text, column)
+        raise FormulaError(Sentence("formula.not_a_name", spelled=spelled,
+                                    bindings=_bindings(parts, env), name=name,
+                                    names=describe_names(names)), text, column)
     return name
 
 
@@ -424,16 +427,16 @@ def _range(var, low, high, body, env, names, n, text, column):
         high = n
     if high is not None:
         if high < low:
-            raise FormulaError(f"the sum over {var} runs from {low} to {high}: no terms",
+            raise FormulaError(Sentence("formula.sum_empty", var=var, low=low, high=high),
                                text, column)
         if high - low >= MAX_RANGE:
-            raise FormulaError(f"the sum over {var} has more than {MAX_RANGE:,} terms",
+            raise FormulaError(Sentence("formula.sum_too_long", var=var,
+                                        limit=format(MAX_RANGE, ",")),
                                text, column)
         return list(range(low, high + 1))
     templates = [node[1] for node in _nodes(body) if node[0] == TEMPLATE and var in node[1][1]]
     if not templates:
-        raise FormulaError(f"the sum over {var} has no upper bound and no name uses {var}: "
-                           f"write Σ_{{{var}=1}}^{{n}}", text, column)
+        raise FormulaError(Sentence("formula.sum_unbounded", var=var), text, column)
     values, k = [], low
     while len(values) < MAX_RANGE:
         trial = {**env, var: k}
@@ -442,7 +445,7 @@ def _range(var, low, high, body, env, names, n, text, column):
         values.append(k)
         k += 1
     if not values:
-        raise FormulaError(f"the sum over {var} has no terms: no name exists for {var} = {low}",
+        raise FormulaError(Sentence("formula.sum_no_name", var=var, low=low),
                            text, column)
     return values
 
@@ -590,9 +593,8 @@ def split_sides(text):
         elif ch == "=" and depth == 0:
             positions.append(i)
     if len(positions) != 1:
-        problem = "a formula needs one '=' between the entry and its expression, e.g. " \
-                  "'∂L/∂θ12 = -(y1 - q11)·δ11·X21'" if not positions else \
-                  "a formula has exactly one '='"
+        problem = Sentence("formula.no_equals") if not positions else \
+            Sentence("formula.two_equals")
         raise FormulaError(problem, text, positions[1] + 1 if len(positions) > 1 else None)
     i = positions[0]
     return text[:i], text[i + 1:], i + 1
@@ -607,10 +609,10 @@ def parse_formula(text, names, output="L", n=None):
     index letters in subscripts (q_{1k}); ``n`` is the number of data points.
     """
     if not isinstance(text, str):
-        raise FormulaError(f"a formula is text, got {type(text).__name__}")
+        raise FormulaError(Sentence("formula.not_text", kind=type(text).__name__))
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"a formula of {len(text):,} characters is longer than the limit "
-                           f"of {MAX_LENGTH:,}")
+        raise FormulaError(Sentence("formula.too_long", length=format(len(text), ","),
+                                    limit=format(MAX_LENGTH, ",")))
     text = text[1:] if text.startswith("\ufeff") else text
     left, right, equals = split_sides(text)
     if not left.strip():
@@ -622,8 +624,8 @@ def parse_formula(text, names, output="L", n=None):
         top, wrt = match.group("top"), match.group("wrt")
         wrt_column = start + match.start("wrt") + 1
         if canonical(top, "") != output:
-            raise FormulaError(f"the left side differentiates {top!r}; formulas here are "
-                               f"for ∂{output}/∂(entry)", text, start + match.start("top") + 1)
+            raise FormulaError(Sentence("formula.wrong_top", top=repr(top),
+                               output=output), text, start + match.start("top") + 1)
     else:
         wrt, wrt_column = stripped, start + 1
     try:
@@ -631,7 +633,7 @@ def parse_formula(text, names, output="L", n=None):
     except FormulaError as error:
         raise FormulaError(error.message, text, wrt_column) from None
     if target == output:
-        raise FormulaError(f"∂{output}/∂{output} is 1; name an entry such as θ12",
+        raise FormulaError(Sentence("formula.self", output=output),
                            text, wrt_column)
     n = data_points(names) if n is None else n
     rpn = to_rpn(tokenize(right, names, offset=equals, full_text=text), text, equals + 1)

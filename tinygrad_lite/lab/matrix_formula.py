@@ -26,6 +26,7 @@ formula.py: our own parser (never eval), linear time, errors with their column.
 import math
 import re
 
+from ..messages import Sentence
 from .formula import FormulaError, MAX_LENGTH, _drain, _push_operator, split_sides
 from ..nn.dense import tutorial_name
 
@@ -130,8 +131,9 @@ def parse_matrix_formula(text, n, config=None):
     rows, columns = formula.shape()
     expected = blocks.shapes[target][:2]
     if (rows, columns) != expected:
-        raise FormulaError(f"the right side is {rows}×{columns}, but ∂L/∂{target} is "
-                           f"{expected[0]}×{expected[1]}", text, equals + 1)
+        raise FormulaError(Sentence("matrix.shape", rows=rows, columns=columns, target=target,
+                                    expected_rows=expected[0], expected_columns=expected[1]),
+                           text, equals + 1)
     return formula
 
 
@@ -169,8 +171,8 @@ def _tokenize(text, offset, full_text, blocks):
             elif ch in ")]}":
                 tokens.append((")", ch, column))
             else:
-                raise FormulaError(f"unexpected {ch!r} in a matrix formula (the blocks are "
-                                   f"{' '.join(blocks.shapes)} and 1_n)", full_text, column)
+                raise FormulaError(Sentence("matrix.unexpected", character=repr(ch),
+                                            blocks=' '.join(blocks.shapes)), full_text, column)
             i += 1
             continue
         i = match.end()
@@ -179,16 +181,16 @@ def _tokenize(text, offset, full_text, blocks):
         if kind == "number":
             value = float(match.group())
             if not math.isfinite(value):
-                raise FormulaError(f"the number {match.group()[:40]} is beyond the largest "
-                                   "float", full_text, column)
+                raise FormulaError(Sentence("matrix.number_too_large", number=match.group()[:40]),
+                                   full_text, column)
             tokens.append(("number", value, column))
         elif kind == "block":
             name = blocks.name(match)
             if name in ("ones", "n"):
                 tokens.append((name, None, column))
             elif name not in blocks.shapes:
-                raise FormulaError(f"{match.group()!r} is not a block of this network (they "
-                                   f"are {' '.join(blocks.shapes)})", full_text, column)
+                raise FormulaError(Sentence("matrix.not_block", block=repr(match.group()),
+                                            blocks=' '.join(blocks.shapes)), full_text, column)
             else:
                 tokens.append(("block", name, column))
         elif kind == "op":
@@ -209,7 +211,7 @@ def _to_rpn(tokens, text, side_column):
             expect_operand = False
         elif kind == "T":
             if expect_operand:
-                raise FormulaError("a transpose needs a matrix on its left", text, column)
+                raise FormulaError(Sentence("matrix.transpose"), text, column)
             output.append(("T", None, column))            # postfix: applies to what is done
         elif kind == "sum":
             stack.append(("sum", None, column))
@@ -219,12 +221,12 @@ def _to_rpn(tokens, text, side_column):
             expect_operand = True
         elif kind == ")":
             if expect_operand:
-                raise FormulaError(f"'{value}' closes nothing: an operand is missing", text,
+                raise FormulaError(Sentence("matrix.closes_nothing", value=value), text,
                                    column)
             while stack and stack[-1][0] != "(":
                 output.append(stack.pop())
             if not stack:
-                raise FormulaError(f"'{value}' has no matching opening bracket", text, column)
+                raise FormulaError(Sentence("formula.unopened", bracket=value), text, column)
             stack.pop()
             expect_operand = False
         else:
@@ -234,13 +236,13 @@ def _to_rpn(tokens, text, side_column):
                     continue
                 if value == "+":
                     continue
-                raise FormulaError(f"'{value}' needs something on its left", text, column)
+                raise FormulaError(Sentence("formula.needs_left", what=value), text, column)
             _push_operator(output, stack, value, None, column, PRECEDENCE)
             expect_operand = True
     if expect_operand:
         column = tokens[-1][2] if tokens else side_column
-        raise FormulaError("the right side ends where a matrix is expected"
-                           if tokens else "this side of the formula is empty", text, column)
+        raise FormulaError(Sentence("matrix.ends_early") if tokens else
+                           Sentence("formula.side_empty"), text, column)
     return _drain(output, stack, text)
 
 
@@ -385,15 +387,17 @@ def _check(op, a, b, text, column):
     scalar_a, scalar_b = a == (1, 1), b == (1, 1)
     if op == "@":
         if not (scalar_a or scalar_b) and a[1] != b[0]:
-            raise FormulaError(f"the matrix product {show(a)}·{show(b)} does not fit: "
-                               f"{a[1]} column{'s' * (a[1] != 1)} against {b[0]} row{'s' * (b[0] != 1)}",
-                               text, column)
+            columns = Sentence("matrix.column" if a[1] == 1 else "matrix.columns", n=a[1])
+            rows = Sentence("matrix.row" if b[0] == 1 else "matrix.rows", n=b[0])
+            raise FormulaError(Sentence("matrix.product", left=show(a), right=show(b),
+                                        columns=columns, rows=rows), text, column)
     elif op in ("/", "^"):
         if not scalar_b:
-            raise FormulaError(f"'{op}' takes a number on its right, not a {show(b)} matrix",
+            raise FormulaError(Sentence("matrix.scalar_power", op=op, shape=show(b)),
                                text, column)
     else:
         fits = all(x == y or x == 1 or y == 1 for x, y in zip(a, b))
         if not fits:
-            name = "the elementwise product" if op == "⊙" else f"'{op}'"
-            raise FormulaError(f"{name} of {show(a)} and {show(b)} does not fit", text, column)
+            name = Sentence("matrix.elementwise") if op == "⊙" else f"'{op}'"
+            raise FormulaError(Sentence("matrix.mismatch", name=name, left=show(a),
+                               right=show(b)), text, column)

@@ -99,20 +99,20 @@ def _number(key, x):
 
 def _vector(key, xs, length=None):
     if not isinstance(xs, list) or (length is not None and len(xs) != length) or not xs:
-        expected = f"a list of {length} numbers" if length else "a non-empty list of numbers"
-        raise ConfigError(f'"{key}": expected {expected}, got {_shown(xs)}')
+        expected = Sentence("config.numbers", n=length) if length else \
+            Sentence("config.some_numbers")
+        raise ConfigError(Sentence("config.expected", key=key, expected=expected, got=_shown(xs)))
     return [_number(f"{key}[{i}]", x) for i, x in enumerate(xs)]
 
 
 def _matrix(key, rows, n_rows=None, n_cols=None):
     if not isinstance(rows, list) or not rows or (n_rows is not None and len(rows) != n_rows):
-        shape = f"{n_rows}×{n_cols}" if n_cols else f"{n_rows} rows" if n_rows else \
-            "non-empty"
-        raise ConfigError(f'"{key}": expected a {shape} list of lists, got {_shown(rows)}')
+        shape = f"{n_rows}×{n_cols}" if n_cols else Sentence("config.rows", n=n_rows) \
+            if n_rows else Sentence("config.non_empty")
+        raise ConfigError(Sentence("config.matrix", key=key, shape=shape, got=_shown(rows)))
     out = [_vector(f"{key}[{i}]", row, n_cols) for i, row in enumerate(rows)]
     if n_cols is None and len({len(row) for row in out}) != 1:
-        raise ConfigError(f'"{key}": every row needs the same number of columns (data points), '
-                          f"got rows of {[len(row) for row in out]}")
+        raise ConfigError(Sentence("config.ragged", key=key, rows=[len(row) for row in out]))
     return out
 
 
@@ -143,42 +143,37 @@ def validate_config(raw):
     layers = raw.get("layers", [N_HIDDEN, 1])
     if not isinstance(layers, list) or not layers or not all(
             isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in layers):
-        raise ConfigError(f'"layers": expected a list of layer sizes (whole numbers >= 1), '
-                          f"got {_shown(layers)}")
+        raise ConfigError(Sentence("config.layers", got=_shown(layers)))
     sizes = [d] + layers
     if sum(a * b + b for a, b in zip(sizes, sizes[1:])) + d * n > MAX_UNITS * 10:
-        raise ConfigError(f"the network and data have more than {MAX_UNITS * 10:,} numbers; "
-                          "this laboratory is for exercises you can read")
+        raise ConfigError(Sentence("config.too_big", limit=format(MAX_UNITS * 10, ",")))
     source = raw.get("source")
     if source is not None and not isinstance(source, str):
-        raise ConfigError(f'"source": expected text (where the exercise comes from), got '
-                          f"{_shown(source)}")
+        raise ConfigError(Sentence("config.source", got=_shown(source)))
     config = {"X": X, "layers": layers, "source": source, "lr": _number("lr", merged["lr"]),
               "epochs": _whole("epochs", merged["epochs"], 0)}
     if config["lr"] < 0:
-        raise ConfigError(f'"lr": expected a number >= 0, got {merged["lr"]}')
+        raise ConfigError(Sentence("config.lr", got=merged["lr"]))
     config["tutorial"] = d == N_INPUTS and layers == [N_HIDDEN, 1]
     activation = raw.get("activation", "identity")
     activations = [activation] * len(layers) if isinstance(activation, str) else activation
     if not isinstance(activations, list) or len(activations) != len(layers) or not all(
             a in ACTIVATIONS for a in activations):
-        raise ConfigError(f'"activation": expected one of {", ".join(ACTIVATIONS)}, or a list '
-                          f"of {len(layers)} of them (one a layer), got {_shown(activation)}")
+        raise ConfigError(Sentence("config.activation", choices=", ".join(ACTIVATIONS),
+                                   layers=len(layers), got=_shown(activation)))
     config["activation"] = activations
     loss = raw.get("loss", "half_sse")
     if loss not in LOSSES:
-        raise ConfigError(f'"loss": expected one of {", ".join(LOSSES)}, got {_shown(loss)}')
+        raise ConfigError(Sentence("config.loss", choices=", ".join(LOSSES), got=_shown(loss)))
     config["loss"] = loss
     if loss == "bce" and activations[-1] != "sigmoid":
-        raise ConfigError('"loss": binary cross entropy takes probabilities, so the last layer\'s '
-                          '"activation" must be sigmoid')
+        raise ConfigError(Sentence("config.bce_activation"))
     config["y"] = _labels(merged["y"], loss, layers[-1], n)
     config["optimizer"] = _optimizer(raw.get("optimizer", "sgd"))
     config["seed"] = _whole("seed", raw.get("seed", 0), 0)
     config["batch_size"] = _whole("batch_size", raw.get("batch_size", n), 1)
     if config["batch_size"] > n:
-        raise ConfigError(f'"batch_size": {config["batch_size"]} is more than the {n} data '
-                          "points")
+        raise ConfigError(Sentence("config.batch_size", batch_size=config["batch_size"], n=n))
     _parameters(config, raw, merged, sizes)
     return config
 
@@ -189,14 +184,14 @@ def _labels(y, loss, m, n):
     if loss == "cross_entropy" and isinstance(y, list) and y and all(
             isinstance(c, int) and not isinstance(c, bool) for c in y):
         if len(y) != n or not all(0 <= c < m for c in y):
-            raise ConfigError(f'"y": expected {n} class indices in 0…{m - 1}, got {_shown(y)}')
+            raise ConfigError(Sentence("config.classes", n=n, last=m - 1, got=_shown(y)))
         return list(y)
     if m == 1 and isinstance(y, list) and y and not isinstance(y[0], list):
         labels = _vector("y", y, n)
     else:
         labels = _matrix("y", y, m, n) if m > 1 else [row for row in _matrix("y", y, 1, n)][0]
     if loss == "bce" and not all(0.0 <= v <= 1.0 for v in _flat(labels)):
-        raise ConfigError('"y": binary cross entropy needs labels in [0, 1]')
+        raise ConfigError(Sentence("config.bce_labels"))
     return labels
 
 
@@ -210,13 +205,13 @@ def _optimizer(spec):
         spec = {"name": spec}
     if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or \
             spec["name"] not in OPTIMIZERS:
-        raise ConfigError(f'"optimizer": expected one of {", ".join(OPTIMIZERS)} or '
-                          f'{{"name": …, hyperparameters}}, got {_shown(spec)}')
+        raise ConfigError(Sentence("config.optimizer", choices=", ".join(OPTIMIZERS),
+                                   got=_shown(spec)))
     options = {k: v for k, v in spec.items() if k != "name"}
     try:                                      # let the optimizer check its own arguments
         OPTIMIZERS[spec["name"]]([Value(0.0)], lr=0.1, **options)
     except (TypeError, ValueError) as error:
-        raise ConfigError(f'"optimizer": {error}') from None
+        raise ConfigError(Sentence("config.optimizer_error", error=error)) from None
     return {"name": spec["name"], **options}
 
 
@@ -225,12 +220,9 @@ def _parameters(config, raw, merged, sizes):
     tutorial = config["tutorial"]
     given_tutorial = [k for k in TUTORIAL_KEYS if k in raw]
     if not tutorial and given_tutorial:
-        raise ConfigError(f'"{given_tutorial[0]}" sets the tutorial network\'s parameters; '
-                          'this network takes "weights" and "biases" (or draws them from '
-                          '"seed")')
+        raise ConfigError(Sentence("config.tutorial_keys", key=given_tutorial[0]))
     if tutorial and ("weights" in raw or "biases" in raw) and given_tutorial:
-        raise ConfigError('give either the tutorial\'s theta/b/delta/d1 or "weights"/"biases",'
-                          " not both")
+        raise ConfigError(Sentence("config.both"))
     if tutorial and not ("weights" in raw or "biases" in raw):
         config["theta"] = _matrix("theta", merged["theta"], N_HIDDEN, N_INPUTS)
         config["b"] = _vector("b", merged["b"], N_HIDDEN)
@@ -248,15 +240,13 @@ def _parameters(config, raw, merged, sizes):
     if "weights" in raw:
         given = raw["weights"]
         if not isinstance(given, list) or len(given) != len(sizes) - 1:
-            raise ConfigError(f'"weights": expected {len(sizes) - 1} matrices (one a layer), '
-                              f"got {_shown(given)}")
+            raise ConfigError(Sentence("config.weights", count=len(sizes) - 1, got=_shown(given)))
         weights = [_matrix(f"weights[{l}]", w, b, a)
                    for l, (w, a, b) in enumerate(zip(given, sizes, sizes[1:]))]
     if "biases" in raw:
         given = raw["biases"]
         if not isinstance(given, list) or len(given) != len(sizes) - 1:
-            raise ConfigError(f'"biases": expected {len(sizes) - 1} lists (one a layer), got '
-                              f"{_shown(given)}")
+            raise ConfigError(Sentence("config.biases", count=len(sizes) - 1, got=_shown(given)))
         biases = [_vector(f"biases[{l}]", v, b) for l, (v, b) in enumerate(zip(given,
                                                                                 sizes[1:]))]
     config["weights"], config["biases"] = weights, biases
@@ -528,8 +518,7 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
     optimizer = OPTIMIZERS[spec.pop("name")](list(params.items()), lr=config["lr"], **spec)
     full_batch = config["batch_size"] == n
     if compiled and not full_batch:
-        raise ConfigError("--compiled trains full batches only; leave out batch_size or "
-                          "--compiled")
+        raise ConfigError(Sentence("config.compiled_batches"))
     evaluate = _CompiledSteps(network, config) if compiled else _DynamicSteps(network, config)
 
     losses, steps, forward, grads, nodes, diverged = [], [], None, None, None, None
