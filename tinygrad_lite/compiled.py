@@ -78,15 +78,19 @@ class _Code:
 
     @property
     def data(self):
-        raise _NeedsValue
+        return self             # a rule's _number(x): the stand-in itself
 
     def __bool__(self):
         raise _NeedsValue
 
-    def _compare(self, other):
-        raise _NeedsValue
+    def _comparison(symbol):
+        def compare(self, other):
+            return _Condition(f"({self.text} {symbol} {_text(other)})")
+        return compare
 
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _compare
+    __eq__, __ne__ = _comparison("=="), _comparison("!=")
+    __lt__, __le__ = _comparison("<"), _comparison("<=")
+    __gt__, __ge__ = _comparison(">"), _comparison(">=")
     __hash__ = None
 
     def __add__(self, o):
@@ -134,6 +138,28 @@ class _Code:
         return _Code(f"_cos({self.text})")
 
 
+class _Condition:
+    """A comparison of stand-ins (relu's ``x > 0``): a rule that branches on it is run once
+    for each way the branch can go, and the results become a conditional expression."""
+
+    __slots__ = ("text",)
+    decisions = None     # the branches to take in this run, then the ones taken
+
+    def __init__(self, text):
+        self.text = text
+
+    def __bool__(self):
+        taken, planned = _Condition.decisions
+        if len(taken) == MAX_BRANCHES:
+            raise _NeedsValue
+        go = planned[len(taken)] if len(taken) < len(planned) else True
+        taken.append((self.text, go))
+        return go
+
+
+MAX_BRANCHES = 3     # comparisons one rule may branch on (at most 2**3 runs); beyond: a call
+
+
 def _combine(text, a, b):
     depth = 1 + max(a.depth, b.depth if isinstance(b, _Code) else 0)
     if depth <= _Code.MAX_DEPTH:
@@ -153,32 +179,65 @@ def _text(x):
 
 def _derive(rule, *args):
     """The rule run on stand-ins: its result as code texts, or None if it needs the numbers.
-    Statements for spilled temporaries are left in _Code.spilled for the caller to emit."""
-    _Code.spilled = []
-    try:
-        result = rule(*args)
-        if isinstance(result, tuple):
-            return [_text(r) for r in result]
-        return _text(result)
-    except (_NeedsValue, TypeError, AttributeError):
-        return None
+    Statements for spilled temporaries are left in _Code.spilled for the caller to emit.
+    A rule that branches on comparisons is run once per way through them, and each result
+    becomes ``(a if condition else b)``: the same comparison, the same arithmetic."""
+    runs, pending = [], [[]]
+    while pending:
+        planned = pending.pop()
+        _Code.spilled, _Condition.decisions = [], ([], planned)
+        try:
+            result = rule(*args)
+            texts = [_text(r) for r in result] if isinstance(result, tuple) else _text(result)
+        except (_NeedsValue, TypeError, AttributeError, ValueError, ArithmeticError):
+            return None                          # it needs the numbers (or checks a domain)
+        finally:
+            taken, _ = _Condition.decisions
+            _Condition.decisions = None
+        if taken and _Code.spilled:
+            return None                          # temporaries of several runs would clash
+        runs.append((taken, texts))
+        pending += [[go for _, go in taken[:depth]] + [False]
+                    for depth in range(len(planned), len(taken))]
+        if len(runs) > 2 ** MAX_BRANCHES:
+            return None
+    if len(runs) == 1:
+        return runs[0][1]
+    if isinstance(runs[0][1], list):
+        return [_branches([(taken, texts[n]) for taken, texts in runs], 0)
+                for n in range(len(runs[0][1]))]
+    return _branches(runs, 0)
+
+
+def _branches(runs, depth):
+    """The conditional expression choosing among ``runs`` [(decisions, text)] from ``depth``."""
+    if len(runs) == 1:
+        return runs[0][1]
+    condition = runs[0][0][depth][0]
+    yes = [run for run in runs if run[0][depth][1]]
+    no = [run for run in runs if not run[0][depth][1]]
+    return f"({_branches(yes, depth + 1)} if {condition} else {_branches(no, depth + 1)})"
 
 
 # ---- compiling ---------------------------------------------------------------------------------
 
 MANY = 6    # operands from which a node's code is written as a loop rather than line by line
 OPERAND_VALUE = re.compile(r"v\[(\d+)\]")
+OPERAND_GRAD = re.compile(r"g\[(\d+)\]")
+ACCUMULATE = re.compile(r"g\[(\d+)\] = g\[\1\] ([+-]) (.*)")
 
 
-def _accumulate(args, derived, table):
+def _accumulate(args, derived, table, listed):
     """Lines adding each operand's contribution (derivative · gi) to its gradient, in operand
     order.  1.0·x and -1.0·x are exact in IEEE arithmetic (and a + (-x) is a - x), so those
     multiplications are left out without changing a bit; a long run of derivatives that are
-    operand values (a dot product's) becomes one loop over index pairs."""
+    operand values (a dot product's) becomes one loop over index pairs, whose gradients and
+    values are then read from the lists (``listed`` collects them)."""
     lines, run = [], []
 
     def flush():
         if len(run) > MANY:
+            listed.update(k for pair in run for k in pair)
             lines.append(f"for a_, b_ in T[{table(tuple(run))}]:")
             lines.append("    g[a_] = g[a_] + (v[b_] * gi)")
         else:
@@ -374,9 +433,12 @@ class CompiledGraph:
         many operands (a dot product) is written compactly: its forward gathers the operands
         with one itemgetter and calls the op's own forward, and a run of derivatives that are
         plain operand values becomes a loop over (operand, value) index pairs — the same
-        operations in the same order, in a few lines instead of one per operand."""
+        operations in the same order, in a few lines instead of one per operand.  Values and
+        gradients nobody reads later (unnamed inner nodes) live in local variables, not in
+        the lists (see _make)."""
         self._functions, self._locals, self._tables = [], [], []
         function_index = {}
+        listed = set()          # nodes read through a table: their value and gradient are listed
 
         def slot(table, item):
             key = (id(table), id(item))
@@ -389,16 +451,22 @@ class CompiledGraph:
             self._tables.append(item)
             return len(self._tables) - 1
 
+        def gather(args):
+            listed.update(args)
+            return table(_gather(args))
+
         forward_lines, backward_lines = [], []
+        computed = []           # the nodes forward_lines computes, in order
         for i, node in enumerate(nodes):
             args = operands_of[i]
             if not args:
                 continue
+            computed.append(i)
             op = node.op
             nary = node._b is _NARY
             if nary and len(args) > MANY:
-                k, t = slot(self._functions, op.forward), table(_gather(args))
-                forward_lines.append([f"v[{i}] = F[{k}](T[{t}](v))"])
+                k = slot(self._functions, op.forward)
+                forward_lines.append([f"v[{i}] = F[{k}](T[{gather(args)}](v))"])
                 continue
             codes = [_Code(f"v[{j}]") for j in args]
             expression = _derive(op.forward, tuple(codes)) if nary else \
@@ -423,7 +491,7 @@ class CompiledGraph:
             if derived is None:
                 k = slot(self._locals, op.local)
                 if nary:
-                    lines.append(f"d = L[{k}](T[{table(_gather(args))}](v), v[{i}])")
+                    lines.append(f"d = L[{k}](T[{gather(args)}](v), v[{i}])")
                     derived = [f"d[{n}]" for n in range(len(args))]
                 elif len(args) == 2:
                     lines.append(f"d0, d1 = L[{k}]({codes[0].text}, {codes[1].text}, v[{i}])")
@@ -435,16 +503,31 @@ class CompiledGraph:
                 lines.extend(_Code.spilled)
                 if isinstance(derived, str):
                     derived = [derived]
-            accumulate = _accumulate(args, derived, table)
+            accumulate = _accumulate(args, derived, table, listed)
             if len(accumulate) == 1 and "gi" in accumulate[0]:    # one operand: no local name
                 accumulate = [accumulate[0].replace("gi", f"g[{i}]")]
             else:
                 lines.append(f"gi = g[{i}]")
             lines.extend(accumulate)
             backward_lines.append(lines)
+
+        # What must live in the lists: leaves (fed and read back), named nodes and the output
+        # (value() and grad()), what a table reads, every value the backward uses, and
+        # whatever crosses from one generated function to the next.
+        kept = {i for i, args in enumerate(operands_of) if not args or nodes[i].name is not None}
+        kept |= {self.output_index} | listed
+        values = kept | {int(j) for lines in backward_lines for line in lines
+                         for j in OPERAND_VALUE.findall(line)}
+        grads = set(kept)
+        piece = {i: n // CHUNK for n, i in enumerate(computed)}
+        for i in computed:
+            values.update(j for j in operands_of[i] if piece.get(j, piece[i]) != piece[i])
+        piece = {i: n // CHUNK for n, i in enumerate(order)}
+        for i in order:
+            grads.update(j for j in operands_of[i] if piece.get(j, piece[i]) != piece[i])
         self.source_lines = sum(map(len, forward_lines)) + sum(map(len, backward_lines))
-        self._forward = self._make(forward_lines, "forward")
-        self._backward = self._make(backward_lines, "backward")
+        self._forward = self._make(forward_lines, "forward", values, grads)
+        self._backward = self._make(backward_lines, "backward", values, grads)
 
     def _plan(self, nodes, operands_of, order):
         """The interpreted form: per node its forward (or local rule) and operand indices.
@@ -464,16 +547,36 @@ class CompiledGraph:
         self._forward = [_Interpreted(forward, _run_forward)]
         self._backward = [_Interpreted(backward, _run_backward)]
 
-    def _make(self, groups, what):
-        """Functions of at most CHUNK nodes each; ``groups`` holds each node's lines."""
+    def _make(self, groups, what, values=None, grads=None):
+        """Functions of at most CHUNK nodes each; ``groups`` holds each node's lines.  A value
+        not in ``values`` is the local x12 instead of v[12], a gradient not in ``grads`` the
+        local h12 instead of g[12]; a local gradient starts as 0.0 + its first share, as the
+        zeroed g[12] would (so -0.0 comes out as 0.0, as in the engine)."""
         namespace = {"F": self._functions, "L": self._locals, "T": self._tables,
                      "_exp": math.exp,
                      "_log": math.log, "_sin": math.sin, "_cos": math.cos}
+
+        def value(match):
+            j = int(match.group(1))
+            return match.group(0) if values is None or j in values else f"x{j}"
+
+        def grad(match):
+            j = int(match.group(1))
+            return match.group(0) if grads is None or j in grads else f"h{j}"
+
         pieces = []
         for start in range(0, max(len(groups), 1), CHUNK):
-            body = [line for group in groups[start:start + CHUNK] for line in group] or ["pass"]
+            body, started = [], set()
+            for line in (line for group in groups[start:start + CHUNK] for line in group):
+                share = ACCUMULATE.fullmatch(line)
+                if share and grads is not None and int(share.group(1)) not in grads:
+                    j = int(share.group(1))
+                    line = f"h{j} = {'0.0' if j not in started else f'h{j}'} " \
+                           f"{share.group(2)} {share.group(3)}"
+                    started.add(j)
+                body.append(OPERAND_GRAD.sub(grad, OPERAND_VALUE.sub(value, line)))
             source = f"def {what}_{start}(v, g):\n    d = d0 = d1 = gi = a_ = b_ = None\n    " + \
-                "\n    ".join(body) + "\n"
+                "\n    ".join(body or ["pass"]) + "\n"
             code = builtins.compile(source, f"<tinygrad_lite compiled {what}>", "exec")
             exec(code, namespace)   # our own generated source: indices, numbers, F/L tables
             pieces.append(namespace[f"{what}_{start}"])
