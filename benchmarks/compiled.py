@@ -1,15 +1,18 @@
 """Benchmark compiled graphs: the micrograd demo step and a 20-step run, and how a compiled step
 scales with the size of the graph.
 
-1. The demo step (MLP 2→16→16→1, ReLU, 100 two-moons points, hinge + L2, SGD update) in one
-   process, garbage collector on: compiled from tinygrad_lite.nn (each dot product one node),
-   compiled op by op (every * and + a node), the dynamic engine, micrograd 0.1.0 if installed,
-   and the same arithmetic by hand on floats.  Then 20 training steps each, recording and
-   compiling included.
-2. Scaling: op-by-op MLP steps of about 1k, 10k, 100k and 1M nodes: compile time, step time
-   (run + backward), nodes per second, and the memory per node of the compiled form
-   (tracemalloc: what compiling allocated and the CompiledGraph still holds once the recorded
-   graph is dropped; the leaves, which it keeps, are not counted).
+1. The demo step (MLP 2→16→16→1, ReLU, 100 two-moons points, hinge + L2, forward + backward
+   + SGD update, the same work everywhere): compiled from tinygrad_lite.nn (each dot product
+   one node; compile()'s default, and each mode), compiled op by op (every * and + a node;
+   the default), the dynamic engine op by op and from nn, micrograd 0.1.0 if installed, and
+   the same arithmetic by hand on floats.  First each one's 20-step run (recording and
+   compiling included), then interleaved rounds of one step each in one process (the order
+   rotating), garbage collector on and then off: the median step and the median and range of
+   the per-round ratio to the floats.
+2. Scaling: op-by-op MLP steps of about 1k, 10k, 100k and 1M nodes, in each mode: the time to
+   compile, µs per node, the step (run + backward), and generated code's memory per node
+   (tracemalloc: the peak while compiling, and what the CompiledGraph still holds once the
+   recorded graph is dropped; the leaves, which it keeps, are not counted).
 
 Run:    python benchmarks/compiled.py            quick: scaling at 1k and 10k nodes (about 20 s)
         python benchmarks/compiled.py --full     scaling up to 1M nodes: about 15 minutes and
@@ -66,13 +69,19 @@ def progress(message):
 
 
 def demo(rounds, seed=0):
+    """Each implementation's 20-step run (recording and compiling included), then ``rounds``
+    interleaved rounds of one step each (every implementation once per round, the order
+    rotating), first with the garbage collector on, then off.  Returns, per implementation,
+    the median step time and the median and range of its per-round ratio to the floats."""
     X, y = make_moons(100, noise=0.1, seed=seed)
     W, B = initial_weights(seed)
     makers = {
-        "compiled nn": lambda: CompiledMLP(LayerMLP(W, B), X, y),
+        "compiled nn (auto)": lambda: CompiledMLP(LayerMLP(W, B), X, y),
+        "compiled nn, interpret": lambda: CompiledMLP(LayerMLP(W, B), X, y, mode="interpret"),
         "compiled nn, code": lambda: CompiledMLP(LayerMLP(W, B), X, y, mode="code"),
-        "compiled op by op": lambda: CompiledMLP(ValueMLP(Value, W, B), X, y),
+        "compiled op by op (auto)": lambda: CompiledMLP(ValueMLP(Value, W, B), X, y),
         "dynamic op by op": lambda: ValueMLP(Value, W, B),
+        "dynamic nn": lambda: LayerMLP(W, B),
         "floats": lambda: FloatMLP(W, B),
     }
     try:
@@ -80,29 +89,45 @@ def demo(rounds, seed=0):
         makers["micrograd"] = lambda: ValueMLP(MicrogradValue, W, B)
     except ImportError:
         pass
-    step_times, run_times, losses = {}, {}, {}
+    models, run_times, losses, modes = {}, {}, {}, {}
     for name, make in makers.items():
-        progress(f"demo step: {name}")
+        progress(f"demo: 20 steps of {name}")
         gc.collect()
         start = time.perf_counter()
         model = make()
-        runs = [model.step(X, y) for _ in range(20)]      # the 20-step training run
+        losses[name] = [model.step(X, y) for _ in range(20)]      # the 20-step training run
         run_times[name] = time.perf_counter() - start
-        losses[name] = runs
-        times = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            model.step(X, y)
-            times.append(time.perf_counter() - start)
-        step_times[name] = statistics.median(times)
-        del model
+        models[name] = model
+        if isinstance(model, CompiledMLP):
+            modes[name] = model.graph.mode
     reference = losses["floats"]
     for name, run in losses.items():
         if any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(run, reference)):
             raise SystemExit(f"benchmark: {name} trained differently from the floats")
-    if losses["compiled op by op"] != losses["dynamic op by op"]:
+    if losses["compiled op by op (auto)"] != losses["dynamic op by op"]:
         raise SystemExit("benchmark: the compiled graph is not bit-identical to the dynamic one")
-    return step_times, run_times
+    results = {}
+    names = list(models)
+    for collector in ("on", "off"):
+        progress(f"demo: {rounds} interleaved rounds, garbage collector {collector}")
+        gc.collect()
+        (gc.enable if collector == "on" else gc.disable)()
+        times = {name: [] for name in names}
+        try:
+            for r in range(rounds):
+                for name in names[r % len(names):] + names[:r % len(names)]:
+                    model = models[name]
+                    start = time.perf_counter()
+                    model.step(X, y)
+                    times[name].append(time.perf_counter() - start)
+        finally:
+            gc.enable()
+        for name in names:
+            ratios = [t / f for t, f in zip(times[name], times["floats"])]
+            results.setdefault(name, {})[collector] = {
+                "seconds": statistics.median(times[name]),
+                "ratio": statistics.median(ratios), "low": min(ratios), "high": max(ratios)}
+    return results, run_times, modes
 
 
 def op_mlp_loss(width, depth, points):
@@ -125,43 +150,47 @@ SHAPES = {1000: (8, 1, 14), 10000: (16, 1, 80), 100000: (16, 2, 152), 1000000: (
 
 
 def compiled_memory(shape):
-    """Bytes the compiled form holds, per node: traced while compiling, after the recorded
-    graph is dropped (a separate pass, since tracing slows everything down)."""
+    """Bytes per node of generating code: the peak while compiling and what the compiled form
+    holds once the recorded graph is dropped (traced in a separate pass: tracing is slow).
+    The recorded graph itself, allocated before tracing starts, is not counted."""
     total, inputs, _ = op_mlp_loss(*shape)
     gc.collect()
     tracemalloc.start()
-    graph = compile(total, inputs=inputs)
+    graph = compile(total, inputs=inputs, mode="code")
+    _, peak = tracemalloc.get_traced_memory()
     del total
     gc.collect()
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return held / len(graph)
+    return held / len(graph), peak / len(graph)
 
 
 def scaling(sizes, rounds):
+    """Op-by-op MLP losses of about each size: per mode, the time to compile and a step."""
     rows = []
     for target in sizes:
         progress(f"scaling: about {target:,} nodes (compile, {rounds} steps, memory)")
         shape = SHAPES[target]
-        gc.collect()
-        total, inputs, feed = op_mlp_loss(*shape)
-        start = time.perf_counter()
-        graph = compile(total, inputs=inputs)
-        compile_seconds = time.perf_counter() - start
-        del total
-        gc.collect()
-        times = []
-        for _ in range(rounds):
+        row = {}
+        for mode in ("code", "interpret"):
+            gc.collect()
+            total, inputs, feed = op_mlp_loss(*shape)
             start = time.perf_counter()
-            graph.run(feed)
-            graph.backward()
-            times.append(time.perf_counter() - start)
-        step = statistics.median(times)
-        rows.append({"nodes": len(graph), "compile_seconds": compile_seconds,
-                     "step_seconds": step, "nodes_per_second": len(graph) / step,
-                     "bytes_per_node": None})
-        del graph
-        rows[-1]["bytes_per_node"] = compiled_memory(shape)
+            graph = compile(total, inputs=inputs, mode=mode)
+            row[f"{mode}_compile_seconds"] = time.perf_counter() - start
+            del total
+            gc.collect()
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                graph.run(feed)
+                graph.backward()
+                times.append(time.perf_counter() - start)
+            row[f"{mode}_step_seconds"] = statistics.median(times)
+            row["nodes"] = len(graph)
+            del graph
+        row["bytes_per_node"], row["peak_bytes_per_node"] = compiled_memory(shape)
+        rows.append(row)
     return rows
 
 
@@ -179,34 +208,40 @@ def main(argv=None):
     sizes = [int(s) for s in chosen.split(",") if s]
     if any(s not in SHAPES for s in sizes):
         parser.error(f"--sizes: choose among {', '.join(map(str, SHAPES))}")
-    step_times, run_times = demo(args.rounds)
+    results, run_times, modes = demo(args.rounds)
     rows = scaling(sizes, max(3, args.rounds // 2))
     if args.json:
-        print(json.dumps({"step_seconds": step_times, "twenty_steps_seconds": run_times,
+        print(json.dumps({"demo": results, "twenty_steps_seconds": run_times, "modes": modes,
                           "scaling": rows}, indent=2))
         return
-    floats = step_times["floats"]
-    micro = step_times.get("micrograd")
-    print("The micrograd demo step (median of {} steps) and a 20-step run (recording and "
-          "compiling included)".format(args.rounds))
-    print(f"{'implementation':<20}{'s/step':>9}{'vs floats':>11}{'vs micrograd':>14}"
-          f"{'20 steps, s':>13}")
-    for name, t in step_times.items():
-        versus_micrograd = f"{micro / t:.0f}x faster" if micro and name != "micrograd" else "-"
-        print(f"{name:<20}{t:>9.4f}{t / floats:>10.1f}x{versus_micrograd:>14}"
-              f"{run_times[name]:>13.2f}")
+    micro = results.get("micrograd")
+    print(f"The micrograd demo step: medians of {args.rounds} interleaved rounds (ratio to the "
+          "floats in the same round: median, range), and a 20-step run")
+    print(f"{'implementation':<26}{'s/step':>8}{'vs floats, GC on':>24}{'GC off':>8}"
+          f"{'vs micrograd':>14}{'20 steps, s':>13}")
+    for name, r in results.items():
+        on, off = r["on"], r["off"]
+        versus = f"{micro['on']['seconds'] / on['seconds']:.0f}x faster" \
+            if micro and name != "micrograd" else "-"
+        spread = f"{on['ratio']:.2f}x ({on['low']:.2f}-{on['high']:.2f})"
+        print(f"{name:<26}{on['seconds']:>8.4f}{spread:>24}{off['ratio']:>7.2f}x"
+              f"{versus:>14}{run_times[name]:>13.2f}")
     if micro is None:
         print("(micrograd is not installed: pip install -e '.[bench]')")
-    print("('compiled nn' is compile()'s default for that graph, mode='interpret'; 'code' "
-          "generates code for it)")
+    print("(after the 20-step run, compile()'s default 'auto' was using: " +
+          ", ".join(f"{name}: {mode}" for name, mode in modes.items()) + ")")
     if not rows:
         return
     print()
-    print("Scaling of a compiled op-by-op step (run + backward)")
-    print(f"{'nodes':>10}{'compile, s':>12}{'step, s':>10}{'nodes/s':>12}{'bytes/node':>12}")
+    print("Scaling of a compiled op-by-op step (run + backward), generated code and interpreted")
+    print(f"{'nodes':>10}{'code: compile':>15}{'µs/node':>9}{'step, s':>9}{'B/node held':>13}"
+          f"{'peak':>7}{'interpret: build':>18}{'step, s':>9}")
     for r in rows:
-        print(f"{r['nodes']:>10,}{r['compile_seconds']:>12.2f}{r['step_seconds']:>10.4f}"
-              f"{r['nodes_per_second']:>12,.0f}{r['bytes_per_node']:>12.0f}")
+        n = r["nodes"]
+        print(f"{n:>10,}{r['code_compile_seconds']:>14.2f}s"
+              f"{r['code_compile_seconds'] / n * 1e6:>9.0f}{r['code_step_seconds']:>9.4f}"
+              f"{r['bytes_per_node']:>13.0f}{r['peak_bytes_per_node']:>7.0f}"
+              f"{r['interpret_compile_seconds']:>17.2f}s{r['interpret_step_seconds']:>9.4f}")
 
 
 if __name__ == "__main__":

@@ -261,13 +261,36 @@ def test_placeholders_are_values():
     assert (p * 3).data == 6.0 and repr(p) == "Placeholder('p', data=2.0)"
 
 
-def test_auto_mode_interprets_dot_product_graphs_and_generates_code_for_the_rest():
+def test_auto_mode_generates_code_for_small_graphs_and_later_for_large_ones(monkeypatch):
+    import tinygrad_lite.compiled as compiled
     x = [placeholder(f"x{i}", float(i)) for i in range(10)]
-    from tinygrad_lite.engine import linear
-    assert compile(linear([Value(1.0)] * 10, x), inputs=x).mode == "interpret"
     assert compile(x[0] * x[1] + x[2], inputs=x[:3]).mode == "code"
     with pytest.raises(ValueError, match="mode must be"):
         compile(x[0] * 2.0, inputs=[x[0]], mode="fast")
+    # a large graph starts interpreted and turns to code once its runs cost what code costs
+    h = x[0]
+    for k in range(compiled.EAGER_CODE):
+        h = (h * 0.999 + x[1]).tanh()
+    graph = compile(h, inputs=[x[0], x[1]])
+    assert graph.mode == "interpret"
+    monkeypatch.setattr(graph, "_budget", 1e-9)
+    expected = []
+    for feed in ({"x0": 0.5, "x1": 0.25}, {"x0": -0.3, "x1": 0.125}):
+        x[0].data, x[1].data = feed["x0"], feed["x1"]
+        fresh = x[0]
+        for k in range(compiled.EAGER_CODE):
+            fresh = (fresh * 0.999 + x[1]).tanh()
+        x[0].grad = x[1].grad = 0.0
+        fresh.backward()
+        expected.append((fresh.data, x[0].grad, x[1].grad))
+    got = []
+    for feed in ({"x0": 0.5, "x1": 0.25}, {"x0": -0.3, "x1": 0.125}):
+        x[0].grad = x[1].grad = 0.0
+        value = graph.run(feed)
+        graph.backward()
+        got.append((value, x[0].grad, x[1].grad))
+    assert graph.mode == "code"               # switched after the first run
+    assert got == expected                    # the same bits before and after the switch
 
 
 def test_rmse_compiled_at_zero_error_follows_later_feeds():

@@ -27,6 +27,7 @@ numbers — never a name or any other text a user typed.
 import builtins
 import math
 import re
+import time
 from operator import itemgetter
 
 from .engine import Value, _NARY, _to_float
@@ -260,7 +261,8 @@ def _accumulate(args, derived, table, listed):
     return lines
 
 
-INTERPRET_FROM = 3   # mean operands per node above which "auto" interprets instead of generating
+EAGER_CODE = 2000    # nodes up to which "auto" generates code at once (a tenth of a second)
+CODE_COST = 60e-6    # seconds a node costs to generate and compile (measured: 45-90 µs)
 
 
 def _gather(args):
@@ -408,15 +410,21 @@ class CompiledGraph:
         order = _propagation_order(self.output_index, operands_of, self._nary)
         self._ops = [node.op for node in nodes]
         self._operands = operands_of
-        edges = sum(len(args) for args in operands_of)
-        inner = sum(1 for args in operands_of if args) or 1
-        if mode == "auto":   # dot-product-heavy graphs run as fast interpreted: skip codegen
-            mode = "interpret" if edges / inner > INTERPRET_FROM else "code"
+        self._order = order
+        self._named = {i for i, node in enumerate(nodes) if node.name is not None}
+        # "auto": generate code at once for a small graph; a large one starts interpreted and
+        # is turned into code once its runs have taken as long as generating code would
+        # (so no workload pays more than about twice what the better mode would have cost)
+        self._spent, self._budget = 0.0, None
+        if mode == "auto":
+            mode = "code" if len(nodes) <= EAGER_CODE else "interpret"
+            if mode == "interpret":
+                self._budget = len(nodes) * CODE_COST
         self.mode = mode
         if mode == "code":
-            self._build(nodes, operands_of, order)
+            self._build()
         else:
-            self._plan(nodes, operands_of, order)
+            self._plan()
         self.values = [node.data for node in nodes]
         self.grads = [0.0] * len(nodes)
         self._zeros = [0.0] * len(nodes)
@@ -428,7 +436,7 @@ class CompiledGraph:
 
     # ---- code generation ------------------------------------------------------------------
 
-    def _build(self, nodes, operands_of, order):
+    def _build(self):
         """Generate the forward and backward code (see the module docstring).  A node with
         many operands (a dot product) is written compactly: its forward gathers the operands
         with one itemgetter and calls the op's own forward, and a run of derivatives that are
@@ -436,6 +444,7 @@ class CompiledGraph:
         operations in the same order, in a few lines instead of one per operand.  Values and
         gradients nobody reads later (unnamed inner nodes) live in local variables, not in
         the lists (see _make)."""
+        ops, operands_of, order, nary = self._ops, self._operands, self._order, self._nary
         self._functions, self._locals, self._tables = [], [], []
         function_index = {}
         listed = set()          # nodes read through a table: their value and gradient are listed
@@ -457,40 +466,38 @@ class CompiledGraph:
 
         forward_lines, backward_lines = [], []
         computed = []           # the nodes forward_lines computes, in order
-        for i, node in enumerate(nodes):
+        for i, op in enumerate(ops):
             args = operands_of[i]
             if not args:
                 continue
             computed.append(i)
-            op = node.op
-            nary = node._b is _NARY
-            if nary and len(args) > MANY:
+            many = i in nary
+            if many and len(args) > MANY:
                 k = slot(self._functions, op.forward)
                 forward_lines.append([f"v[{i}] = F[{k}](T[{gather(args)}](v))"])
                 continue
             codes = [_Code(f"v[{j}]") for j in args]
-            expression = _derive(op.forward, tuple(codes)) if nary else \
+            expression = _derive(op.forward, tuple(codes)) if many else \
                 _derive(op.forward, *codes)
             spilled = list(_Code.spilled)
             if expression is None:
                 k = slot(self._functions, op.forward)
-                call_args = "(" + ", ".join(c.text for c in codes) + ",)" if nary else \
+                call_args = "(" + ", ".join(c.text for c in codes) + ",)" if many else \
                     ", ".join(c.text for c in codes)
                 expression, spilled = f"F[{k}]({call_args})", []
             forward_lines.append(spilled + [f"v[{i}] = {expression}"])
 
         for i in order:
-            node, args = nodes[i], operands_of[i]
-            op = node.op
+            op, args = ops[i], operands_of[i]
             codes = [_Code(f"v[{j}]") for j in args]
             out = _Code(f"v[{i}]")
-            nary = node._b is _NARY
-            derived = _derive(op.local, tuple(codes), out) if nary else \
+            many = i in nary
+            derived = _derive(op.local, tuple(codes), out) if many else \
                 _derive(op.local, *codes, out)
             lines = []
             if derived is None:
                 k = slot(self._locals, op.local)
-                if nary:
+                if many:
                     lines.append(f"d = L[{k}](T[{gather(args)}](v), v[{i}])")
                     derived = [f"d[{n}]" for n in range(len(args))]
                 elif len(args) == 2:
@@ -514,7 +521,7 @@ class CompiledGraph:
         # What must live in the lists: leaves (fed and read back), named nodes and the output
         # (value() and grad()), what a table reads, every value the backward uses, and
         # whatever crosses from one generated function to the next.
-        kept = {i for i, args in enumerate(operands_of) if not args or nodes[i].name is not None}
+        kept = {i for i, args in enumerate(operands_of) if not args} | self._named
         kept |= {self.output_index} | listed
         values = kept | {int(j) for lines in backward_lines for line in lines
                          for j in OPERAND_VALUE.findall(line)}
@@ -529,20 +536,21 @@ class CompiledGraph:
         self._forward = self._make(forward_lines, "forward", values, grads)
         self._backward = self._make(backward_lines, "backward", values, grads)
 
-    def _plan(self, nodes, operands_of, order):
+    def _plan(self):
         """The interpreted form: per node its forward (or local rule) and operand indices.
         The same operations in the same order as the generated code, without generating any:
         fast to build, a little slower per node, as fast per operand."""
+        ops, operands_of, nary = self._ops, self._operands, self._nary
         forward, backward = [], []
-        for i, node in enumerate(nodes):
+        for i, op in enumerate(ops):
             args = operands_of[i]
             if args:
-                kind = 3 if node._b is _NARY else len(args)
-                forward.append((kind, i, node.op.forward, args[0], args[-1], _gather(args)))
-        for i in order:
-            node, args = nodes[i], operands_of[i]
-            kind = 3 if node._b is _NARY else len(args)
-            backward.append((kind, i, node.op.local, args[0], args[-1], _gather(args), args))
+                kind = 3 if i in nary else len(args)
+                forward.append((kind, i, op.forward, args[0], args[-1], _gather(args)))
+        for i in self._order:
+            args = operands_of[i]
+            kind = 3 if i in nary else len(args)
+            backward.append((kind, i, ops[i].local, args[0], args[-1], _gather(args), args))
         self.source_lines = 0
         self._forward = [_Interpreted(forward, _run_forward)]
         self._backward = [_Interpreted(backward, _run_backward)]
@@ -641,6 +649,7 @@ class CompiledGraph:
         values = self.values
         for i, leaf in self.leaves:
             values[i] = leaf.data
+        start = time.perf_counter()
         try:
             for piece in self._forward:
                 piece(values, None)
@@ -649,7 +658,19 @@ class CompiledGraph:
                 p.data = data      # placeholders keep the last successful feed
             raise type(error)(self._locate(error)) from None
         self.ran = True
-        return values[self.output_index]
+        output = values[self.output_index]
+        self._count(time.perf_counter() - start)
+        return output
+
+    def _count(self, seconds):
+        """In "auto" mode: once the interpreted runs have cost what generating code costs,
+        generate it (the same bits either way, so the switch is invisible but for speed)."""
+        if self._budget is not None:
+            self._spent += seconds
+            if self._spent >= self._budget:
+                self._budget = None
+                self._build()
+                self.mode = "code"
 
     def _locate(self, error):
         """Which node failed (found by replaying the forward one node at a time)."""
@@ -686,8 +707,10 @@ class CompiledGraph:
             grads[out] += seed
         else:
             grads[out] = seed
+        start = time.perf_counter()
         for piece in self._backward:
             piece(self.values, grads)
+        self._count(time.perf_counter() - start)
         for i, leaf in self.leaves:
             leaf.grad = grads[i]
         for p, slot in zip(self.inputs, self._input_slots):
@@ -726,9 +749,10 @@ def compile(output, inputs=None, params=None, mode="auto"):   # noqa: A001 (as t
     ``params``: a Module (then each run checks that its parameters were not replaced) or a
     list of Values that must be in the graph; every leaf is read afresh at each run anyway.
     ``mode``: "code" generates straight-line code (slow to build: ~60 µs a node; fastest per
-    node), "interpret" walks a plan of the nodes (built in a blink; as fast where nodes are
-    dot products), "auto" picks "interpret" for graphs of many-operand nodes.  Both give the
-    same bits.
+    node), "interpret" walks a plan of the nodes (built in a blink, slower per node), "auto"
+    generates code at once for up to EAGER_CODE nodes and otherwise interprets until the runs
+    have cost what generating code would, then generates it (``.mode`` says which is in use).
+    All give the same bits.
 
     >>> from tinygrad_lite import Value
     >>> from tinygrad_lite.compiled import placeholder, compile
