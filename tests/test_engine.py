@@ -470,3 +470,68 @@ def test_item_is_the_number_as_in_torch():
 def test_elu_refuses_a_non_finite_alpha():
     with pytest.raises(ValueError, match="alpha must be a finite number"):
         Value(1.0).elu(math.inf)
+
+
+# ---- backward's arithmetic, to the bit -------------------------------------------------------
+
+def test_the_chain_gradient_is_the_product_in_backwards_order_to_the_bit():
+    x = Value(1.0, name="x")
+    h = x
+    n = 20_000
+    for _ in range(n):
+        h = h * 1.000001 + 0.000001
+    h.backward()
+    g = 1.0                              # by hand: each + hands g on, each * multiplies it
+    for _ in range(n):
+        g = 0.0 + g                      # the add node's gradient (interior: starts at 0.0)
+        g = 0.0 + 1.000001 * g           # the operand of the multiplication
+    assert x.grad == g
+
+
+def demo_step_gradients(make_value, points=20):
+    """micrograd's demo step (MLP 2-8-8-1, relu, hinge + L2) op by op: every parameter's grad."""
+    import random
+    rng = random.Random(1)
+    sizes = [2, 8, 8, 1]
+    params = []
+    layers = []
+    for a, b in zip(sizes, sizes[1:]):
+        W = [[make_value(rng.uniform(-1, 1)) for _ in range(a)] for _ in range(b)]
+        B = [make_value(0.0) for _ in range(b)]
+        layers.append((W, B))
+        params += [w for row in W for w in row] + B
+    data = [([rng.uniform(-2, 2), rng.uniform(-2, 2)], rng.choice([-1.0, 1.0]))
+            for _ in range(points)]
+    losses = []
+    for x, label in data:
+        h = [make_value(v) for v in x]
+        for l, (W, B) in enumerate(layers):
+            z = [sum((w * a for w, a in zip(row, h)), b) for row, b in zip(W, B)]
+            h = [v.relu() for v in z] if l < len(layers) - 1 else z
+        losses.append((1 + -label * h[0]).relu())
+    total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
+    return total, params
+
+
+def test_backward_in_slices_is_backward_in_one_piece_to_the_bit(monkeypatch):
+    import tinygrad_lite.engine as engine
+    results = []
+    for size in (engine.SLICE, 3, 1):
+        monkeypatch.setattr(engine, "SLICE", size)
+        total, params = demo_step_gradients(Value)
+        total.backward()
+        results.append([p.grad for p in params])
+    assert results[0] == results[1] == results[2]
+
+
+def test_the_demo_step_compiled_equals_the_dynamic_step_to_the_bit():
+    from tinygrad_lite.compiled import compile
+    total, params = demo_step_gradients(Value)
+    total.backward()
+    dynamic = [p.grad for p in params]
+    for mode in ("code", "interpret"):
+        total, params = demo_step_gradients(Value)
+        graph = compile(total, params=params, mode=mode)
+        graph.run()
+        graph.backward()
+        assert [p.grad for p in params] == dynamic, mode

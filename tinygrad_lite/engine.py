@@ -862,12 +862,26 @@ def _short_number(x):
 # been, i.e. in reverse topological order, and hands each operand local derivative * its own
 # gradient.  The counts are back to 0 when it finishes.
 
+# Both passes work through their stack in slices of SLICE nodes, one function call each: the
+# adaptive interpreter specialises a function's bytecode after a few calls, and a single call
+# running a million-node loop would stay unspecialised throughout (the 1M-node chain's backward:
+# 2.6 s as one call, 1.7 s in slices).  The order of the nodes is the same either way.
+SLICE = 4096
+
+
 def _count_consumers(root):
     if root._a is None:
         return                       # a leaf: nothing to count
     stack = [root]                   # only interior nodes are ever pushed
-    push, pop = stack.append, stack.pop
     while stack:
+        _count_slice(stack)
+
+
+def _count_slice(stack):
+    push, pop = stack.append, stack.pop
+    left = SLICE
+    while stack and left:
+        left -= 1
         node = pop()
         a = node._a
         b = node._b
@@ -897,8 +911,15 @@ def _propagate(root, seed):
         return
     root.grad = seed
     stack = [root]
-    push, pop = stack.append, stack.pop
     while stack:
+        _propagate_slice(stack)
+
+
+def _propagate_slice(stack):
+    push, pop = stack.append, stack.pop
+    left = SLICE
+    while stack and left:
+        left -= 1
         node = pop()
         a = node._a
         g = node.grad
