@@ -30,7 +30,7 @@ import re
 import time
 from operator import itemgetter
 
-from .engine import Value, _NARY, _to_float
+from .engine import ADD, MUL, Value, _NARY, _to_float
 
 __all__ = ["placeholder", "Placeholder", "compile", "CompiledGraph", "GraphError"]
 
@@ -285,9 +285,16 @@ class _Interpreted:
         self.loop(self.plan, v, g)
 
 
+ADD_KIND, MUL_KIND = 4, 5     # + and *, most of every graph: written out in the loops below
+
+
 def _run_forward(plan, v, g):
     for kind, i, forward, a, b, get in plan:
-        if kind == 2:
+        if kind == ADD_KIND:
+            v[i] = v[a] + v[b]
+        elif kind == MUL_KIND:
+            v[i] = v[a] * v[b]
+        elif kind == 2:
             v[i] = forward(v[a], v[b])
         elif kind == 1:
             v[i] = forward(v[a])
@@ -297,10 +304,16 @@ def _run_forward(plan, v, g):
 
 def _run_backward(plan, v, g):
     """As engine._propagate: local derivatives times the node's gradient, added operand by
-    operand in operand order."""
+    operand in operand order (+ and * written out, as the engine writes them: the same bits)."""
     for kind, i, local, a, b, get, args in plan:
         gi = g[i]
-        if kind == 2:
+        if kind == ADD_KIND:
+            g[a] = g[a] + gi
+            g[b] = g[b] + gi
+        elif kind == MUL_KIND:
+            g[a] = g[a] + v[b] * gi
+            g[b] = g[b] + v[a] * gi
+        elif kind == 2:
             da, db = local(v[a], v[b], v[i])
             g[a] = g[a] + da * gi
             g[b] = g[b] + db * gi
@@ -541,16 +554,19 @@ class CompiledGraph:
         The same operations in the same order as the generated code, without generating any:
         fast to build, a little slower per node, as fast per operand."""
         ops, operands_of, nary = self._ops, self._operands, self._nary
+
+        def kind(i):
+            if i in nary:
+                return 3
+            return {ADD: ADD_KIND, MUL: MUL_KIND}.get(ops[i], len(operands_of[i]))
         forward, backward = [], []
         for i, op in enumerate(ops):
             args = operands_of[i]
             if args:
-                kind = 3 if i in nary else len(args)
-                forward.append((kind, i, op.forward, args[0], args[-1], _gather(args)))
+                forward.append((kind(i), i, op.forward, args[0], args[-1], _gather(args)))
         for i in self._order:
             args = operands_of[i]
-            kind = 3 if i in nary else len(args)
-            backward.append((kind, i, ops[i].local, args[0], args[-1], _gather(args), args))
+            backward.append((kind(i), i, ops[i].local, args[0], args[-1], _gather(args), args))
         self.source_lines = 0
         self._forward = [_Interpreted(forward, _run_forward)]
         self._backward = [_Interpreted(backward, _run_backward)]
