@@ -226,6 +226,9 @@ MANY = 6    # operands from which a node's code is written as a loop rather than
 OPERAND_VALUE = re.compile(r"v\[(\d+)\]")
 OPERAND_GRAD = re.compile(r"g\[(\d+)\]")
 ACCUMULATE = re.compile(r"g\[(\d+)\] = g\[\1\] ([+-]) (.*)")
+GRADIENT_NAME = re.compile(r"gi = g\[(\d+)\]")
+GI = re.compile(r"\bgi\b")
+MARK = re.compile(r"@(\d+|o)@")     # an operand's (or the result's) place in a derived rule
 
 
 def _accumulate(args, derived, table, listed):
@@ -263,6 +266,21 @@ def _accumulate(args, derived, table, listed):
 
 EAGER_CODE = 2000    # nodes up to which "auto" generates code at once (a tenth of a second)
 CODE_COST = 60e-6    # seconds a node costs to generate and compile (measured: 45-90 µs)
+
+
+def _alias_gradient(lines, grads):
+    """A node's backward lines without ``gi = g[i]`` where its gradient is the local h{i}:
+    the lines name h{i} itself (one statement less to compile and to run)."""
+    if grads is None or not lines:
+        return lines
+    for n, line in enumerate(lines):
+        match = GRADIENT_NAME.fullmatch(line)
+        if match:
+            i = int(match.group(1))
+            if i in grads:
+                return lines
+            return lines[:n] + [GI.sub(f"h{i}", rest) for rest in lines[n + 1:]]
+    return lines
 
 
 def _gather(args):
@@ -477,6 +495,29 @@ class CompiledGraph:
             listed.update(args)
             return table(_gather(args))
 
+        worked_out = {}
+
+        def derive(rule, args, out=None, many=False):
+            """_derive on stand-ins for these operands (and result): worked out once per rule
+            and operand count on marked stand-ins, then filled in.  Returns (texts, spilled)."""
+            key = (id(rule), len(args))
+            if key not in worked_out:
+                marks = [_Code(f"v[@{n}@]") for n in range(len(args))]
+                extra = () if out is None else (_Code("v[@o@]"),)
+                found = _derive(rule, tuple(marks), *extra) if many else \
+                    _derive(rule, *marks, *extra)
+                worked_out[key] = (found, list(_Code.spilled))
+            found, spilled = worked_out[key]
+            if found is None:
+                return None, []
+            names = {str(n): str(j) for n, j in enumerate(args)}
+            names["o"] = str(out)
+
+            def fill(text):
+                return MARK.sub(lambda m: names[m.group(1)], text)
+            texts = [fill(t) for t in found] if isinstance(found, list) else fill(found)
+            return texts, [fill(line) for line in spilled]
+
         forward_lines, backward_lines = [], []
         computed = []           # the nodes forward_lines computes, in order
         for i, op in enumerate(ops):
@@ -490,9 +531,7 @@ class CompiledGraph:
                 forward_lines.append([f"v[{i}] = F[{k}](T[{gather(args)}](v))"])
                 continue
             codes = [_Code(f"v[{j}]") for j in args]
-            expression = _derive(op.forward, tuple(codes)) if many else \
-                _derive(op.forward, *codes)
-            spilled = list(_Code.spilled)
+            expression, spilled = derive(op.forward, args, many=many)
             if expression is None:
                 k = slot(self._functions, op.forward)
                 call_args = "(" + ", ".join(c.text for c in codes) + ",)" if many else \
@@ -505,8 +544,7 @@ class CompiledGraph:
             codes = [_Code(f"v[{j}]") for j in args]
             out = _Code(f"v[{i}]")
             many = i in nary
-            derived = _derive(op.local, tuple(codes), out) if many else \
-                _derive(op.local, *codes, out)
+            derived, spilled = derive(op.local, args, out=i, many=many)
             lines = []
             if derived is None:
                 k = slot(self._locals, op.local)
@@ -520,7 +558,7 @@ class CompiledGraph:
                     lines.append(f"d0 = L[{k}]({codes[0].text}, v[{i}])")
                     derived = ["d0"]
             else:
-                lines.extend(_Code.spilled)
+                lines.extend(spilled)
                 if isinstance(derived, str):
                     derived = [derived]
             accumulate = _accumulate(args, derived, table, listed)
@@ -591,7 +629,8 @@ class CompiledGraph:
         pieces = []
         for start in range(0, max(len(groups), 1), CHUNK):
             body, started = [], set()
-            for line in (line for group in groups[start:start + CHUNK] for line in group):
+            for line in (line for group in groups[start:start + CHUNK]
+                         for line in _alias_gradient(group, grads)):
                 share = ACCUMULATE.fullmatch(line)
                 if share and grads is not None and int(share.group(1)) not in grads:
                     j = int(share.group(1))
