@@ -265,7 +265,7 @@ def _accumulate(args, derived, table, listed):
 
 
 EAGER_CODE = 2000    # nodes up to which "auto" generates code at once (a tenth of a second)
-CODE_COST = 60e-6    # seconds a node costs to generate and compile (measured: 45-90 µs)
+CODE_COST = 100e-6   # seconds a node costs to generate and compile (measured: 60-110 µs)
 
 
 def _alias_gradient(lines, grads):
@@ -803,7 +803,7 @@ def compile(output, inputs=None, params=None, mode="auto"):   # noqa: A001 (as t
     ``inputs``: the placeholders fed at each run (default: every placeholder in the graph).
     ``params``: a Module (then each run checks that its parameters were not replaced) or a
     list of Values that must be in the graph; every leaf is read afresh at each run anyway.
-    ``mode``: "code" generates straight-line code (slow to build: ~60 µs a node; fastest per
+    ``mode``: "code" generates straight-line code (slow to build: ~100 µs a node; fastest per
     node), "interpret" walks a plan of the nodes (built in a blink, slower per node), "auto"
     generates code at once for up to EAGER_CODE nodes and otherwise interprets until the runs
     have cost what generating code would, then generates it (``.mode`` says which is in use).
