@@ -16,9 +16,11 @@ run, so an optimizer's updates are seen; placeholders are read from the feed.
 How it is fast: the recorded graph is turned into straight-line Python code, one line per node
 forward (``v[12] = (v[3] * v[7])``) and one per operand backward, so a run creates no Value
 and dispatches no op.  The code is *derived from the ops' own rules*: each forward and each
-local-derivative rule is run once on code-building stand-ins, which write out the same
-arithmetic the rule does on floats; a rule that must look at a number (relu's branch, a domain
-check) is called as a function at run time instead.  So results equal the dynamic engine's to
+local-derivative rule is run once per op on code-building stand-ins, which write out the same
+arithmetic the rule does on floats; a rule that branches on a comparison (relu's ``x > 0``) is
+run once per way through it and becomes a conditional expression; a rule that must look at a
+number otherwise (a domain check) is called as a function at run time instead.  Values and
+gradients of unnamed inner nodes that no later piece reads live in local variables.  So results equal the dynamic engine's to
 the last bit: the same operations in the same order, gradients accumulated in the order
 ``backward()`` would use.  The generated source contains only generated identifiers and
 numbers — never a name or any other text a user typed.
