@@ -363,9 +363,7 @@ def _svg(view):
     out.append('</g><g id="nodes">')
     for n in nodes:
         x, y = n["column"] * COLUMN + 10, n["row"] * ROW + 10
-        head = n["label"] + (f"  {n['op']}" if n["op"] and n["name"] is not None else "")
-        if n["name"] is None and n["op"]:
-            head = n["op"] if not n["leaf"] else n["label"]
+        head = n["label"] + (f"  {n['op']}" if n["op"] else "")   # the label the panel uses
         aria = (f'{n["label"]}{": " + n["op"] if n["op"] else ""}, {words["value"]} '
                 f'{n["value_text"]}, {words["grad"]} {n["grad_text"]}')
         out.append(
