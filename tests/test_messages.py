@@ -342,3 +342,20 @@ def test_a_ragged_config_in_korean(capsys, tmp_path):
     assert '"X": 모든 행의 열(데이터) 수가 같아야 하는데 행의 길이가 [2, 1]입니다' in err
     _, _, err = run(capsys, "practice", "--config", str(config))
     assert '"X": every row needs the same number of columns (data points), got rows of [2, 1]' in err
+
+
+def test_help_in_korean_and_english_unchanged(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(["grad", "--help"])
+    english = capsys.readouterr().out
+    assert english.startswith("usage: tinygrad-lite grad") and "show this help message" in english
+    assert "  --at x=1,y=2          the point" in english
+    with pytest.raises(SystemExit):
+        main(["grad", "--help", "--lang", "ko"])
+    korean = capsys.readouterr().out
+    assert korean.startswith("사용법: tinygrad-lite grad") and "옵션:" in korean
+    assert "  -h, --help            이 도움말을 보여 주고 끝냅니다" in korean
+    assert "  --at x=1,y=2          미분하는 점" in korean
+    from tinygrad_lite.console import columns
+    assert max(columns(line) for line in korean.splitlines() if "--" in line) <= 80

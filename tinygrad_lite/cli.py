@@ -27,7 +27,7 @@ import re
 import sys
 
 from .lab.check import check_expression, check_formula, read_formula_file
-from .console import ljust, rjust, shorten, strict_json, write
+from .console import columns, ljust, rjust, shorten, strict_json, write
 from .explain import explain
 from .files import FileProblem
 from .page import to_html
@@ -119,84 +119,102 @@ def _requested_lang(argv):
     return None
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with its "usage: " in the chosen language and lines wrapped by
+    console columns (a Hangul syllable takes two)."""
+
+    lang = "en"
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        prefix = say("argparse.usage", self.lang) if prefix is None else prefix
+        super().add_usage(usage, actions, groups, prefix)
+
+    def _format_usage(self, usage, actions, groups, prefix):
+        extra = columns(prefix) - len(prefix) if prefix else 0   # 사용법 is 3 wide characters
+        self._width -= extra
+        try:
+            return super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
+
+    def _split_lines(self, text, width):
+        if self.lang == "en":
+            return super()._split_lines(text, width)
+        lines, line = [], ""
+        for word in text.split():
+            candidate = f"{line} {word}" if line else word
+            if line and columns(candidate) > width:
+                lines.append(line)
+                candidate = word
+            line = candidate
+        return lines + ([line] if line else [])
+
+    def _fill_text(self, text, width, indent):
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
+
+
 def build_parser(lang="en"):
-    parser_class = type("Parser", (_Parser,), {"lang": lang})
-    parser = parser_class(prog=PROG, description="tinygrad_lite: see, check and "
-                          "trust backpropagation.")
+    """The command line, its help and its errors in ``lang``."""
+    def words(key, **values):
+        return say("help." + key, lang, **values)
+
+    language_bound = {"lang": lang}
+    parser_class = type("Parser", (_Parser,), language_bound)
+    options = {"formatter_class": type("Formatter", (_Formatter,), language_bound),
+               "add_help": False}
+
+    def titled(command):
+        """-h in the chosen language, and the sections' titles."""
+        command.add_argument("-h", "--help", action="help", help=words("help"))
+        command._positionals.title = words("positionals")
+        command._optionals.title = words("optionals")
+        return command
+
+    parser = titled(parser_class(prog=PROG, description=words("description"), **options))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    practice = commands.add_parser(
-        "practice", help="the tutorial's worked example, or any configured network: every "
-                         "forward value and gradient",
-        description="Run the tutorial's worked example (Dense 3→4, Dense 4→1, "
-                    "L = ½·Σ(y − q)², gradient descent), or the network a --config describes, "
-                    "and show every number by name.")
-    practice.add_argument("--config", metavar="FILE.json",
-                          help="JSON with any of: " + ", ".join(list(DEFAULT_CONFIG) +
-                                                                 list(LAB_KEYS)))
-    practice.add_argument("--lr", type=float, help="learning rate η (overrides the config)")
-    practice.add_argument("--epochs", type=int, help="epochs (overrides the config)")
+    practice = titled(commands.add_parser("practice", help=words("practice"),
+                                          description=words("practice.description"),
+                                          **options))
+    practice.add_argument("--config", metavar="FILE.json", help=words(
+        "practice.config", keys=", ".join(list(DEFAULT_CONFIG) + list(LAB_KEYS))))
+    practice.add_argument("--lr", type=float, help=words("practice.lr"))
+    practice.add_argument("--epochs", type=int, help=words("practice.epochs"))
     practice.add_argument("--predict", action="append", default=[], metavar='"x1,x2,x3"',
-                          help="the trained network's output for this input (repeatable)")
+                          help=words("practice.predict"))
     practice.add_argument("--check", action="append", default=[], metavar='"∂L/∂θ12 = …"',
-                          help="check a hand-derived formula against the true gradient "
-                               "(repeatable); exit code 1 if any is wrong")
+                          help=words("practice.check"))
     practice.add_argument("--check-file", action="append", default=[], metavar="FILE",
-                          help="check every formula in FILE (one a line, # comments)")
+                          help=words("practice.check_file"))
     practice.add_argument("--explain", action="append", default=[], metavar="ENTRY",
-                          help="show ∂L/∂ENTRY as the sum over paths of local derivatives "
-                               "(e.g. θ12, theta_12, p11; repeatable)")
+                          help=words("practice.explain"))
     practice.add_argument("--paths", type=int, default=None, metavar="N",
-                          help="with --explain: show the N paths with the largest |product| "
-                               "(default 5; 0 shows all of them)")
-    practice.add_argument("--group", action="store_true",
-                          help="with --explain: also add up the paths through each named "
-                               "node, layer by layer")
+                          help=words("practice.paths"))
+    practice.add_argument("--group", action="store_true", help=words("practice.group"))
     practice.add_argument("--max-formula", type=int, default=None, metavar="N",
-                          help="with --explain: symbols a local derivative's formula may have "
-                               "before only its number is shown (default 40)")
-    practice.add_argument("--dot", metavar="FILE",
-                          help="write the example's graph (at the initial parameters, with "
-                               "gradients): Graphviz DOT text, or a picture for .svg/.png "
-                               "(needs the viz extra)")
-    practice.add_argument("--compiled", action="store_true",
-                          help="run the training on a compiled graph (placeholders for X and "
-                               "y, fed each epoch): the same numbers, to the last bit")
-    practice.add_argument("--grad", nargs="+", metavar="ENTRY",
-                          help="print just these entries' values and ∂L/∂ at the initial "
-                               "parameters (e.g. θ23 p21 theta_12), no report")
-    practice.add_argument("--html", metavar="FILE.html",
-                          help="also write the interactive page of the example's graph: click "
-                               "a node for its gradient and paths, step through backward, "
-                               "slide through the epochs (one offline file, no network)")
-    _add_lang(practice)
-    practice.add_argument("--json", action="store_true",
-                          help="print one JSON object (full precision) instead of the report")
-    grad = commands.add_parser(
-        "grad", help="any expression: every node's value and gradient",
-        description="Differentiate an expression at a point, e.g. "
-                    "grad \"(x + y)*z\" --at x=-2,y=5,z=-4: every node's value and ∂f/∂·.")
-    grad.add_argument("expression", nargs="?", help="the expression (our own parser, never "
-                      "eval): + - * / ^, exp log sqrt tanh sigmoid relu abs sin cos softplus")
-    grad.add_argument("--at", default="", metavar="x=1,y=2", help="the point")
-    grad.add_argument("--file", metavar="EXERCISE.json",
-                      help='an exercise file: {"expression": "…", "at": {"x": 1, …}}')
-    grad.add_argument("--explain", action="store_true",
-                      help="also show ∂f/∂(each input) as the sum over paths")
+                          help=words("practice.max_formula"))
+    practice.add_argument("--dot", metavar="FILE", help=words("practice.dot"))
+    practice.add_argument("--compiled", action="store_true", help=words("practice.compiled"))
+    practice.add_argument("--grad", nargs="+", metavar="ENTRY", help=words("practice.grad"))
+    practice.add_argument("--html", metavar="FILE.html", help=words("practice.html"))
+    _add_lang(practice, words)
+    practice.add_argument("--json", action="store_true", help=words("practice.json"))
+    grad = titled(commands.add_parser("grad", help=words("grad"),
+                                      description=words("grad.description"), **options))
+    grad.add_argument("expression", nargs="?", help=words("grad.expression"))
+    grad.add_argument("--at", default="", metavar="x=1,y=2", help=words("grad.at"))
+    grad.add_argument("--file", metavar="EXERCISE.json", help=words("grad.file"))
+    grad.add_argument("--explain", action="store_true", help=words("grad.explain"))
     grad.add_argument("--check", action="append", default=[], metavar='"∂f/∂x = …"',
-                      help="check a hand-derived derivative of f (repeatable); exit code 1 if "
-                           "any is wrong, 4 if one is undefined")
-    grad.add_argument("--html", metavar="FILE.html",
-                      help="also write the interactive page of the expression's graph")
-    _add_lang(grad)
-    grad.add_argument("--json", action="store_true", help="one JSON object, full precision")
+                      help=words("grad.check"))
+    grad.add_argument("--html", metavar="FILE.html", help=words("grad.html"))
+    _add_lang(grad, words)
+    grad.add_argument("--json", action="store_true", help=words("grad.json"))
     return parser
 
 
-def _add_lang(command):
-    command.add_argument("--lang", choices=("en", "ko"),
-                         help="the language of the output (default: Korean when LC_ALL or LANG "
-                              "asks for it, else English); --json keys stay as they are")
+def _add_lang(command, words):
+    command.add_argument("--lang", choices=("en", "ko"), help=words("lang"))
 
 
 def run_grad_command(args):
