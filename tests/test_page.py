@@ -48,8 +48,8 @@ def test_every_named_node_of_the_worked_example_has_its_value_and_gradient():
     for name, v in p.nodes.items():
         assert nodes[name]["value"] == v.data and nodes[name]["grad"] == v.grad, name
     # by hand: ∂L/∂θ12 = -Σ_k (y_k − q_1k)·δ11·X2k (the tutorial's chain rule)
-    assert math.isclose(nodes["θ12"]["grad"], -((1 - 0.455) * 0.3 * 0.5 + (-0.5 - 0.245) * 0.3 * -1),
-                        rel_tol=1e-12)
+    by_hand = -((1 - 0.455) * 0.3 * 0.5 + (-0.5 - 0.245) * 0.3 * -1)
+    assert math.isclose(nodes["θ12"]["grad"], by_hand, rel_tol=1e-12)
 
 
 def test_the_half_is_written_into_its_op_and_not_drawn_as_a_leaf():
@@ -80,7 +80,8 @@ def test_edges_carry_the_local_derivatives():
     y.backward()
     view = graph_view(y)
     nodes = view["nodes"]
-    local = {(nodes[e["from"]]["label"], nodes[e["to"]]["label"]): e["local"] for e in view["edges"]}
+    local = {(nodes[e["from"]]["label"], nodes[e["to"]]["label"]): e["local"]
+             for e in view["edges"]}
     assert local[("x", "mul#1")] == -3.0 and local[("w", "mul#1")] == 2.0
     assert local[("mul#1", "y")] == pytest.approx(1 - math.tanh(-6.0) ** 2, rel=1e-15)
 

@@ -255,7 +255,8 @@ def run_grad_command(args):
     lines = [f"f = {text}" + (f"    ({source})" if source else ""),
              say("grad.at", lang, point=", ".join(f"{name} = {fmt(v)}"
                                                   for name, v in at.items())), "",
-             "  " + " ".join([ljust(say("grad.node", lang), 26), ljust(say("grad.computes", lang), 12),
+             "  " + " ".join([ljust(say("grad.node", lang), 26),
+                              ljust(say("grad.computes", lang), 12),
                               rjust(say("grad.value", lang), 12), rjust("∂f/∂·", 12)])]
     for name, what, value, grad in circuit.rows():
         what = say("grad.input", lang) if what == "input" else what

@@ -20,9 +20,9 @@ local-derivative rule is run once per op on code-building stand-ins, which write
 arithmetic the rule does on floats; a rule that branches on a comparison (relu's ``x > 0``) is
 run once per way through it and becomes a conditional expression; a rule that must look at a
 number otherwise (a domain check) is called as a function at run time instead.  Values and
-gradients of unnamed inner nodes that no later piece reads live in local variables.  So results equal the dynamic engine's to
-the last bit: the same operations in the same order, gradients accumulated in the order
-``backward()`` would use.  The generated source contains only generated identifiers and
+gradients of unnamed inner nodes that no later piece reads live in local variables.  So
+results equal the dynamic engine's to the last bit: the same operations in the same order,
+gradients accumulated in the order ``backward()`` would use.  The generated source contains only generated identifiers and
 numbers — never a name or any other text a user typed.
 """
 
