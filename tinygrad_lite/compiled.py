@@ -32,7 +32,7 @@ import re
 import time
 from operator import itemgetter
 
-from .engine import ADD, MUL, Value, _NARY, _to_float
+from .engine import ADD, MUL, Value, _NARY, _to_float, backward_order
 
 __all__ = ["placeholder", "Placeholder", "compile", "CompiledGraph", "GraphError"]
 
@@ -363,29 +363,6 @@ def _forward_order(output):
     return order
 
 
-def _propagation_order(output_index, operands_of, nary):
-    """The order in which engine.backward processes the nodes (same counts, same stack), so
-    that gradients are accumulated in the same order and come out bit for bit equal.  Like
-    engine._propagate, a binary node hands on to b before a, an n-ary one in operand order."""
-    pending = {}
-    for node_index in range(len(operands_of)):
-        for j in operands_of[node_index]:
-            pending[j] = pending.get(j, 0) + 1
-    order, stack = [], [output_index]
-    while stack:
-        i = stack.pop()
-        operands = operands_of[i]
-        if not operands:
-            continue
-        order.append(i)
-        sequence = operands if len(operands) != 2 or i in nary else (operands[1], operands[0])
-        for j in sequence:
-            pending[j] -= 1
-            if pending[j] == 0:
-                stack.append(j)
-    return order
-
-
 class CompiledGraph:
     """A recorded graph that reruns forward and backward without building Values."""
 
@@ -440,7 +417,9 @@ class CompiledGraph:
                 raise GraphError(f"compile: parameter {stray[0]!r} is not in the graph")
 
         self._nary = {i for i, node in enumerate(nodes) if node._b is _NARY}
-        order = _propagation_order(self.output_index, operands_of, self._nary)
+        # the order engine.backward processes the nodes (same counts, same stack), so that
+        # gradients are accumulated in the same order and come out bit for bit equal
+        order = [index[id(node)] for node in backward_order(output)]
         self._ops = [node.op for node in nodes]
         self._operands = operands_of
         self._order = order
