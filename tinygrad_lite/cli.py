@@ -241,16 +241,9 @@ def run_grad_command(args):
             checks.append(check_expression(formula, text, at))
         except FormulaError as error:
             raise UsageError(_at(f"--check {i}", error)) from None
-    code = EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
-        EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
+    code = _checks_code(checks)
     if args.json:
-        document = circuit.to_json()
-        document["lang"] = args.lang_chosen
-        if explanations:
-            document["explanations"] = [e.to_json() for e in explanations]
-        if checks:
-            document["checks"] = [c.to_json() for c in checks]
-        return json_text(document), code
+        return _json_with(circuit.to_json(), args, checks, explanations), code
     lang = args.lang_chosen
     lines = [f"f = {text}" + (f"    ({source})" if source else ""),
              say("grad.at", lang, point=", ".join(f"{name} = {fmt(v)}"
@@ -386,16 +379,11 @@ def run_practice_command(args):
         if args.html:
             _practice_page(config, args.html, args.lang_chosen,
                            run_practice(config, history=True)["history"])
-        code = EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
-            EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
+        code = _checks_code(checks)
         if args.json:
             document = {"grads": {name: {"value": value, "grad": grad}
-                                  for name, value, grad in rows}, "lang": args.lang_chosen}
-            if checks:
-                document["checks"] = [c.to_json() for c in checks]
-            if explanations:
-                document["explanations"] = [e.to_json() for e in explanations]
-            return json_text(document), code
+                                  for name, value, grad in rows}}
+            return _json_with(document, args, checks, explanations), code
         width = max(len(name) for name, _, _ in rows)
         sections = ["\n".join(f"{name:>{width}} = {fmt(value):>11}    ∂L/∂{name} = {fmt(grad)}"
                               for name, value, grad in rows)]
@@ -405,21 +393,29 @@ def run_practice_command(args):
                           history=bool(args.html))
     if args.html:
         _practice_page(config, args.html, args.lang_chosen, result["history"])
-    code = EXIT_DIVERGED if result["diverged"] is not None else \
-        EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
-        EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
+    code = EXIT_DIVERGED if result["diverged"] is not None else _checks_code(checks)
     if args.json:
-        document = json_document(result)
-        document["lang"] = args.lang_chosen
-        if checks:
-            document["checks"] = [c.to_json() for c in checks]
-        if explanations:
-            document["explanations"] = [e.to_json() for e in explanations]
-        return json_text(document), code
+        return _json_with(json_document(result), args, checks, explanations), code
     sections = [format_report(result, args.lang_chosen)]
     sections += [e.text(args.lang_chosen) for e in explanations]
     sections += [c.text(args.lang_chosen) for c in checks]
     return "\n\n".join(sections), code
+
+
+def _checks_code(checks):
+    """The exit code the checked formulas give: 4 if one is undefined, 1 if one is wrong."""
+    return EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
+        EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
+
+
+def _json_with(document, args, checks, explanations):
+    """``document`` with the language, the checks and the explanations, as strict JSON."""
+    document["lang"] = args.lang_chosen
+    if checks:
+        document["checks"] = [c.to_json() for c in checks]
+    if explanations:
+        document["explanations"] = [e.to_json() for e in explanations]
+    return json_text(document)
 
 
 def json_text(document):
