@@ -308,3 +308,18 @@ def test_a_configured_network_and_an_expression_get_pages(tmp_path, capsys):
 def test_an_unwritable_page_is_a_clear_error(tmp_path, capsys):
     assert main(["practice", "--html", str(tmp_path)]) == 2
     assert "--html: " in capsys.readouterr().err
+
+
+def test_the_slider_carries_only_drawn_parameters_and_a_bounded_history():
+    from tinygrad_lite import page
+    p = worked_example()
+    names = [f"w{k}" for k in range(5000)] + ["θ11"]           # most of them not drawn
+    params = {name: 0.5 for name in names}                     # shared: the test stays small
+    grads = {name: -0.5 for name in names}
+    history = [{"epoch": e + 1, "loss": 1.0 / (e + 1), "params": params, "grads": grads}
+               for e in range(100_000)]
+    view = graph_view(p.L, history=history)
+    kept = view["history"]
+    assert set(kept[0]["params"]) == {"θ11"} and set(kept[0]["grads"]) == {"θ11"}
+    assert len(kept) == page.MAX_EPOCHS and kept[-1]["epoch"] == 100_000
+    assert sum(2 * len(h["params"]) for h in kept) <= page.MAX_HISTORY

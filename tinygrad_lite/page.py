@@ -37,6 +37,7 @@ MAX_NODES = 300           # nodes drawn before the graph is collapsed
 EXPLAIN_BUDGET = 1_000_000  # node visits spent on path sums (explain costs a walk per node)
 EXPLAIN_SECONDS = 3.0       # and at most this long: the nodes nearest the output come first
 MAX_EPOCHS = 500          # epochs on the slider; a longer history is sampled evenly
+MAX_HISTORY = 100_000     # numbers the slider may carry (epochs × drawn parameters × 2)
 COLUMN, ROW = 190, 64     # the layout's grid, in SVG units
 BOX_W, BOX_H = 150, 50
 
@@ -241,7 +242,7 @@ def graph_view(output, lang="en", history=None, title=None, max_nodes=MAX_NODES,
             "explanations": explanations, "note": note, "total_nodes": len(everything),
             "words": {key[len("page."):]: say(key, lang) for key in _WORDS}}
     if history:
-        view["history"] = _sampled(history)
+        view["history"] = _sampled(history, {n["label"] for n in nodes})
     return view
 
 
@@ -300,11 +301,18 @@ def _explanations(output, shown, labels, total, folded, lang):
     return texts
 
 
-def _sampled(history):
-    if len(history) <= MAX_EPOCHS:
-        return list(history)
-    stride = len(history) / MAX_EPOCHS
-    return [history[int(k * stride)] for k in range(MAX_EPOCHS - 1)] + [history[-1]]
+def _sampled(history, drawn):
+    """The history of the drawn parameters only, at most MAX_EPOCHS epochs and MAX_HISTORY
+    numbers in all (evenly spaced epochs, the last always kept)."""
+    first = history[0]
+    names = [name for name in first["params"] if name in drawn]
+    limit = max(2, min(MAX_EPOCHS, MAX_HISTORY // max(1, 2 * len(names))))
+    if len(history) > limit:
+        stride = len(history) / limit
+        history = [history[int(k * stride)] for k in range(limit - 1)] + [history[-1]]
+    return [{"epoch": h["epoch"], "loss": h["loss"],
+             "params": {name: h["params"][name] for name in names},
+             "grads": {name: h["grads"][name] for name in names}} for h in history]
 
 
 # ---- HTML ----------------------------------------------------------------------------------------
