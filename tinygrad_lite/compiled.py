@@ -225,64 +225,66 @@ def _branches(runs, depth):
 # ---- compiling ---------------------------------------------------------------------------------
 
 MANY = 6    # operands from which a node's code is written as a loop rather than line by line
-OPERAND_VALUE = re.compile(r"v\[(\d+)\]")
-OPERAND_GRAD = re.compile(r"g\[(\d+)\]")
-ACCUMULATE = re.compile(r"g\[(\d+)\] = g\[\1\] ([+-]) (.*)")
-GRADIENT_NAME = re.compile(r"gi = g\[(\d+)\]")
-GI = re.compile(r"\bgi\b")
-MARK = re.compile(r"@(\d+|o)@")     # an operand's (or the result's) place in a derived rule
-
-
-def _accumulate(args, derived, table, listed):
-    """Lines adding each operand's contribution (derivative · gi) to its gradient, in operand
-    order.  1.0·x and -1.0·x are exact in IEEE arithmetic (and a + (-x) is a - x), so those
-    multiplications are left out without changing a bit; a long run of derivatives that are
-    operand values (a dot product's) becomes one loop over index pairs, whose gradients and
-    values are then read from the lists (``listed`` collects them)."""
-    lines, run = [], []
-
-    def flush():
-        if len(run) > MANY:
-            listed.update(k for pair in run for k in pair)
-            lines.append(f"for a_, b_ in T[{table(tuple(run))}]:")
-            lines.append("    g[a_] = g[a_] + (v[b_] * gi)")
-        else:
-            lines.extend(f"g[{j}] = g[{j}] + (v[{source}] * gi)" for j, source in run)
-        run.clear()
-
-    for j, d in zip(args, derived):
-        value = OPERAND_VALUE.fullmatch(d)
-        if value:
-            run.append((j, int(value.group(1))))
-            continue
-        flush()
-        if d == "1.0":
-            lines.append(f"g[{j}] = g[{j}] + gi")
-        elif d == "-1.0":
-            lines.append(f"g[{j}] = g[{j}] - gi")
-        else:
-            lines.append(f"g[{j}] = g[{j}] + ({d} * gi)")
-    flush()
-    return lines
-
-
+MARK = re.compile(r"@(\d+|o)@")     # an operand's (or the result's) place in a worked-out rule
 EAGER_CODE = 2000    # nodes up to which "auto" generates code at once (a tenth of a second)
-CODE_COST = 100e-6   # seconds a node costs to generate and compile (measured: 60-110 µs)
+CODE_COST = 50e-6    # seconds a node costs to generate and compile (measured: 40-50 µs)
 
 
-def _alias_gradient(lines, grads):
-    """A node's backward lines without ``gi = g[i]`` where its gradient is the local h{i}:
-    the lines name h{i} itself (one statement less to compile and to run)."""
-    if grads is None or not lines:
-        return lines
-    for n, line in enumerate(lines):
-        match = GRADIENT_NAME.fullmatch(line)
-        if match:
-            i = int(match.group(1))
-            if i in grads:
-                return lines
-            return lines[:n] + [GI.sub(f"h{i}", rest) for rest in lines[n + 1:]]
-    return lines
+class _Rule:
+    """An op's rule worked out once on marked stand-ins, as ``str.format`` patterns: ``{0}``,
+    ``{1}``, … stand for the operands and ``{o}`` for the result.  ``texts`` holds the
+    result (one pattern, or one per operand for a local derivative), or is None when the rule
+    must be called at run time; ``spilled`` the temporaries to write first; ``reads`` the
+    operand positions (and "o") the patterns use."""
+
+    __slots__ = ("texts", "spilled", "reads")
+
+    def __init__(self, rule, arity, many, with_out):
+        marks = [_Code(f"@{n}@") for n in range(arity)]
+        extra = (_Code("@o@"),) if with_out else ()
+        found = _derive(rule, tuple(marks), *extra) if many else _derive(rule, *marks, *extra)
+        spilled = list(_Code.spilled) if found is not None else []
+        texts = [found] if isinstance(found, str) else found
+        self.reads = {m for text in (texts or []) + spilled for m in MARK.findall(text)}
+        self.spilled = [_pattern(line) for line in spilled]
+        self.texts = None if found is None else [_pattern(text) for text in texts]
+
+
+def _pattern(text):
+    """A worked-out text with @n@ marks as a str.format pattern."""
+    return MARK.sub(r"{\1}", text.replace("{", "{{").replace("}", "}}"))
+
+
+def _value_mark(pattern):
+    """n if the pattern is exactly operand n's value (a dot product's derivative), else None."""
+    if pattern.startswith("{") and pattern.endswith("}") and pattern[1:-1].isdigit():
+        return int(pattern[1:-1])
+    return None
+
+
+def _runs(args, derivatives):
+    """The operands in order, grouped as the backward code adds their shares: a run of more
+    than MANY derivatives that are operand values (a dot product's) is one loop over
+    (operand, value) index pairs; every other operand is one line.  Yields ("loop", pairs) or
+    ("line", operand, derivative pattern)."""
+    run = []
+    for j, d in zip(args, derivatives):
+        n = _value_mark(d)
+        if n is not None:
+            run.append((j, args[n], d))
+            continue
+        yield from _flush(run)
+        run = []
+        yield ("line", j, d)
+    yield from _flush(run)
+
+
+def _flush(run):
+    if len(run) > MANY:
+        yield ("loop", tuple((j, source) for j, source, _ in run))
+    else:
+        for j, _, d in run:
+            yield ("line", j, d)
 
 
 def _gather(args):
@@ -454,12 +456,21 @@ class CompiledGraph:
         with one itemgetter and calls the op's own forward, and a run of derivatives that are
         plain operand values becomes a loop over (operand, value) index pairs — the same
         operations in the same order, in a few lines instead of one per operand.  Values and
-        gradients nobody reads later (unnamed inner nodes) live in local variables, not in
-        the lists (see _make)."""
+        gradients nobody reads later (unnamed inner nodes) live in local variables, x12 and
+        h12, not in the lists v and g.
+
+        Each op's rules are worked out once (_Rule) and filled in per node with str.format,
+        in two passes: the first finds what must live in the lists, the second writes and
+        compiles the code a function (CHUNK nodes) at a time."""
         ops, operands_of, order, nary = self._ops, self._operands, self._order, self._nary
         self._functions, self._locals, self._tables = [], [], []
-        function_index = {}
-        listed = set()          # nodes read through a table: their value and gradient are listed
+        rules, function_index = {}, {}
+
+        def rule(function, arity, many, with_out):
+            key = (id(function), arity, many)
+            if key not in rules:
+                rules[key] = _Rule(function, arity, many, with_out)
+            return rules[key]
 
         def slot(table, item):
             key = (id(table), id(item))
@@ -472,101 +483,123 @@ class CompiledGraph:
             self._tables.append(item)
             return len(self._tables) - 1
 
-        def gather(args):
-            listed.update(args)
-            return table(_gather(args))
-
-        worked_out = {}
-
-        def derive(rule, args, out=None, many=False):
-            """_derive on stand-ins for these operands (and result): worked out once per rule
-            and operand count on marked stand-ins, then filled in.  Returns (texts, spilled)."""
-            key = (id(rule), len(args))
-            if key not in worked_out:
-                marks = [_Code(f"v[@{n}@]") for n in range(len(args))]
-                extra = () if out is None else (_Code("v[@o@]"),)
-                found = _derive(rule, tuple(marks), *extra) if many else \
-                    _derive(rule, *marks, *extra)
-                worked_out[key] = (found, list(_Code.spilled))
-            found, spilled = worked_out[key]
-            if found is None:
-                return None, []
-            names = {str(n): str(j) for n, j in enumerate(args)}
-            names["o"] = str(out)
-
-            def fill(text):
-                return MARK.sub(lambda m: names[m.group(1)], text)
-            texts = [fill(t) for t in found] if isinstance(found, list) else fill(found)
-            return texts, [fill(line) for line in spilled]
-
-        forward_lines, backward_lines = [], []
-        computed = []           # the nodes forward_lines computes, in order
-        for i, op in enumerate(ops):
+        # Pass 1: each node's rules, and what must live in the lists: leaves (fed and read
+        # back), named nodes and the output (value() and grad()), what a table reads, every
+        # value the backward uses, and whatever crosses from one function to the next.
+        computed = [i for i, args in enumerate(operands_of) if args]
+        listed, read_back = set(), set()
+        forward_rules, backward_rules = {}, []
+        for i in computed:
             args = operands_of[i]
-            if not args:
-                continue
-            computed.append(i)
-            many = i in nary
-            if many and len(args) > MANY:
-                k = slot(self._functions, op.forward)
-                forward_lines.append([f"v[{i}] = F[{k}](T[{gather(args)}](v))"])
-                continue
-            codes = [_Code(f"v[{j}]") for j in args]
-            expression, spilled = derive(op.forward, args, many=many)
-            if expression is None:
-                k = slot(self._functions, op.forward)
-                call_args = "(" + ", ".join(c.text for c in codes) + ",)" if many else \
-                    ", ".join(c.text for c in codes)
-                expression, spilled = f"F[{k}]({call_args})", []
-            forward_lines.append(spilled + [f"v[{i}] = {expression}"])
-
+            if i in nary and len(args) > MANY:
+                listed.update(args)                 # gathered by an itemgetter
+            else:
+                forward_rules[i] = rule(ops[i].forward, len(args), i in nary, False)
         for i in order:
-            op, args = ops[i], operands_of[i]
-            codes = [_Code(f"v[{j}]") for j in args]
-            out = _Code(f"v[{i}]")
-            many = i in nary
-            derived, spilled = derive(op.local, args, out=i, many=many)
-            lines = []
-            if derived is None:
-                k = slot(self._locals, op.local)
-                if many:
-                    lines.append(f"d = L[{k}](T[{gather(args)}](v), v[{i}])")
-                    derived = [f"d[{n}]" for n in range(len(args))]
-                elif len(args) == 2:
-                    lines.append(f"d0, d1 = L[{k}]({codes[0].text}, {codes[1].text}, v[{i}])")
-                    derived = ["d0", "d1"]
-                else:
-                    lines.append(f"d0 = L[{k}]({codes[0].text}, v[{i}])")
-                    derived = ["d0"]
-            else:
-                lines.extend(spilled)
-                if isinstance(derived, str):
-                    derived = [derived]
-            accumulate = _accumulate(args, derived, table, listed)
-            if len(accumulate) == 1 and "gi" in accumulate[0]:    # one operand: no local name
-                accumulate = [accumulate[0].replace("gi", f"g[{i}]")]
-            else:
-                lines.append(f"gi = g[{i}]")
-            lines.extend(accumulate)
-            backward_lines.append(lines)
-
-        # What must live in the lists: leaves (fed and read back), named nodes and the output
-        # (value() and grad()), what a table reads, every value the backward uses, and
-        # whatever crosses from one generated function to the next.
+            args = operands_of[i]
+            found = rule(ops[i].local, len(args), i in nary, True)
+            backward_rules.append(found)
+            if found.texts is None:
+                read_back.update(args)
+                read_back.add(i)
+                if i in nary:
+                    listed.update(args)
+                continue
+            read_back.update(i if m == "o" else args[int(m)] for m in found.reads)
+            for piece in _runs(args, found.texts):
+                if piece[0] == "loop":
+                    listed.update(k for pair in piece[1] for k in pair)
         kept = {i for i, args in enumerate(operands_of) if not args} | self._named
         kept |= {self.output_index} | listed
-        values = kept | {int(j) for lines in backward_lines for line in lines
-                         for j in OPERAND_VALUE.findall(line)}
+        values = kept | read_back
         grads = set(kept)
-        piece = {i: n // CHUNK for n, i in enumerate(computed)}
+        piece_of = {i: n // CHUNK for n, i in enumerate(computed)}
         for i in computed:
-            values.update(j for j in operands_of[i] if piece.get(j, piece[i]) != piece[i])
-        piece = {i: n // CHUNK for n, i in enumerate(order)}
+            values.update(j for j in operands_of[i] if piece_of.get(j, piece_of[i]) != piece_of[i])
+        piece_of = {i: n // CHUNK for n, i in enumerate(order)}
         for i in order:
-            grads.update(j for j in operands_of[i] if piece.get(j, piece[i]) != piece[i])
-        self.source_lines = sum(map(len, forward_lines)) + sum(map(len, backward_lines))
-        self._forward = self._make(forward_lines, "forward", values, grads)
-        self._backward = self._make(backward_lines, "backward", values, grads)
+            grads.update(j for j in operands_of[i] if piece_of.get(j, piece_of[i]) != piece_of[i])
+
+        # Pass 2: the code.
+        def value_name(j):
+            return f"v[{j}]" if j in values else f"x{j}"
+
+        def forward_lines(i, lines):
+            args = operands_of[i]
+            target = value_name(i)
+            found = forward_rules.get(i)
+            if found is None:
+                k = slot(self._functions, ops[i].forward)
+                lines.append(f"{target} = F[{k}](T[{table(_gather(args))}](v))")
+                return
+            names = [value_name(j) for j in args]
+            if found.texts is None:
+                k = slot(self._functions, ops[i].forward)
+                call = "(" + ", ".join(names) + ",)" if i in nary else ", ".join(names)
+                lines.append(f"{target} = F[{k}]({call})")
+                return
+            lines.extend(line.format(*names) for line in found.spilled)
+            lines.append(f"{target} = {found.texts[0].format(*names)}")
+
+        started = set()         # local gradients given their first share
+
+        def backward_lines(i, found, lines):
+            args = operands_of[i]
+            names = [f"v[{j}]" for j in args]
+            out = f"v[{i}]"
+            if found.texts is None:
+                k = slot(self._locals, ops[i].local)
+                if i in nary:
+                    lines.append(f"d = L[{k}](T[{table(_gather(args))}](v), {out})")
+                    derivatives = [f"d[{n}]" for n in range(len(args))]
+                elif len(args) == 2:
+                    lines.append(f"d0, d1 = L[{k}]({names[0]}, {names[1]}, {out})")
+                    derivatives = ["d0", "d1"]
+                else:
+                    lines.append(f"d0 = L[{k}]({names[0]}, {out})")
+                    derivatives = ["d0"]
+            else:
+                lines.extend(line.format(*names, o=out) for line in found.spilled)
+                derivatives = found.texts
+            pieces = list(_runs(args, derivatives))
+            # the node's gradient: its local h12, else g[12] itself for a single line, else
+            # read once into gi
+            if i not in grads:
+                gi = f"h{i}"
+            elif len(pieces) == 1 and pieces[0][0] == "line":
+                gi = f"g[{i}]"
+            else:
+                lines.append(f"gi = g[{i}]")
+                gi = "gi"
+            for piece in pieces:
+                if piece[0] == "loop":
+                    lines.append(f"for a_, b_ in T[{table(piece[1])}]:")
+                    lines.append(f"    g[a_] = g[a_] + (v[b_] * {gi})")
+                    continue
+                _, j, d = piece
+                d = d.format(*names, o=out)
+                sign, term = ("-", gi) if d == "-1.0" else \
+                    ("+", gi if d == "1.0" else f"({d} * {gi})")
+                if j in grads:
+                    lines.append(f"g[{j}] = g[{j}] {sign} {term}")
+                elif j in started:
+                    lines.append(f"h{j} = h{j} {sign} {term}")
+                else:           # 0.0 + share, as the zeroed g[j] would: -0.0 becomes 0.0
+                    started.add(j)
+                    lines.append(f"h{j} = 0.0 {sign} {term}")
+
+        self.source_lines = 0
+        self._forward, self._backward = [], []
+        for start in range(0, max(len(computed), 1), CHUNK):
+            lines = []
+            for i in computed[start:start + CHUNK]:
+                forward_lines(i, lines)
+            self._forward.append(self._function("forward", start, lines))
+        for start in range(0, max(len(order), 1), CHUNK):
+            lines = []
+            for n in range(start, min(start + CHUNK, len(order))):
+                backward_lines(order[n], backward_rules[n], lines)
+            self._backward.append(self._function("backward", start, lines))
 
     def _plan(self):
         """The interpreted form: per node its forward (or local rule) and operand indices.
@@ -590,41 +623,16 @@ class CompiledGraph:
         self._forward = [_Interpreted(forward, _run_forward)]
         self._backward = [_Interpreted(backward, _run_backward)]
 
-    def _make(self, groups, what, values=None, grads=None):
-        """Functions of at most CHUNK nodes each; ``groups`` holds each node's lines.  A value
-        not in ``values`` is the local x12 instead of v[12], a gradient not in ``grads`` the
-        local h12 instead of g[12]; a local gradient starts as 0.0 + its first share, as the
-        zeroed g[12] would (so -0.0 comes out as 0.0, as in the engine)."""
+    def _function(self, what, start, lines):
+        """One generated function, piece(v, g), from its lines."""
+        self.source_lines += len(lines)
         namespace = {"F": self._functions, "L": self._locals, "T": self._tables,
-                     "_exp": math.exp,
-                     "_log": math.log, "_sin": math.sin, "_cos": math.cos}
-
-        def value(match):
-            j = int(match.group(1))
-            return match.group(0) if values is None or j in values else f"x{j}"
-
-        def grad(match):
-            j = int(match.group(1))
-            return match.group(0) if grads is None or j in grads else f"h{j}"
-
-        pieces = []
-        for start in range(0, max(len(groups), 1), CHUNK):
-            body, started = [], set()
-            for line in (line for group in groups[start:start + CHUNK]
-                         for line in _alias_gradient(group, grads)):
-                share = ACCUMULATE.fullmatch(line)
-                if share and grads is not None and int(share.group(1)) not in grads:
-                    j = int(share.group(1))
-                    line = f"h{j} = {'0.0' if j not in started else f'h{j}'} " \
-                           f"{share.group(2)} {share.group(3)}"
-                    started.add(j)
-                body.append(OPERAND_GRAD.sub(grad, OPERAND_VALUE.sub(value, line)))
-            source = f"def {what}_{start}(v, g):\n    d = d0 = d1 = gi = a_ = b_ = None\n    " + \
-                "\n    ".join(body or ["pass"]) + "\n"
-            code = builtins.compile(source, f"<tinygrad_lite compiled {what}>", "exec")
-            exec(code, namespace)   # our own generated source: indices, numbers, F/L tables
-            pieces.append(namespace[f"{what}_{start}"])
-        return pieces
+                     "_exp": math.exp, "_log": math.log, "_sin": math.sin, "_cos": math.cos}
+        source = f"def {what}_{start}(v, g):\n    d = d0 = d1 = gi = a_ = b_ = None\n    " + \
+            "\n    ".join(lines or ["pass"]) + "\n"
+        code = builtins.compile(source, f"<tinygrad_lite compiled {what}>", "exec")
+        exec(code, namespace)   # our own generated source: indices, numbers, F/L/T tables
+        return namespace[f"{what}_{start}"]
 
     # ---- running ---------------------------------------------------------------------------
 
