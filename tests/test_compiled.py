@@ -4,13 +4,14 @@ fed many times; the errors a feed or a stale graph gets; fit, practice and moons
 import json
 import math
 import random
+import struct
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from tinygrad_lite import Value, manual_seed, nn, optim
 from tinygrad_lite.cli import main
-from tinygrad_lite.compiled import GraphError, Placeholder, compile, placeholder
+from tinygrad_lite.compiled import GraphError, Placeholder, _forward_order, compile, placeholder
 from tinygrad_lite.data import DataLoader
 from tinygrad_lite.nested import entries, map_leaves
 from tinygrad_lite.training import fit
@@ -21,7 +22,13 @@ def dynamic(program, point):
     leaves = [Value(x) for x in point]
     out = program(*leaves)
     out.backward()
-    return out.data, [leaf.grad for leaf in leaves]
+    interior = [bits(node.grad) for node in _forward_order(out) if not node.is_leaf]
+    return out.data, [leaf.grad for leaf in leaves], interior
+
+
+def bits(x):
+    """The float's 8 bytes: tells -0.0 from 0.0, which == does not."""
+    return struct.pack("<d", x)
 
 
 MODES = ["code", "interpret"]
@@ -32,7 +39,13 @@ MODES = ["code", "interpret"]
 @given(program=programs(), data=st.data())
 def test_random_graphs_equal_the_dynamic_engine_bit_for_bit(mode, program, data):
     inputs = [placeholder(f"x{i}", x) for i, x in enumerate(program.inputs)]
-    graph = compile(program(*inputs), inputs=inputs, mode=mode)
+    output = program(*inputs)
+    # every other inner node named, so its gradient stays in the list and can be read; the
+    # others live in the generated code's local variables
+    inner = [node for node in _forward_order(output) if not node.is_leaf]
+    for k in range(0, len(inner), 2):
+        inner[k].name = f"n{k}"
+    graph = compile(output, inputs=inputs, mode=mode)
     # the recording point, then nearby points (the same control flow, other numbers)
     for _ in range(3):
         point = [x * data.draw(st.sampled_from([1.0, 1.0 + 1e-9, 1.0 - 1e-9])) for x in
@@ -41,9 +54,29 @@ def test_random_graphs_equal_the_dynamic_engine_bit_for_bit(mode, program, data)
             p.grad = 0.0
         value = graph.run(point)
         graph.backward()
-        expected_value, expected_grads = dynamic(program, point)
-        assert value == expected_value
-        assert [p.grad for p in inputs] == expected_grads
+        expected_value, expected_grads, expected_interior = dynamic(program, point)
+        assert bits(value) == bits(expected_value)
+        assert list(map(bits, (p.grad for p in inputs))) == list(map(bits, expected_grads))
+        # the named inner nodes' gradients too, signed zeros included
+        assert [bits(graph.grad(f"n{k}")) for k in range(0, len(inner), 2)] == \
+            expected_interior[::2]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_zero_share_keeps_its_sign_as_in_the_engine(mode):
+    # out = ((x·1)·1)·w at w = 0, seeded with -1: the inner gradients are 0·(-1) = -0.0, kept
+    # as they are (as torch keeps them), through a local variable and into the named node a
+    x = placeholder("x", 2.0)
+    w = Value(0.0)
+    a = x * 1.0
+    a.name = "a"
+    out = (a * 1.0) * w
+    graph = compile(out, inputs=[x], mode=mode)
+    graph.run({"x": 2.0})
+    graph.backward(-1.0)
+    out.backward(-1.0)
+    assert bits(a.grad) == bits(-0.0)
+    assert bits(graph.grad("a")) == bits(-0.0)
 
 
 def _layer_equality(make_layer, make_input, forward, mode):

@@ -288,6 +288,20 @@ def test_repeated_backward_accumulates_leaves_and_refreshes_interior_nodes():
     assert a.grad == 4.0
 
 
+def test_an_interior_gradient_keeps_the_sign_of_a_zero_share_as_torch_does():
+    # z = y·w with w = 0 and a seed of -1: dz/dy = w·(-1) = 0.0·(-1.0) = -0.0.  torch keeps
+    # a node's first share as it is (y.grad is -0. with retain_grad); 0.0 + (-0.0) would be +0.0
+    x = Value(3.0)
+    y = x * 1.0
+    w = Value(0.0)
+    z = y * w
+    z.backward(-1.0)
+    assert y.grad == 0.0 and math.copysign(1.0, y.grad) == -1.0
+    assert w.grad == -3.0
+    # a leaf starts at 0.0 (torch: None) and accumulates: 0.0 + (-0.0) is +0.0
+    assert math.copysign(1.0, x.grad) == 1.0
+
+
 def test_gradient_accumulation_over_samples():
     w = Value(0.5)
     for x, y in [(1.0, 2.0), (2.0, 1.0)]:

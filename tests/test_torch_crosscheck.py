@@ -726,3 +726,17 @@ def test_batched_losses_match_torch():
             theirs = getattr(F, name)(_t(x), _t(y), reduction=reduction)
             got = [v.data for v in ours] if isinstance(ours, list) else [ours.data]
             assert got == pytest.approx(theirs.flatten().tolist(), rel=1e-12)
+
+
+def test_an_inner_gradient_keeps_a_negative_zero_first_share_as_torch_does():
+    from tinygrad_lite import Value
+    x = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    w = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    y = x * 1.0
+    y.retain_grad()
+    (y * w).backward(torch.tensor(-1.0, dtype=torch.float64))
+    ours_x, ours_w = Value(3.0), Value(0.0)
+    ours_y = ours_x * 1.0
+    (ours_y * ours_w).backward(-1.0)
+    assert math.copysign(1.0, ours_y.grad) == math.copysign(1.0, y.grad.item()) == -1.0
+    assert ours_w.grad == w.grad.item()

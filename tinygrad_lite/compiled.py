@@ -441,7 +441,9 @@ class CompiledGraph:
             self._plan()
         self.values = [node.data for node in nodes]
         self.grads = [0.0] * len(nodes)
-        self._zeros = [0.0] * len(nodes)
+        # gradients start at -0.0, the additive identity, as engine.backward starts them:
+        # -0.0 + share is the share to the bit, so the first share is kept as it is
+        self._zeros = [-0.0] * len(nodes)
         self.size = len(nodes)
         self.ran = False
         # keep the leaves (their data is read at each run), drop the other recorded Values
@@ -584,9 +586,9 @@ class CompiledGraph:
                     lines.append(f"g[{j}] = g[{j}] {sign} {term}")
                 elif j in started:
                     lines.append(f"h{j} = h{j} {sign} {term}")
-                else:           # 0.0 + share, as the zeroed g[j] would: -0.0 becomes 0.0
+                else:           # -0.0 + share is the share, -0.0 - share its negation
                     started.add(j)
-                    lines.append(f"h{j} = 0.0 {sign} {term}")
+                    lines.append(f"h{j} = {term}" if sign == "+" else f"h{j} = -{term}")
 
         self.source_lines = 0
         self._forward, self._backward = [], []

@@ -20,8 +20,9 @@ derivatives, see ``tinygrad_lite.autograd``) and on symbols (``tinygrad_lite.exp
 Gradient semantics (as in PyTorch): a leaf (a Value no operation produced: parameters,
 inputs, constants) *accumulates* its gradient across ``backward()`` calls, so gradients
 of several samples add up; an interior node holds the gradient of the latest
-``backward()`` alone.  Reset leaves with ``zero_grad(values)`` (or a Module's or an
-optimizer's ``zero_grad()``).
+``backward()`` alone: the sum of its shares, the first kept exactly as it arrived (a share of
+-0.0 stays -0.0, as in PyTorch).  Reset leaves with ``zero_grad(values)`` (or a Module's or
+an optimizer's ``zero_grad()``); a leaf starts at 0.0 (PyTorch: None).
 
 Conventions at non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0,
 leaky_relu'(0) = negative_slope, sqrt'(0) = +inf, d/dx x**c at x = 0 is +inf for 0 < c < 1
@@ -858,6 +859,9 @@ def _short_number(x):
 # ================================================================================================
 # Pass 1 counts, for every interior node reachable from the output, how many times it is used
 # as an operand (a * a uses a twice); leaves are not counted, since nothing waits for them.
+# It also sets each interior gradient to -0.0, the additive identity of IEEE arithmetic
+# (-0.0 + x is x to the bit, even for x = -0.0, where 0.0 + x would give +0.0): the first
+# share a node receives is therefore kept exactly as it is, as in torch.
 # Pass 2 starts at the output; an interior node is processed once all its consumers have
 # been, i.e. in reverse topological order, and hands each operand local derivative * its own
 # gradient.  The counts are back to 0 when it finishes.
@@ -889,18 +893,18 @@ def _count_slice(stack):
             for child in a:
                 if child._a is not None:
                     if child._pending == 0:
-                        child.grad = 0.0     # interior: hold this backward's gradient alone
+                        child.grad = -0.0    # interior: hold this backward's gradient alone
                         push(child)
                     child._pending += 1
             continue
         if a._a is not None:
             if a._pending == 0:          # first time a is reached
-                a.grad = 0.0
+                a.grad = -0.0
                 push(a)
             a._pending += 1
         if b is not None and b._a is not None:
             if b._pending == 0:
-                b.grad = 0.0
+                b.grad = -0.0
                 push(b)
             b._pending += 1
 
