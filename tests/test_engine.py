@@ -343,6 +343,8 @@ def test_interrupted_backward_leaves_the_graph_usable(monkeypatch):
     monkeypatch.setattr(engine.SIN, "local", interrupted)
     with pytest.raises(KeyboardInterrupt):
         y.backward()
+    inner = y.operands[0]
+    assert inner.grad == 0.0          # a number again, not the "no share yet" mark
     monkeypatch.setattr(engine.SIN, "local", original)
     x.grad = 0.0
     y.backward()

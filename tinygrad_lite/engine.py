@@ -859,9 +859,10 @@ def _short_number(x):
 # ================================================================================================
 # Pass 1 counts, for every interior node reachable from the output, how many times it is used
 # as an operand (a * a uses a twice); leaves are not counted, since nothing waits for them.
-# It also sets each interior gradient to -0.0, the additive identity of IEEE arithmetic
-# (-0.0 + x is x to the bit, even for x = -0.0, where 0.0 + x would give +0.0): the first
-# share a node receives is therefore kept exactly as it is, as in torch.
+# It also marks each interior gradient None ("no share yet"): pass 2 stores a node's first
+# share as it is and adds the later ones, as torch does.  That is -0.0 + share to the bit (-0.0
+# is IEEE's additive identity; 0.0 + share would turn a share of -0.0 into +0.0), costs no
+# addition, and lets + hand its gradient on without making a new float.
 # Pass 2 starts at the output; an interior node is processed once all its consumers have
 # been, i.e. in reverse topological order, and hands each operand local derivative * its own
 # gradient.  The counts are back to 0 when it finishes.
@@ -893,18 +894,18 @@ def _count_slice(stack):
             for child in a:
                 if child._a is not None:
                     if child._pending == 0:
-                        child.grad = -0.0    # interior: hold this backward's gradient alone
+                        child.grad = None    # interior: this backward's shares alone (see above)
                         push(child)
                     child._pending += 1
             continue
         if a._a is not None:
             if a._pending == 0:          # first time a is reached
-                a.grad = -0.0
+                a.grad = None
                 push(a)
             a._pending += 1
         if b is not None and b._a is not None:
             if b._pending == 0:
-                b.grad = -0.0
+                b.grad = None
                 push(b)
             b._pending += 1
 
@@ -920,6 +921,7 @@ def _propagate(root, seed):
 
 
 def _propagate_slice(stack):
+    # each share is stored if it is the operand's first (grad None) and added otherwise
     push, pop = stack.append, stack.pop
     left = SLICE
     while stack and left:
@@ -930,11 +932,15 @@ def _propagate_slice(stack):
         b = node._b
         op = node._op
         if b is None:
-            a.grad += op.local(a.data, node.data) * g
+            share = op.local(a.data, node.data) * g
+            ga = a.grad
+            a.grad = share if ga is None else ga + share
         elif b is _NARY:
             derivatives = op.local(tuple([v.data for v in a]), node.data)
             for child, d in zip(a, derivatives):
-                child.grad += d * g
+                share = d * g
+                gc = child.grad
+                child.grad = share if gc is None else gc + share
                 if child._a is not None:
                     child._pending -= 1
                     if child._pending == 0:
@@ -944,15 +950,25 @@ def _propagate_slice(stack):
             # + and * are most of every graph: their local derivatives (1, 1) and (b, a)
             # written out here save a call and a tuple per node, with the same arithmetic
             if op is ADD:
-                a.grad += g              # 1.0 * g is g, to the bit
-                b.grad += g
+                ga = a.grad
+                a.grad = g if ga is None else ga + g
+                gb = b.grad
+                b.grad = g if gb is None else gb + g
             elif op is MUL:
-                a.grad += b.data * g
-                b.grad += a.data * g
+                share = b.data * g
+                ga = a.grad
+                a.grad = share if ga is None else ga + share
+                share = a.data * g
+                gb = b.grad
+                b.grad = share if gb is None else gb + share
             else:
                 da, db = op.local(a.data, b.data, node.data)
-                a.grad += da * g
-                b.grad += db * g
+                share = da * g
+                ga = a.grad
+                a.grad = share if ga is None else ga + share
+                share = db * g
+                gb = b.grad
+                b.grad = share if gb is None else gb + share
             if b._a is not None:
                 b._pending -= 1
                 if b._pending == 0:
@@ -993,13 +1009,16 @@ def backward_order(root):
 
 
 def _reset_pending(root):
-    """Put every consumer count back to 0 after an interrupted backward()."""
+    """Put every consumer count back to 0 after an interrupted backward(), and every gradient
+    still waiting for its first share to 0.0."""
     root._pending = 0
     stack = [root]
     seen = {id(root)}
     while stack:
         for child in stack.pop().operands:
             child._pending = 0
+            if child.grad is None:
+                child.grad = 0.0
             if id(child) not in seen:
                 seen.add(id(child))
                 stack.append(child)
