@@ -9,7 +9,7 @@ import struct
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tinygrad_lite import Value, manual_seed, nn, optim
+from tinygrad_lite import Value, compiled, manual_seed, nn, optim
 from tinygrad_lite.cli import main
 from tinygrad_lite.compiled import GraphError, Placeholder, _forward_order, compile, placeholder
 from tinygrad_lite.data import DataLoader
@@ -77,6 +77,62 @@ def test_a_zero_share_keeps_its_sign_as_in_the_engine(mode):
     out.backward(-1.0)
     assert bits(a.grad) == bits(-0.0)
     assert bits(graph.grad("a")) == bits(-0.0)
+
+
+def looped(program, copies, labels, scale=1.0):
+    """``program`` applied to ``copies`` data points in a loop, as a training step is built:
+    a shared weight scales each copy's inputs, each copy's result is multiplied by its label
+    (a shared constant ±1) and added to the total; in copies labelled +1 the result and the
+    first scaled input are named (so some copies keep a node in the lists, others do not)."""
+    w = Value(1.0)
+    leaves, total = [w], None
+    for k in range(copies):
+        inputs = [Value(x * scale) for x in program.inputs]
+        leaves += inputs
+        scaled = [x * w for x in inputs]
+        out = program(*scaled) * labels[k]
+        if labels[k] > 0:
+            out.name = f"copy{k}"
+            scaled[0].name = f"scaled{k}"
+        total = out if total is None else total + out
+    return total, leaves
+
+
+@settings(max_examples=40, deadline=None)
+@given(program=programs(max_inputs=3, max_ops=8), copies=st.integers(2, 12),
+       labels=st.lists(st.sampled_from([-1.0, 1.0]), min_size=12, max_size=12))
+def test_a_graph_built_in_a_loop_compiles_to_the_same_bits(program, copies, labels):
+    scale = 1.0 + 1e-9        # run at a point near the recorded one: stale numbers would show
+    total, leaves = looped(program, copies, labels, scale)
+    total.backward()
+    expected = [bits(total.data)] + [bits(v.grad) for v in leaves]
+    expected_named = {n.name: (bits(n.data), bits(n.grad)) for n in _forward_order(total)
+                      if n.name}
+    # as compiled, and with short repeats rolled too (so that small graphs exercise it)
+    for window, least in ((compiled.WINDOW, compiled.MIN_ROLLED), (3, 2)):
+        saved = compiled.WINDOW, compiled.MIN_ROLLED
+        compiled.WINDOW, compiled.MIN_ROLLED = window, least
+        try:
+            total, leaves = looped(program, copies, labels)
+            graph = compile(total, mode="code")    # (a program may leave an input unused)
+        finally:
+            compiled.WINDOW, compiled.MIN_ROLLED = saved
+        for v in leaves[1:]:
+            v.data *= scale
+        value = graph.run()
+        graph.backward()
+        assert [bits(value)] + [bits(v.grad) for v in leaves] == expected
+        assert {name: (bits(graph.value(name)), bits(graph.grad(name)))
+                for name in expected_named} == expected_named
+
+
+def test_a_repeated_subgraph_is_written_once():
+    # micrograd's demo step over 20 points: the network's code is written once and looped over
+    # the points: a third of a line per node or less (about four per node otherwise)
+    from test_engine import demo_step_gradients
+    total, params = demo_step_gradients(Value)
+    graph = compile(total, params=params, mode="code")
+    assert graph.source_lines * 3 < len(graph)
 
 
 def _layer_equality(make_layer, make_input, forward, mode):

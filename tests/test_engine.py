@@ -498,9 +498,9 @@ def test_the_chain_gradient_is_the_product_in_backwards_order_to_the_bit():
         h = h * 1.000001 + 0.000001
     h.backward()
     g = 1.0                              # by hand: each + hands g on, each * multiplies it
-    for _ in range(n):
-        g = 0.0 + g                      # the add node's gradient (interior: starts at 0.0)
-        g = 0.0 + 1.000001 * g           # the operand of the multiplication
+    for _ in range(n - 1):
+        g = 1.000001 * g                 # an inner node keeps its one share as it is
+    g = 0.0 + 1.000001 * g               # x is a leaf: it adds its share to its 0.0
     assert x.grad == g
 
 

@@ -20,7 +20,9 @@ local-derivative rule is run once per op on code-building stand-ins, which write
 arithmetic the rule does on floats; a rule that branches on a comparison (relu's ``x > 0``) is
 run once per way through it and becomes a conditional expression; a rule that must look at a
 number otherwise (a domain check) is called as a function at run time instead.  Values and
-gradients of unnamed inner nodes that no later piece reads live in local variables.  So
+gradients of unnamed inner nodes that no later piece reads live in local variables.  A
+subgraph repeated many times (the network applied to each data point of a batch) is written
+once, as the body of a loop over its copies, so compiling costs one copy, not all.  So
 results equal the dynamic engine's to the last bit: the same operations in the same order,
 gradients accumulated in the order ``backward()`` would use.  The generated source contains only generated identifiers and
 numbers — never a name or any other text a user typed.
@@ -266,25 +268,129 @@ def _runs(args, derivatives):
     """The operands in order, grouped as the backward code adds their shares: a run of more
     than MANY derivatives that are operand values (a dot product's) is one loop over
     (operand, value) index pairs; every other operand is one line.  Yields ("loop", pairs) or
-    ("line", operand, derivative pattern)."""
+    ("line", operand position, derivative pattern)."""
     run = []
-    for j, d in zip(args, derivatives):
+    for pos, d in enumerate(derivatives):
         n = _value_mark(d)
         if n is not None:
-            run.append((j, args[n], d))
+            run.append((pos, args[n], d))
             continue
-        yield from _flush(run)
+        yield from _flush(run, args)
         run = []
-        yield ("line", j, d)
-    yield from _flush(run)
+        yield ("line", pos, d)
+    yield from _flush(run, args)
 
 
-def _flush(run):
+def _flush(run, args):
     if len(run) > MANY:
-        yield ("loop", tuple((j, source) for j, source, _ in run))
+        yield ("loop", tuple((args[pos], source) for pos, source, _ in run))
     else:
-        for j, _, d in run:
-            yield ("line", j, d)
+        for pos, _, d in run:
+            yield ("line", pos, d)
+
+
+# ---- repeated subgraphs ---------------------------------------------------------------------
+# A graph built by a loop (a network applied to each of 100 data points) is the same subgraph
+# many times over.  Its code is written once, as the body of a Python loop over the copies
+# ("loop rolling"): compiling it costs one copy, not a hundred.  A copy is a run of L nodes,
+# in the order the code runs them, with the same ops and the same layout as the first, shifted
+# by a constant in the node numbering; each operand reference is then either shifted with it
+# (inside the copy, or the copy before: "relative"), the same node in every copy (a shared
+# weight: "absolute"), or a node that varies otherwise (a shared constant ±1 picked by the
+# label: read from the copy's own tuple).  The operations and their order are unchanged.
+
+WINDOW = 24        # nodes whose kinds, hashed together, propose where a copy starts again
+TRIES = 8          # proposals tried at each place
+NEAR = 64          # an inner operand this close is told apart by its distance in the signature
+REL, ABS, VAR = 0, 1, 2
+
+
+def _repeats(seq, ops, operands_of, excluded):
+    """The repeated runs in ``seq`` (node numbers in the order the code runs them): a list of
+    (start, length, copies) with copies >= 2, not overlapping, in order.  Linear time: a
+    rolling comparison of list slices (done in C), at most TRIES proposals per place."""
+    n = len(seq)
+    kinds, signature = {}, []
+    for i in seq:
+        key = (ops[i], i in excluded) + tuple(
+            (i - j if i - j < NEAR else -1) if operands_of[j] else None for j in operands_of[i])
+        signature.append(kinds.setdefault(key, len(kinds)))
+    step = [seq[p + 1] - seq[p] for p in range(n - 1)]
+    window = [hash(tuple(signature[p:p + WINDOW])) for p in range(max(n - WINDOW + 1, 0))]
+    later, last = [None] * len(window), {}
+    for p in range(len(window) - 1, -1, -1):
+        later[p] = last.get(window[p])
+        last[window[p]] = p
+    regions, p = [], 0
+    while p < len(window):
+        best, q, tries = None, later[p], 0
+        while q is not None and tries < TRIES:
+            tries += 1
+            length, copies = q - p, 1
+            while p + (copies + 1) * length <= n:
+                a, b = p + copies * length, p + (copies + 1) * length
+                if signature[p:p + length] != signature[a:b] or \
+                        step[p:p + length - 1] != step[a:b - 1]:
+                    break
+                copies += 1
+            if copies >= 2 and (best is None or copies * length > best[1] * best[2]):
+                best = (p, length, copies)
+            q = later[q]
+        if best is not None and not any(seq[k] in excluded for k in range(p, p + best[1])):
+            regions.append(best)
+            p += best[1] * best[2]
+        else:
+            p += 1
+    return regions
+
+
+def _classes(seq, region, operands_of):
+    """For a repeated run: each copy's shift, and per node of the first copy and operand the
+    reference's class (REL, ABS or VAR) and, for VAR, its place in the copies' tuples."""
+    start, length, copies = region
+    shifts = [seq[start + k * length] - seq[start] for k in range(copies)]
+    classes, varying = [], []
+    for t in range(length):
+        first = operands_of[seq[start + t]]
+        row = []
+        for pos, j0 in enumerate(first):
+            taken = [operands_of[seq[start + k * length + t]][pos] for k in range(copies)]
+            if all(j - j0 == d for j, d in zip(taken, shifts)):
+                row.append((REL, None))
+            elif all(j == j0 for j in taken):
+                row.append((ABS, None))
+            else:
+                row.append((VAR, len(varying)))
+                varying.append(taken)
+        classes.append(row)
+    per_copy = [(shifts[k], tuple(column[k] for column in varying)) for k in range(copies)]
+    return classes, per_copy
+
+
+MIN_ROLLED = 64    # nodes a repeated run must cover to be written as a loop
+
+
+def _segments(seq, ops, operands_of, excluded):
+    """``seq`` cut into the pieces of code that run it: ("plain", nodes) of at most CHUNK
+    nodes, and ("rolled", (start, length, copies)) for each repeated run; and the piece each
+    node belongs to (each copy of a run is a piece of its own)."""
+    segments, piece_of, p = [], {}, 0
+    regions = [r for r in _repeats(seq, ops, operands_of, excluded) if r[1] * r[2] >= MIN_ROLLED]
+    for start, length, copies in regions + [(len(seq), 0, 0)]:
+        for chunk in range(p, start, CHUNK):
+            nodes = seq[chunk:min(chunk + CHUNK, start)]
+            for i in nodes:
+                piece_of[i] = len(segments)
+            segments.append(("plain", nodes))
+        if copies:
+            for k in range(copies):
+                for i in seq[start + k * length:start + (k + 1) * length]:
+                    piece_of[i] = (len(segments), k)
+            segments.append(["rolled", (start, length, copies)])
+        p = start + length * copies
+    if not segments:
+        segments.append(("plain", []))
+    return segments, piece_of
 
 
 def _gather(args):
@@ -459,11 +565,12 @@ class CompiledGraph:
         plain operand values becomes a loop over (operand, value) index pairs — the same
         operations in the same order, in a few lines instead of one per operand.  Values and
         gradients nobody reads later (unnamed inner nodes) live in local variables, x12 and
-        h12, not in the lists v and g.
+        h12, not in the lists v and g.  A repeated subgraph is written once, as the body of a
+        loop over its copies (see _repeats).
 
         Each op's rules are worked out once (_Rule) and filled in per node with str.format,
         in two passes: the first finds what must live in the lists, the second writes and
-        compiles the code a function (CHUNK nodes) at a time."""
+        compiles the code a function at a time."""
         ops, operands_of, order, nary = self._ops, self._operands, self._order, self._nary
         self._functions, self._locals, self._tables = [], [], []
         rules, function_index = {}, {}
@@ -485,12 +592,13 @@ class CompiledGraph:
             self._tables.append(item)
             return len(self._tables) - 1
 
-        # Pass 1: each node's rules, and what must live in the lists: leaves (fed and read
-        # back), named nodes and the output (value() and grad()), what a table reads, every
-        # value the backward uses, and whatever crosses from one function to the next.
+        # ---- pass 1: each node's rules, the repeated runs, and what must live in the lists:
+        # leaves (fed and read back), named nodes and the output (value() and grad()), what a
+        # table reads, every value the backward uses, and whatever one piece of code (a
+        # function, or one copy of a repeated run) hands to another.
         computed = [i for i, args in enumerate(operands_of) if args]
         listed, read_back = set(), set()
-        forward_rules, backward_rules = {}, []
+        forward_rules, backward_rules = {}, {}
         for i in computed:
             args = operands_of[i]
             if i in nary and len(args) > MANY:
@@ -499,8 +607,7 @@ class CompiledGraph:
                 forward_rules[i] = rule(ops[i].forward, len(args), i in nary, False)
         for i in order:
             args = operands_of[i]
-            found = rule(ops[i].local, len(args), i in nary, True)
-            backward_rules.append(found)
+            found = backward_rules[i] = rule(ops[i].local, len(args), i in nary, True)
             if found.texts is None:
                 read_back.update(args)
                 read_back.add(i)
@@ -511,44 +618,58 @@ class CompiledGraph:
             for piece in _runs(args, found.texts):
                 if piece[0] == "loop":
                     listed.update(k for pair in piece[1] for k in pair)
-        kept = {i for i, args in enumerate(operands_of) if not args} | self._named
-        kept |= {self.output_index} | listed
-        values = kept | read_back
-        grads = set(kept)
-        piece_of = {i: n // CHUNK for n, i in enumerate(computed)}
-        for i in computed:
-            values.update(j for j in operands_of[i] if piece_of.get(j, piece_of[i]) != piece_of[i])
-        piece_of = {i: n // CHUNK for n, i in enumerate(order)}
-        for i in order:
-            grads.update(j for j in operands_of[i] if piece_of.get(j, piece_of[i]) != piece_of[i])
+        values = {i for i, args in enumerate(operands_of) if not args} | self._named
+        values |= {self.output_index} | listed
+        grads = set(values)
+        values |= read_back
+        passes = []
+        for seq, listing in ((computed, values), (order, grads)):
+            segments, piece_of = _segments(seq, ops, operands_of, nary)
+            for i in seq:
+                here = piece_of[i]
+                listing.update(j for j in operands_of[i] if piece_of.get(j, here) != here)
+            for segment in segments:
+                if segment[0] == "rolled":
+                    segment += _classes(seq, segment[1], operands_of)
+                    _, (start, _, _), classes, per_copy = segment
+                    for t, row in enumerate(classes):
+                        for pos, (kind, m) in enumerate(row):
+                            if kind == ABS:
+                                listing.add(operands_of[seq[start + t]][pos])
+                            elif kind == VAR:
+                                listing.update(varying[m] for _, varying in per_copy)
+            passes.append((seq, segments, listing))
+        for seq, segments, listing in passes:
+            for segment in segments:
+                if segment[0] == "rolled":   # a node lives in a list in every copy or in none
+                    start, length, copies = segment[1]
+                    for t in range(length):
+                        same = [seq[start + k * length + t] for k in range(copies)]
+                        if any(i in listing for i in same):
+                            listing.update(same)
 
-        # Pass 2: the code.
-        def value_name(j):
-            return f"v[{j}]" if j in values else f"x{j}"
-
-        def forward_lines(i, lines):
+        # ---- pass 2: the code
+        def forward_lines(i, names, target, lines):
             args = operands_of[i]
-            target = value_name(i)
             found = forward_rules.get(i)
             if found is None:
                 k = slot(self._functions, ops[i].forward)
                 lines.append(f"{target} = F[{k}](T[{table(_gather(args))}](v))")
-                return
-            names = [value_name(j) for j in args]
-            if found.texts is None:
+            elif found.texts is None:
                 k = slot(self._functions, ops[i].forward)
                 call = "(" + ", ".join(names) + ",)" if i in nary else ", ".join(names)
                 lines.append(f"{target} = F[{k}]({call})")
-                return
-            lines.extend(line.format(*names) for line in found.spilled)
-            lines.append(f"{target} = {found.texts[0].format(*names)}")
+            else:
+                lines.extend(line.format(*names) for line in found.spilled)
+                lines.append(f"{target} = {found.texts[0].format(*names)}")
 
         started = set()         # local gradients given their first share
 
-        def backward_lines(i, found, lines):
+        def backward_lines(i, names, out, refs, own, lines):
+            """Node i's shares.  names: its operands' values, out: its own value, refs: its
+            operands' gradients and own: its gradient, each as (text, is a local variable)."""
             args = operands_of[i]
-            names = [f"v[{j}]" for j in args]
-            out = f"v[{i}]"
+            found = backward_rules[i]
             if found.texts is None:
                 k = slot(self._locals, ops[i].local)
                 if i in nary:
@@ -564,44 +685,77 @@ class CompiledGraph:
                 lines.extend(line.format(*names, o=out) for line in found.spilled)
                 derivatives = found.texts
             pieces = list(_runs(args, derivatives))
-            # the node's gradient: its local h12, else g[12] itself for a single line, else
-            # read once into gi
-            if i not in grads:
-                gi = f"h{i}"
-            elif len(pieces) == 1 and pieces[0][0] == "line":
-                gi = f"g[{i}]"
+            # the node's gradient: its local, else the list entry itself for a single line,
+            # else read once into gi
+            if own[1] or (len(pieces) == 1 and pieces[0][0] == "line"):
+                gi = own[0]
             else:
-                lines.append(f"gi = g[{i}]")
+                lines.append(f"gi = {own[0]}")
                 gi = "gi"
             for piece in pieces:
                 if piece[0] == "loop":
                     lines.append(f"for a_, b_ in T[{table(piece[1])}]:")
                     lines.append(f"    g[a_] = g[a_] + (v[b_] * {gi})")
                     continue
-                _, j, d = piece
+                _, pos, d = piece
                 d = d.format(*names, o=out)
                 sign, term = ("-", gi) if d == "-1.0" else \
                     ("+", gi if d == "1.0" else f"({d} * {gi})")
-                if j in grads:
-                    lines.append(f"g[{j}] = g[{j}] {sign} {term}")
-                elif j in started:
-                    lines.append(f"h{j} = h{j} {sign} {term}")
+                target, local = refs[pos]
+                if not local or target in started:
+                    lines.append(f"{target} = {target} {sign} {term}")
                 else:           # -0.0 + share is the share, -0.0 - share its negation
-                    started.add(j)
-                    lines.append(f"h{j} = {term}" if sign == "+" else f"h{j} = -{term}")
+                    started.add(target)
+                    lines.append(f"{target} = {term}" if sign == "+" else f"{target} = -{term}")
+
+        def plain(what, i, lines):
+            args = operands_of[i]
+            if what == "forward":
+                forward_lines(i, [f"v[{j}]" if j in values else f"x{j}" for j in args],
+                              f"v[{i}]" if i in values else f"x{i}", lines)
+            else:
+                backward_lines(i, [f"v[{j}]" for j in args], f"v[{i}]",
+                               [(f"g[{j}]", False) if j in grads else (f"h{j}", True)
+                                for j in args],
+                               (f"g[{i}]", False) if i in grads else (f"h{i}", True), lines)
+
+        def copy(what, i, row, lines):
+            """Node i of a repeated run's first copy, written for every copy: b_ is the copy's
+            shift in the node numbering and c_ its tuple of varying operands."""
+            def ref(j, kind, m, listing, array, local):
+                if kind == ABS:
+                    return f"{array}[{j}]", False
+                if kind == VAR:
+                    return f"{array}[c_[{m}]]", False
+                if j in listing:
+                    return f"{array}[b_ + {j}]", False
+                return f"{local}{j}", True
+            args = operands_of[i]
+            names = [ref(j, kind, m, values, "v", "x")[0] for (kind, m), j in zip(row, args)]
+            if what == "forward":
+                forward_lines(i, names, ref(i, REL, None, values, "v", "x")[0], lines)
+            else:
+                backward_lines(i, names, f"v[b_ + {i}]",
+                               [ref(j, kind, m, grads, "g", "h") for (kind, m), j in zip(row, args)],
+                               ref(i, REL, None, grads, "g", "h"), lines)
 
         self.source_lines = 0
         self._forward, self._backward = [], []
-        for start in range(0, max(len(computed), 1), CHUNK):
-            lines = []
-            for i in computed[start:start + CHUNK]:
-                forward_lines(i, lines)
-            self._forward.append(self._function("forward", start, lines))
-        for start in range(0, max(len(order), 1), CHUNK):
-            lines = []
-            for n in range(start, min(start + CHUNK, len(order))):
-                backward_lines(order[n], backward_rules[n], lines)
-            self._backward.append(self._function("backward", start, lines))
+        for what, (seq, segments, _) in zip(("forward", "backward"), passes):
+            pieces = self._forward if what == "forward" else self._backward
+            for segment in segments:
+                lines = []
+                if segment[0] == "plain":
+                    for i in segment[1]:
+                        plain(what, i, lines)
+                else:
+                    _, (start, length, _), classes, per_copy = segment
+                    body = []
+                    for t in range(length):
+                        copy(what, seq[start + t], classes[t], body)
+                    lines.append(f"for b_, c_ in T[{table(per_copy)}]:")
+                    lines.extend("    " + line for line in body)
+                pieces.append(self._function(what, len(pieces), lines))
 
     def _plan(self):
         """The interpreted form: per node its forward (or local rule) and operand indices.
