@@ -408,3 +408,21 @@ def test_binary_cross_entropy_compiled_floors_its_logs_like_the_dynamic_engine()
         graph.backward()
         assert x.grad == dynamic_x.grad, z
     assert graph.run({"x": -800.0}) == 100.0
+
+
+def test_finding_repeats_compares_a_bounded_number_of_nodes(monkeypatch):
+    # three long near-copies that differ only at their ends: every place proposes the next
+    # copy, whose comparison fails only at the end; unbounded, that is quadratic work
+    compared = []
+    same = compiled._same
+
+    def counting(signature, step, p, a, length):
+        compared.append(length)
+        return same(signature, step, p, a, length)
+    monkeypatch.setattr(compiled, "_same", counting)
+    m = 3000
+    kinds = [("op", k) if k < m - 1 else ("end", c) for c in range(3) for k in range(m)]
+    n = len(kinds)
+    compiled._repeats(list(range(n)), kinds, [()] * n, set())
+    assert sum(compared) <= compiled.WORK * n + 4096 + n
+    assert sum(compared) > n            # it did compare (the bound is what stopped it)

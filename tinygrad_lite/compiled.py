@@ -302,13 +302,16 @@ def _flush(run, args):
 WINDOW = 24        # nodes whose kinds, hashed together, propose where a copy starts again
 TRIES = 8          # proposals tried at each place
 NEAR = 64          # an inner operand this close is told apart by its distance in the signature
+WORK = 32          # slice elements compared per node of the graph, at most
 REL, ABS, VAR = 0, 1, 2
 
 
 def _repeats(seq, ops, operands_of, excluded):
     """The repeated runs in ``seq`` (node numbers in the order the code runs them): a list of
-    (start, length, copies) with copies >= 2, not overlapping, in order.  Linear time: a
-    rolling comparison of list slices (done in C), at most TRIES proposals per place."""
+    (start, length, copies) with copies >= 2, not overlapping, in order.  Linear time: the
+    copies are compared as list slices (in C), at most TRIES proposals per place, and all the
+    comparing together is capped at WORK elements per node (beyond it the rest stays plain:
+    long near-copies that differ at their ends could otherwise cost quadratic time)."""
     n = len(seq)
     kinds, signature = {}, []
     for i in seq:
@@ -321,16 +324,15 @@ def _repeats(seq, ops, operands_of, excluded):
     for p in range(len(window) - 1, -1, -1):
         later[p] = last.get(window[p])
         last[window[p]] = p
-    regions, p = [], 0
-    while p < len(window):
+    regions, p, budget = [], 0, WORK * n + 4096
+    while p < len(window) and budget > 0:
         best, q, tries = None, later[p], 0
         while q is not None and tries < TRIES:
             tries += 1
             length, copies = q - p, 1
             while p + (copies + 1) * length <= n:
-                a, b = p + copies * length, p + (copies + 1) * length
-                if signature[p:p + length] != signature[a:b] or \
-                        step[p:p + length - 1] != step[a:b - 1]:
+                budget -= length
+                if not _same(signature, step, p, p + copies * length, length):
                     break
                 copies += 1
             if copies >= 2 and (best is None or copies * length > best[1] * best[2]):
@@ -342,6 +344,12 @@ def _repeats(seq, ops, operands_of, excluded):
         else:
             p += 1
     return regions
+
+
+def _same(signature, step, p, a, length):
+    """Whether the runs of ``length`` nodes at p and at a have the same kinds and layout."""
+    return signature[p:p + length] == signature[a:a + length] and \
+        step[p:p + length - 1] == step[a:a + length - 1]
 
 
 def _classes(seq, region, operands_of):
