@@ -11,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 from tinygrad_lite import Value, compiled, manual_seed, nn, optim
 from tinygrad_lite.cli import main
-from tinygrad_lite.compiled import GraphError, Placeholder, _forward_order, compile, placeholder
+from tinygrad_lite.compiled import GraphError, Placeholder, compile, placeholder
+from tinygrad_lite.engine import forward_order as _forward_order
 from tinygrad_lite.data import DataLoader
 from tinygrad_lite.nested import entries, map_leaves
 from tinygrad_lite.training import fit
@@ -350,25 +351,35 @@ def test_placeholders_are_values():
     assert (p * 3).data == 6.0 and repr(p) == "Placeholder('p', data=2.0)"
 
 
+def varied(h, x, n):
+    """n steps of a chain whose ops vary pseudo-randomly: nothing repeats to be rolled."""
+    rng = random.Random(0)
+    for _ in range(n):
+        step = rng.randrange(3)
+        h = (h * 0.999 + x).tanh() if step == 0 else (h - x * 0.5) * 0.9 if step == 1 else \
+            (h + 0.25).relu() * 0.5 + x
+    return h
+
+
 def test_auto_mode_generates_code_for_small_graphs_and_later_for_large_ones(monkeypatch):
-    import tinygrad_lite.compiled as compiled
     x = [placeholder(f"x{i}", float(i)) for i in range(10)]
     assert compile(x[0] * x[1] + x[2], inputs=x[:3]).mode == "code"
     with pytest.raises(ValueError, match="mode must be"):
         compile(x[0] * 2.0, inputs=[x[0]], mode="fast")
-    # a large graph starts interpreted and turns to code once its runs cost what code costs
+    # a large graph made of one subgraph repeated is written once: code at once
     h = x[0]
-    for k in range(compiled.EAGER_CODE):
+    for k in range(3000):
         h = (h * 0.999 + x[1]).tanh()
-    graph = compile(h, inputs=[x[0], x[1]])
+    assert compile(h, inputs=[x[0], x[1]]).mode == "code"
+    # a large graph with nothing repeated starts interpreted and turns to code once its runs
+    # cost what code costs
+    graph = compile(varied(x[0], x[1], 3000), inputs=[x[0], x[1]])
     assert graph.mode == "interpret"
     monkeypatch.setattr(graph, "_budget", 1e-9)
     expected = []
     for feed in ({"x0": 0.5, "x1": 0.25}, {"x0": -0.3, "x1": 0.125}):
         x[0].data, x[1].data = feed["x0"], feed["x1"]
-        fresh = x[0]
-        for k in range(compiled.EAGER_CODE):
-            fresh = (fresh * 0.999 + x[1]).tanh()
+        fresh = varied(x[0], x[1], 3000)
         x[0].grad = x[1].grad = 0.0
         fresh.backward()
         expected.append((fresh.data, x[0].grad, x[1].grad))

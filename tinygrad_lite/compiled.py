@@ -32,9 +32,9 @@ import builtins
 import math
 import re
 import time
-from operator import itemgetter
+from operator import itemgetter, sub
 
-from .engine import ADD, MUL, Value, _NARY, _to_float, backward_order
+from .engine import ADD, MUL, Value, _NARY, _to_float, backward_positions, forward_order
 
 __all__ = ["placeholder", "Placeholder", "compile", "CompiledGraph", "GraphError"]
 
@@ -228,8 +228,8 @@ def _branches(runs, depth):
 
 MANY = 6    # operands from which a node's code is written as a loop rather than line by line
 MARK = re.compile(r"@(\d+|o)@")     # an operand's (or the result's) place in a worked-out rule
-EAGER_CODE = 2000    # nodes up to which "auto" generates code at once (a tenth of a second)
-CODE_COST = 50e-6    # seconds a node costs to generate and compile (measured: 40-50 µs)
+CODE_COST = 70e-6    # seconds a node written out costs to generate and compile (60-70 µs)
+EAGER_CODE = 0.1     # seconds of generating code that "auto" spends at once
 
 
 class _Rule:
@@ -314,9 +314,9 @@ def _repeats(seq, ops, operands_of, excluded):
     long near-copies that differ at their ends could otherwise cost quadratic time)."""
     n = len(seq)
     kinds, signature = {}, []
-    for i in seq:
-        key = (ops[i], i in excluded) + tuple(
-            (i - j if i - j < NEAR else -1) if operands_of[j] else None for j in operands_of[i])
+    for i in seq:            # the op, and how far back each inner operand is (if near)
+        key = (ops[i], *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
+                         for j in operands_of[i]])
         signature.append(kinds.setdefault(key, len(kinds)))
     step = [seq[p + 1] - seq[p] for p in range(n - 1)]
     window = [hash(tuple(signature[p:p + WINDOW])) for p in range(max(n - WINDOW + 1, 0))]
@@ -356,16 +356,17 @@ def _classes(seq, region, operands_of):
     """For a repeated run: each copy's shift, and per node of the first copy and operand the
     reference's class (REL, ABS or VAR) and, for VAR, its place in the copies' tuples."""
     start, length, copies = region
-    shifts = [seq[start + k * length] - seq[start] for k in range(copies)]
+    end = start + length * copies
+    shifts = [i - seq[start] for i in seq[start:end:length]]
     classes, varying = [], []
     for t in range(length):
-        first = operands_of[seq[start + t]]
+        same = seq[start + t:end:length]               # this node in every copy
         row = []
-        for pos, j0 in enumerate(first):
-            taken = [operands_of[seq[start + k * length + t]][pos] for k in range(copies)]
-            if all(j - j0 == d for j, d in zip(taken, shifts)):
+        for pos, j0 in enumerate(operands_of[same[0]]):
+            taken = [operands_of[i][pos] for i in same]
+            if list(map(sub, taken, shifts)).count(j0) == copies:
                 row.append((REL, None))
-            elif all(j == j0 for j in taken):
+            elif taken.count(j0) == copies:
                 row.append((ABS, None))
             else:
                 row.append((VAR, len(varying)))
@@ -460,25 +461,6 @@ def _run_backward(plan, v, g):
                 g[j] = g[j] + d * gi
 
 
-def _forward_order(output):
-    """Every node of output's graph, operands before results (iterative DFS post-order)."""
-    order, state, stack = [], {}, [output]
-    while stack:
-        node = stack[-1]
-        key = id(node)
-        if key not in state:
-            state[key] = 1
-            for child in reversed(node.operands):
-                if id(child) not in state:
-                    stack.append(child)
-        else:
-            stack.pop()
-            if state[key] == 1:
-                state[key] = 2
-                order.append(node)
-    return order
-
-
 class CompiledGraph:
     """A recorded graph that reruns forward and backward without building Values."""
 
@@ -487,12 +469,12 @@ class CompiledGraph:
             raise ValueError(f"compile: mode must be 'auto', 'code' or 'interpret', got {mode!r}")
         if not isinstance(output, Value):
             raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
-        nodes = _forward_order(output)
+        nodes = forward_order(output)
         self.nodes = nodes
         index = {id(node): i for i, node in enumerate(nodes)}
         self._ids = {id(node): i for i, node in enumerate(nodes) if node.is_leaf or node.name}
         self.output_index = index[id(output)]
-        operands_of = [tuple(index[id(c)] for c in node.operands) for node in nodes]
+        operands_of = [tuple([index[id(c)] for c in node.operands]) for node in nodes]
         self.names = {}
         for i, node in enumerate(nodes):
             if node.name is not None:
@@ -535,19 +517,21 @@ class CompiledGraph:
         self._nary = {i for i, node in enumerate(nodes) if node._b is _NARY}
         # the order engine.backward processes the nodes (same counts, same stack), so that
         # gradients are accumulated in the same order and come out bit for bit equal
-        order = [index[id(node)] for node in backward_order(output)]
+        order = backward_positions(self.output_index, operands_of, self._nary)
         self._ops = [node.op for node in nodes]
         self._operands = operands_of
         self._order = order
         self._named = {i for i, node in enumerate(nodes) if node.name is not None}
-        # "auto": generate code at once for a small graph; a large one starts interpreted and
-        # is turned into code once its runs have taken as long as generating code would
-        # (so no workload pays more than about twice what the better mode would have cost)
+        # "auto": generate code at once if that is quick (a small graph, or one made of a few
+        # repeated subgraphs); otherwise start interpreted and turn to code once the runs have
+        # taken as long as generating code would (so no workload pays more than about twice
+        # what the better mode would have cost)
         self._spent, self._budget = 0.0, None
         if mode == "auto":
-            mode = "code" if len(nodes) <= EAGER_CODE else "interpret"
+            cost = self._code_cost()
+            mode = "code" if cost <= EAGER_CODE else "interpret"
             if mode == "interpret":
-                self._budget = len(nodes) * CODE_COST
+                self._budget = cost
         self.mode = mode
         if mode == "code":
             self._build()
@@ -565,6 +549,15 @@ class CompiledGraph:
         del self.nodes
 
     # ---- code generation ------------------------------------------------------------------
+
+    def _code_cost(self):
+        """The seconds generating code would take, about: CODE_COST per node written out,
+        where a repeated subgraph is written once (counted on the forward; the backward
+        repeats alike)."""
+        computed = [i for i, args in enumerate(self._operands) if args]
+        segments, _ = _segments(computed, self._ops, self._operands, self._nary)
+        written = sum(len(s[1]) if s[0] == "plain" else s[1][1] for s in segments)
+        return written * CODE_COST
 
     def _build(self):
         """Generate the forward and backward code (see the module docstring).  A node with
@@ -623,9 +616,10 @@ class CompiledGraph:
                     listed.update(args)
                 continue
             read_back.update(i if m == "o" else args[int(m)] for m in found.reads)
-            for piece in _runs(args, found.texts):
-                if piece[0] == "loop":
-                    listed.update(k for pair in piece[1] for k in pair)
+            if len(args) > MANY:                    # only then can shares become a loop
+                for piece in _runs(args, found.texts):
+                    if piece[0] == "loop":
+                        listed.update(k for pair in piece[1] for k in pair)
         values = {i for i, args in enumerate(operands_of) if not args} | self._named
         values |= {self.output_index} | listed
         grads = set(values)
@@ -633,9 +627,12 @@ class CompiledGraph:
         passes = []
         for seq, listing in ((computed, values), (order, grads)):
             segments, piece_of = _segments(seq, ops, operands_of, nary)
+            get = piece_of.get
             for i in seq:
                 here = piece_of[i]
-                listing.update(j for j in operands_of[i] if piece_of.get(j, here) != here)
+                for j in operands_of[i]:
+                    if get(j, here) != here:
+                        listing.add(j)
             for segment in segments:
                 if segment[0] == "rolled":
                     segment += _classes(seq, segment[1], operands_of)
@@ -651,9 +648,10 @@ class CompiledGraph:
             for segment in segments:
                 if segment[0] == "rolled":   # a node lives in a list in every copy or in none
                     start, length, copies = segment[1]
+                    end = start + length * copies
                     for t in range(length):
-                        same = [seq[start + k * length + t] for k in range(copies)]
-                        if any(i in listing for i in same):
+                        same = seq[start + t:end:length]
+                        if not listing.isdisjoint(same):
                             listing.update(same)
 
         # ---- pass 2: the code
@@ -956,11 +954,12 @@ def compile(output, inputs=None, params=None, mode="auto"):   # noqa: A001 (as t
     ``inputs``: the placeholders fed at each run (default: every placeholder in the graph).
     ``params``: a Module (then each run checks that its parameters were not replaced) or a
     list of Values that must be in the graph; every leaf is read afresh at each run anyway.
-    ``mode``: "code" generates straight-line code (slow to build: ~100 µs a node; fastest per
-    node), "interpret" walks a plan of the nodes (built in a blink, slower per node), "auto"
-    generates code at once for up to EAGER_CODE nodes and otherwise interprets until the runs
-    have cost what generating code would, then generates it (``.mode`` says which is in use).
-    All give the same bits.
+    ``mode``: "code" generates straight-line code (fastest per node; slow to build, ~70 µs a
+    node written, but a repeated subgraph is written once), "interpret" walks a plan of the
+    nodes (built in a blink, slower per node), "auto" generates code at once when that takes
+    up to EAGER_CODE seconds and otherwise interprets until the runs have cost what
+    generating code would, then generates it (``.mode`` says which is in use).  All give the
+    same bits.
 
     >>> from tinygrad_lite import Value
     >>> from tinygrad_lite.compiled import placeholder, compile

@@ -979,33 +979,61 @@ def _propagate_slice(stack):
                 push(a)
 
 
-def backward_order(root):
-    """The interior nodes of ``root``'s graph in the order backward() processes them (each
-    after all of its consumers), for pictures that replay it step by step.  The same counts
-    and the same stack discipline as _count_consumers and _propagate, kept in a dict here so
-    the graph itself is not touched."""
-    if root._a is None:
-        return []
-    pending, stack = {}, [root]
-    while stack:                                    # count each interior node's consumers
-        for child in stack.pop().operands:
-            if child._a is not None:
-                if id(child) not in pending:
-                    pending[id(child)] = 0
+def forward_order(root):
+    """Every node of ``root``'s graph once, operands before results (iterative depth-first
+    post-order): a numbering in which a graph can be walked as lists of integers."""
+    order, state, stack = [], {}, [root]
+    while stack:
+        node = stack[-1]
+        key = id(node)
+        if key not in state:
+            state[key] = 1
+            for child in reversed(node.operands):
+                if id(child) not in state:
                     stack.append(child)
-                pending[id(child)] += 1
+        else:
+            stack.pop()
+            if state[key] == 1:
+                state[key] = 2
+                order.append(node)
+    return order
+
+
+def backward_positions(root, operands_of, nary):
+    """backward()'s order on a numbered graph: the interior nodes' numbers (each after all of
+    its consumers), from ``root``'s number, operands_of[i] the numbers of node i's operands
+    and ``nary`` the numbers of n-ary nodes.  The same counts and the same stack discipline
+    as _count_consumers and _propagate, kept in a list so the graph itself is not touched."""
+    if not operands_of[root]:
+        return []
+    pending, stack = [0] * len(operands_of), [root]
+    while stack:                                    # count each interior node's consumers
+        for j in operands_of[stack.pop()]:
+            if operands_of[j]:
+                if pending[j] == 0:
+                    stack.append(j)
+                pending[j] += 1
     order, stack = [], [root]
     while stack:
-        node = stack.pop()
-        order.append(node)
+        i = stack.pop()
+        order.append(i)
         # _propagate pushes the operands of an n-ary node in order, and b before a otherwise
-        operands = node._a if node._b is _NARY else tuple(reversed(node.operands))
-        for child in operands:
-            if child._a is not None:
-                pending[id(child)] -= 1
-                if pending[id(child)] == 0:
-                    stack.append(child)
+        for j in (operands_of[i] if i in nary else reversed(operands_of[i])):
+            if operands_of[j]:
+                pending[j] -= 1
+                if pending[j] == 0:
+                    stack.append(j)
     return order
+
+
+def backward_order(root):
+    """The interior nodes of ``root``'s graph in the order backward() processes them (each
+    after all of its consumers), for pictures that replay it step by step."""
+    nodes = forward_order(root)
+    index = {id(node): i for i, node in enumerate(nodes)}
+    operands_of = [[index[id(child)] for child in node.operands] for node in nodes]
+    nary = {i for i, node in enumerate(nodes) if node._b is _NARY}
+    return [nodes[i] for i in backward_positions(len(nodes) - 1, operands_of, nary)]
 
 
 def _reset_pending(root):
