@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from tinygrad_lite import Value, compiled, manual_seed, nn, optim
 from tinygrad_lite.cli import main
 from tinygrad_lite.compiled import GraphError, Placeholder, compile, placeholder
-from tinygrad_lite.engine import forward_order as _forward_order
+from tinygrad_lite.engine import forward_order as _forward_order, linear, maximum
 from tinygrad_lite.data import DataLoader
 from tinygrad_lite.nested import entries, map_leaves
 from tinygrad_lite.training import fit
@@ -82,21 +82,27 @@ def test_a_zero_share_keeps_its_sign_as_in_the_engine(mode):
 
 def looped(program, copies, labels, scale=1.0):
     """``program`` applied to ``copies`` data points in a loop, as a training step is built:
-    a shared weight scales each copy's inputs, each copy's result is multiplied by its label
+    a shared weight scales each copy's inputs, a dot product with shared weights and a max
+    follow the program, each copy's result is multiplied by its label
     (a shared constant ±1) and added to the total; in copies labelled +1 the result and the
     first scaled input are named (so some copies keep a node in the lists, others do not)."""
     w = Value(1.0)
-    leaves, total = [w], None
+    weights = [Value(0.1 * (n + 1)) for n in range(8)]       # a dot product's, shared
+    fed, total = [], None
     for k in range(copies):
         inputs = [Value(x * scale) for x in program.inputs]
-        leaves += inputs
+        fed += inputs
         scaled = [x * w for x in inputs]
-        out = program(*scaled) * labels[k]
+        result = program(*scaled)
+        # n-ary nodes too: a dot product of 8 (a gather and a loop in the code) and a max
+        features = [result * (0.5 + n) for n in range(8)]
+        result = maximum([result, linear(weights, features, w) * 1e-3])
+        out = result * labels[k]
         if labels[k] > 0:
             out.name = f"copy{k}"
             scaled[0].name = f"scaled{k}"
         total = out if total is None else total + out
-    return total, leaves
+    return total, [w] + weights, fed
 
 
 @settings(max_examples=40, deadline=None)
@@ -104,7 +110,8 @@ def looped(program, copies, labels, scale=1.0):
        labels=st.lists(st.sampled_from([-1.0, 1.0]), min_size=12, max_size=12))
 def test_a_graph_built_in_a_loop_compiles_to_the_same_bits(program, copies, labels):
     scale = 1.0 + 1e-9        # run at a point near the recorded one: stale numbers would show
-    total, leaves = looped(program, copies, labels, scale)
+    total, shared, fed = looped(program, copies, labels, scale)
+    leaves = shared + fed
     total.backward()
     expected = [bits(total.data)] + [bits(v.grad) for v in leaves]
     expected_named = {n.name: (bits(n.data), bits(n.grad)) for n in _forward_order(total)
@@ -114,12 +121,13 @@ def test_a_graph_built_in_a_loop_compiles_to_the_same_bits(program, copies, labe
         saved = compiled.WINDOW, compiled.MIN_ROLLED
         compiled.WINDOW, compiled.MIN_ROLLED = window, least
         try:
-            total, leaves = looped(program, copies, labels)
+            total, shared, fed = looped(program, copies, labels)
             graph = compile(total, mode="code")    # (a program may leave an input unused)
         finally:
             compiled.WINDOW, compiled.MIN_ROLLED = saved
-        for v in leaves[1:]:
+        for v in fed:
             v.data *= scale
+        leaves = shared + fed
         value = graph.run()
         graph.backward()
         assert [bits(value)] + [bits(v.grad) for v in leaves] == expected
@@ -434,6 +442,6 @@ def test_finding_repeats_compares_a_bounded_number_of_nodes(monkeypatch):
     m = 3000
     kinds = [("op", k) if k < m - 1 else ("end", c) for c in range(3) for k in range(m)]
     n = len(kinds)
-    compiled._repeats(list(range(n)), kinds, [()] * n, set())
+    compiled._repeats(list(range(n)), kinds, [()] * n)
     assert sum(compared) <= compiled.WORK * n + 4096 + n
     assert sum(compared) > n            # it did compare (the bound is what stopped it)

@@ -264,26 +264,26 @@ def _value_mark(pattern):
     return None
 
 
-def _runs(args, derivatives):
+def _runs(derivatives):
     """The operands in order, grouped as the backward code adds their shares: a run of more
     than MANY derivatives that are operand values (a dot product's) is one loop over
-    (operand, value) index pairs; every other operand is one line.  Yields ("loop", pairs) or
-    ("line", operand position, derivative pattern)."""
+    (operand, value) index pairs; every other operand is one line.  Yields ("loop", pairs of
+    operand positions) or ("line", operand position, derivative pattern)."""
     run = []
     for pos, d in enumerate(derivatives):
         n = _value_mark(d)
         if n is not None:
-            run.append((pos, args[n], d))
+            run.append((pos, n, d))
             continue
-        yield from _flush(run, args)
+        yield from _flush(run)
         run = []
         yield ("line", pos, d)
-    yield from _flush(run, args)
+    yield from _flush(run)
 
 
-def _flush(run, args):
+def _flush(run):
     if len(run) > MANY:
-        yield ("loop", tuple((args[pos], source) for pos, source, _ in run))
+        yield ("loop", tuple((pos, n) for pos, n, _ in run))
     else:
         for pos, _, d in run:
             yield ("line", pos, d)
@@ -306,7 +306,7 @@ WORK = 32          # slice elements compared per node of the graph, at most
 REL, ABS, VAR = 0, 1, 2
 
 
-def _repeats(seq, ops, operands_of, excluded):
+def _repeats(seq, ops, operands_of):
     """The repeated runs in ``seq`` (node numbers in the order the code runs them): a list of
     (start, length, copies) with copies >= 2, not overlapping, in order.  Linear time: the
     copies are compared as list slices (in C), at most TRIES proposals per place, and all the
@@ -338,7 +338,7 @@ def _repeats(seq, ops, operands_of, excluded):
             if copies >= 2 and (best is None or copies * length > best[1] * best[2]):
                 best = (p, length, copies)
             q = later[q]
-        if best is not None and not any(seq[k] in excluded for k in range(p, p + best[1])):
+        if best is not None:
             regions.append(best)
             p += best[1] * best[2]
         else:
@@ -353,8 +353,9 @@ def _same(signature, step, p, a, length):
 
 
 def _classes(seq, region, operands_of):
-    """For a repeated run: each copy's shift, and per node of the first copy and operand the
-    reference's class (REL, ABS or VAR) and, for VAR, its place in the copies' tuples."""
+    """For a repeated run: per node of the first copy and operand the reference's class (REL,
+    ABS or VAR) and, for VAR, its column; each copy's shift; and the VAR columns (each
+    copy's node numbers for that operand)."""
     start, length, copies = region
     end = start + length * copies
     shifts = [i - seq[start] for i in seq[start:end:length]]
@@ -372,19 +373,18 @@ def _classes(seq, region, operands_of):
                 row.append((VAR, len(varying)))
                 varying.append(taken)
         classes.append(row)
-    per_copy = [(shifts[k], tuple(column[k] for column in varying)) for k in range(copies)]
-    return classes, per_copy
+    return classes, shifts, varying
 
 
 MIN_ROLLED = 64    # nodes a repeated run must cover to be written as a loop
 
 
-def _segments(seq, ops, operands_of, excluded):
+def _segments(seq, ops, operands_of):
     """``seq`` cut into the pieces of code that run it: ("plain", nodes) of at most CHUNK
     nodes, and ("rolled", (start, length, copies)) for each repeated run; and the piece each
     node belongs to (each copy of a run is a piece of its own)."""
     segments, piece_of, p = [], {}, 0
-    regions = [r for r in _repeats(seq, ops, operands_of, excluded) if r[1] * r[2] >= MIN_ROLLED]
+    regions = [r for r in _repeats(seq, ops, operands_of) if r[1] * r[2] >= MIN_ROLLED]
     for start, length, copies in regions + [(len(seq), 0, 0)]:
         for chunk in range(p, start, CHUNK):
             nodes = seq[chunk:min(chunk + CHUNK, start)]
@@ -555,7 +555,7 @@ class CompiledGraph:
         where a repeated subgraph is written once (counted on the forward; the backward
         repeats alike)."""
         computed = [i for i, args in enumerate(self._operands) if args]
-        segments, _ = _segments(computed, self._ops, self._operands, self._nary)
+        segments, _ = _segments(computed, self._ops, self._operands)
         written = sum(len(s[1]) if s[0] == "plain" else s[1][1] for s in segments)
         return written * CODE_COST
 
@@ -617,16 +617,16 @@ class CompiledGraph:
                 continue
             read_back.update(i if m == "o" else args[int(m)] for m in found.reads)
             if len(args) > MANY:                    # only then can shares become a loop
-                for piece in _runs(args, found.texts):
+                for piece in _runs(found.texts):
                     if piece[0] == "loop":
-                        listed.update(k for pair in piece[1] for k in pair)
+                        listed.update(args[k] for pair in piece[1] for k in pair)
         values = {i for i, args in enumerate(operands_of) if not args} | self._named
         values |= {self.output_index} | listed
         grads = set(values)
         values |= read_back
         passes = []
         for seq, listing in ((computed, values), (order, grads)):
-            segments, piece_of = _segments(seq, ops, operands_of, nary)
+            segments, piece_of = _segments(seq, ops, operands_of)
             get = piece_of.get
             for i in seq:
                 here = piece_of[i]
@@ -636,13 +636,13 @@ class CompiledGraph:
             for segment in segments:
                 if segment[0] == "rolled":
                     segment += _classes(seq, segment[1], operands_of)
-                    _, (start, _, _), classes, per_copy = segment
+                    _, (start, _, _), classes, _, varying = segment
                     for t, row in enumerate(classes):
                         for pos, (kind, m) in enumerate(row):
                             if kind == ABS:
                                 listing.add(operands_of[seq[start + t]][pos])
                             elif kind == VAR:
-                                listing.update(varying[m] for _, varying in per_copy)
+                                listing.update(varying[m])
             passes.append((seq, segments, listing))
         for seq, segments, listing in passes:
             for segment in segments:
@@ -655,12 +655,12 @@ class CompiledGraph:
                             listing.update(same)
 
         # ---- pass 2: the code
-        def forward_lines(i, names, target, lines):
-            args = operands_of[i]
+        # names: the operands' values; tables(make): where the table make(operands) is read
+        def forward_lines(i, names, target, tables, lines):
             found = forward_rules.get(i)
             if found is None:
                 k = slot(self._functions, ops[i].forward)
-                lines.append(f"{target} = F[{k}](T[{table(_gather(args))}](v))")
+                lines.append(f"{target} = F[{k}]({tables(_gather)}(v))")
             elif found.texts is None:
                 k = slot(self._functions, ops[i].forward)
                 call = "(" + ", ".join(names) + ",)" if i in nary else ", ".join(names)
@@ -671,15 +671,15 @@ class CompiledGraph:
 
         started = set()         # local gradients given their first share
 
-        def backward_lines(i, names, out, refs, own, lines):
-            """Node i's shares.  names: its operands' values, out: its own value, refs: its
-            operands' gradients and own: its gradient, each as (text, is a local variable)."""
+        def backward_lines(i, names, out, refs, own, tables, lines):
+            """Node i's shares.  out: its own value, refs: its operands' gradients and own:
+            its gradient, each as (text, is a local variable)."""
             args = operands_of[i]
             found = backward_rules[i]
             if found.texts is None:
                 k = slot(self._locals, ops[i].local)
                 if i in nary:
-                    lines.append(f"d = L[{k}](T[{table(_gather(args))}](v), {out})")
+                    lines.append(f"d = L[{k}]({tables(_gather)}(v), {out})")
                     derivatives = [f"d[{n}]" for n in range(len(args))]
                 elif len(args) == 2:
                     lines.append(f"d0, d1 = L[{k}]({names[0]}, {names[1]}, {out})")
@@ -690,7 +690,7 @@ class CompiledGraph:
             else:
                 lines.extend(line.format(*names, o=out) for line in found.spilled)
                 derivatives = found.texts
-            pieces = list(_runs(args, derivatives))
+            pieces = list(_runs(derivatives))
             # the node's gradient: its local, else the list entry itself for a single line,
             # else read once into gi
             if own[1] or (len(pieces) == 1 and pieces[0][0] == "line"):
@@ -700,7 +700,9 @@ class CompiledGraph:
                 gi = "gi"
             for piece in pieces:
                 if piece[0] == "loop":
-                    lines.append(f"for a_, b_ in T[{table(piece[1])}]:")
+                    pairs = piece[1]
+                    where = tables(lambda a: tuple((a[p], a[n]) for p, n in pairs))
+                    lines.append(f"for a_, b_ in {where}:")
                     lines.append(f"    g[a_] = g[a_] + (v[b_] * {gi})")
                     continue
                 _, pos, d = piece
@@ -716,34 +718,43 @@ class CompiledGraph:
 
         def plain(what, i, lines):
             args = operands_of[i]
+
+            def tables(make):
+                return f"T[{table(make(args))}]"
             if what == "forward":
                 forward_lines(i, [f"v[{j}]" if j in values else f"x{j}" for j in args],
-                              f"v[{i}]" if i in values else f"x{i}", lines)
+                              f"v[{i}]" if i in values else f"x{i}", tables, lines)
             else:
                 backward_lines(i, [f"v[{j}]" for j in args], f"v[{i}]",
                                [(f"g[{j}]", False) if j in grads else (f"h{j}", True)
                                 for j in args],
-                               (f"g[{i}]", False) if i in grads else (f"h{i}", True), lines)
+                               (f"g[{i}]", False) if i in grads else (f"h{i}", True), tables,
+                               lines)
 
-        def copy(what, i, row, lines):
-            """Node i of a repeated run's first copy, written for every copy: b_ is the copy's
-            shift in the node numbering and c_ its tuple of varying operands."""
+        def copy(what, i, row, same, columns, lines):
+            """Node i of a repeated run's first copy, written for every copy: s_ is the copy's
+            shift in the node numbering and c_ its tuple of varying operands and tables
+            (``columns``: per column, each copy's entry; ``same``: node i in every copy)."""
+            def tables(make):                 # a table per copy, its number in the columns
+                columns.append([table(make(operands_of[node])) for node in same])
+                return f"T[c_[{len(columns) - 1}]]"
+
             def ref(j, kind, m, listing, array, local):
                 if kind == ABS:
                     return f"{array}[{j}]", False
                 if kind == VAR:
                     return f"{array}[c_[{m}]]", False
                 if j in listing:
-                    return f"{array}[b_ + {j}]", False
+                    return f"{array}[s_ + {j}]", False
                 return f"{local}{j}", True
             args = operands_of[i]
             names = [ref(j, kind, m, values, "v", "x")[0] for (kind, m), j in zip(row, args)]
             if what == "forward":
-                forward_lines(i, names, ref(i, REL, None, values, "v", "x")[0], lines)
+                forward_lines(i, names, ref(i, REL, None, values, "v", "x")[0], tables, lines)
             else:
-                backward_lines(i, names, f"v[b_ + {i}]",
+                backward_lines(i, names, f"v[s_ + {i}]",
                                [ref(j, kind, m, grads, "g", "h") for (kind, m), j in zip(row, args)],
-                               ref(i, REL, None, grads, "g", "h"), lines)
+                               ref(i, REL, None, grads, "g", "h"), tables, lines)
 
         self.source_lines = 0
         self._forward, self._backward = [], []
@@ -755,11 +766,15 @@ class CompiledGraph:
                     for i in segment[1]:
                         plain(what, i, lines)
                 else:
-                    _, (start, length, _), classes, per_copy = segment
-                    body = []
+                    _, (start, length, copies), classes, shifts, varying = segment
+                    end = start + length * copies
+                    body, columns = [], list(varying)
                     for t in range(length):
-                        copy(what, seq[start + t], classes[t], body)
-                    lines.append(f"for b_, c_ in T[{table(per_copy)}]:")
+                        copy(what, seq[start + t], classes[t], seq[start + t:end:length],
+                             columns, body)
+                    per_copy = [(shifts[k], tuple(column[k] for column in columns))
+                                for k in range(copies)]
+                    lines.append(f"for s_, c_ in T[{table(per_copy)}]:")
                     lines.extend("    " + line for line in body)
                 pieces.append(self._function(what, len(pieces), lines))
 
