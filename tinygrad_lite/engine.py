@@ -979,24 +979,36 @@ def _propagate_slice(stack):
                 push(a)
 
 
-def forward_order(root):
+def numbered(root):
     """Every node of ``root``'s graph once, operands before results (iterative depth-first
-    post-order): a numbering in which a graph can be walked as lists of integers."""
-    order, state, stack = [], {}, [root]
+    post-order), numbered so that a graph can be walked as lists of integers: returns
+    (nodes, operands_of, index) with operands_of[i] the numbers of node i's operands and
+    index[id(node)] a node's number."""
+    nodes, operands_of, index, opened, stack = [], [], {}, set(), [root]
     while stack:
         node = stack[-1]
         key = id(node)
-        if key not in state:
-            state[key] = 1
-            for child in reversed(node.operands):
-                if id(child) not in state:
+        if key in index:                 # reached again through another consumer
+            stack.pop()
+            continue
+        a, b = node._a, node._b
+        operands = () if a is None else a if b is _NARY else (a,) if b is None else (a, b)
+        if key not in opened:
+            opened.add(key)
+            for child in reversed(operands):
+                if id(child) not in index:
                     stack.append(child)
         else:
             stack.pop()
-            if state[key] == 1:
-                state[key] = 2
-                order.append(node)
-    return order
+            index[key] = len(nodes)
+            nodes.append(node)
+            operands_of.append(tuple([index[id(child)] for child in operands]))
+    return nodes, operands_of, index
+
+
+def forward_order(root):
+    """Every node of ``root``'s graph once, operands before results."""
+    return numbered(root)[0]
 
 
 def backward_positions(root, operands_of, nary):
@@ -1029,9 +1041,7 @@ def backward_positions(root, operands_of, nary):
 def backward_order(root):
     """The interior nodes of ``root``'s graph in the order backward() processes them (each
     after all of its consumers), for pictures that replay it step by step."""
-    nodes = forward_order(root)
-    index = {id(node): i for i, node in enumerate(nodes)}
-    operands_of = [[index[id(child)] for child in node.operands] for node in nodes]
+    nodes, operands_of, _ = numbered(root)
     nary = {i for i, node in enumerate(nodes) if node._b is _NARY}
     return [nodes[i] for i in backward_positions(len(nodes) - 1, operands_of, nary)]
 
