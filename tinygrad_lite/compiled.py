@@ -479,14 +479,26 @@ class CompiledGraph:
             raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
         nodes, operands_of, index = numbered(output)
         self.nodes = nodes
-        self._ids = {id(node): i for i, node in enumerate(nodes) if node.is_leaf or node.name}
         self.output_index = index[id(output)]
-        self.names = {}
+        # one pass over the nodes: names, placeholders, other leaves, ops, n-ary nodes
+        self.names, self._ids, self._named, self._nary = {}, {}, set(), set()
+        self._ops, found, self.leaves = [], [], []
         for i, node in enumerate(nodes):
-            if node.name is not None:
-                self.names.setdefault(node.name, i)
+            name = node.name
+            if name is not None:
+                self.names.setdefault(name, i)
+                self._named.add(i)
+                self._ids[id(node)] = i
+            if node._a is None:
+                self._ids[id(node)] = i
+                if isinstance(node, Placeholder):
+                    found.append(node)
+                else:
+                    self.leaves.append((i, node))
+            elif node._b is _NARY:
+                self._nary.add(i)
+            self._ops.append(node._op)
 
-        found = [node for node in nodes if isinstance(node, Placeholder)]
         if inputs is None:
             inputs = found
         inputs = list(inputs)
@@ -510,8 +522,6 @@ class CompiledGraph:
         self.inputs = inputs
         self.unused_inputs = unused
         self._input_slots = [index.get(id(p)) for p in inputs]
-        self.leaves = [(i, node) for i, node in enumerate(nodes)
-                       if not operands_of[i] and not isinstance(node, Placeholder)]
         self._module = params if hasattr(params, "parameters") else None
         self._params_snapshot = list(params.parameters()) if self._module is not None else None
         if params is not None and self._module is None:
@@ -520,14 +530,11 @@ class CompiledGraph:
             if stray:
                 raise GraphError(f"compile: parameter {stray[0]!r} is not in the graph")
 
-        self._nary = {i for i, node in enumerate(nodes) if node._b is _NARY}
         # the order engine.backward processes the nodes (same counts, same stack), so that
         # gradients are accumulated in the same order and come out bit for bit equal
         order = backward_positions(self.output_index, operands_of, self._nary)
-        self._ops = [node.op for node in nodes]
         self._operands = operands_of
         self._order = order
-        self._named = {i for i, node in enumerate(nodes) if node.name is not None}
         # "auto": generate code at once if that is quick (a small graph, or one made of a few
         # repeated subgraphs); otherwise start interpreted and turn to code once the runs have
         # taken as long as generating code would (so no workload pays more than about twice
