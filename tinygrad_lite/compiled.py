@@ -308,7 +308,8 @@ REL, ABS, VAR = 0, 1, 2
 
 def _repeats(seq, ops, operands_of):
     """The repeated runs in ``seq`` (node numbers in the order the code runs them): a list of
-    (start, length, copies) with copies >= 2, not overlapping, in order.  Linear time: the
+    (start, length, copies) with copies >= 2 and length <= CHUNK (a copy is one function's
+    body), not overlapping, in order.  Linear time: the
     copies are compared as list slices (in C), at most TRIES proposals per place, and all the
     comparing together is capped at WORK elements per node (beyond it the rest stays plain:
     long near-copies that differ at their ends could otherwise cost quadratic time)."""
@@ -330,15 +331,23 @@ def _repeats(seq, ops, operands_of):
     for p in range(len(window) - 1, -1, -1):
         later[p] = last.get(window[p])
         last[window[p]] = p
-    regions, p, budget = [], 0, WORK * n + 4096
+    # dead[length]: the last start known to fail at that distance.  A comparison from p that
+    # fails at p + t fails from every start up to p + t too (each would compare that node),
+    # so a first copy unlike the rest (where shared leaves are first met) costs one
+    # comparison per difference, not one per node.
+    regions, p, budget, dead = [], 0, WORK * n + 4096, {}
     while p < len(window) and budget > 0:
         best, q, tries = None, later[p], 0
         while q is not None and tries < TRIES:
             tries += 1
             length, copies = q - p, 1
-            while p + (copies + 1) * length <= n:
+            while budget > 0 and length <= CHUNK and p + (copies + 1) * length <= n and \
+                    dead.get(length, -1) < p:
                 budget -= length
-                if not _same(signature, step, p, p + copies * length, length):
+                t = _difference(signature, step, p, p + copies * length, length)
+                if t is not None:
+                    if copies == 1:
+                        dead[length] = p + t
                     break
                 copies += 1
             if copies >= 2 and (best is None or copies * length > best[1] * best[2]):
@@ -352,10 +361,16 @@ def _repeats(seq, ops, operands_of):
     return regions
 
 
-def _same(signature, step, p, a, length):
-    """Whether the runs of ``length`` nodes at p and at a have the same kinds and layout."""
-    return signature[p:p + length] == signature[a:a + length] and \
-        step[p:p + length - 1] == step[a:a + length - 1]
+def _difference(signature, step, p, a, length):
+    """None if the runs of ``length`` nodes at p and at a have the same kinds and layout,
+    else the offset of their first difference."""
+    if signature[p:p + length] == signature[a:a + length] and \
+            step[p:p + length - 1] == step[a:a + length - 1]:
+        return None
+    for t in range(length):
+        if signature[p + t] != signature[a + t] or (t < length - 1 and step[p + t] != step[a + t]):
+            return t
+    return length - 1
 
 
 def _classes(seq, region, operands_of):
