@@ -451,3 +451,27 @@ def test_finding_repeats_compares_a_bounded_number_of_nodes(monkeypatch):
     kinds = [("op", k % 1000) for k in range(100_000)]
     compiled._repeats(list(range(len(kinds))), kinds, [()] * len(kinds))
     assert sum(compared) <= 4096 + 1000
+
+
+def test_copies_after_a_first_copy_unlike_them_are_still_found():
+    # four copies of a 1,000-step random subgraph sharing x and a constant: the first copy
+    # meets the shared leaves first, so it is laid out unlike the three after it; comparing
+    # its every node against the next copy once used up the allowance before the copies
+    def subgraph(x):
+        rng = random.Random(0)
+        values = [x, Value(0.3)]
+        for _ in range(1000):
+            a, b = rng.choice(values[-20:]), rng.choice(values[-20:])
+            k = rng.randrange(3)
+            values.append(a + b if k == 0 else (a * b).tanh() if k == 1 else a - 0.5 * b)
+        return values[-1]
+    x = Value(0.5)
+    total = subgraph(x) + subgraph(x) + subgraph(x) + subgraph(x)
+    graph = compile(total, mode="code")
+    assert graph.source_lines * 2 < 4 * len(graph)       # about four lines a node unrolled
+    total.backward()
+    expected = x.grad
+    x.grad = 0.0
+    graph.run()
+    graph.backward()
+    assert bits(x.grad) == bits(expected)
