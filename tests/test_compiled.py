@@ -9,7 +9,7 @@ import struct
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tinygrad_lite import Value, compiled, manual_seed, nn, optim
+from tinygrad_lite import Value, compiled, manual_seed, nn, optim, rolling
 from tinygrad_lite.cli import main
 from tinygrad_lite.compiled import GraphError, Placeholder, compile, placeholder
 from tinygrad_lite.engine import forward_order as _forward_order, linear, maximum
@@ -117,14 +117,14 @@ def test_a_graph_built_in_a_loop_compiles_to_the_same_bits(program, copies, labe
     expected_named = {n.name: (bits(n.data), bits(n.grad)) for n in _forward_order(total)
                       if n.name}
     # as compiled, and with short repeats rolled too (so that small graphs exercise it)
-    for window, least in ((compiled.WINDOW, compiled.MIN_ROLLED), (3, 2)):
-        saved = compiled.WINDOW, compiled.MIN_ROLLED
-        compiled.WINDOW, compiled.MIN_ROLLED = window, least
+    for window, least in ((rolling.WINDOW, compiled.MIN_ROLLED), (3, 2)):
+        saved = rolling.WINDOW, compiled.MIN_ROLLED
+        rolling.WINDOW, compiled.MIN_ROLLED = window, least
         try:
             total, shared, fed = looped(program, copies, labels)
             graph = compile(total, mode="code")    # (a program may leave an input unused)
         finally:
-            compiled.WINDOW, compiled.MIN_ROLLED = saved
+            rolling.WINDOW, compiled.MIN_ROLLED = saved
         for v in fed:
             v.data *= scale
         leaves = shared + fed
@@ -431,25 +431,25 @@ def test_binary_cross_entropy_compiled_floors_its_logs_like_the_dynamic_engine()
 
 def test_finding_repeats_compares_a_bounded_number_of_nodes(monkeypatch):
     compared = []
-    difference = compiled._difference
+    difference = rolling.difference
 
     def counting(signature, step, p, a, length):
         compared.append(length)
         return difference(signature, step, p, a, length)
-    monkeypatch.setattr(compiled, "_difference", counting)
+    monkeypatch.setattr(rolling, "difference", counting)
     # three long near-copies that differ only at their ends: every place proposes the next
     # copy, whose comparison fails only at the end (quadratic work, compared place by place);
     # a failure rules out every start before it, so this costs a few comparisons
     m = 1500
     kinds = [("op", k) if k < m - 1 else ("end", c) for c in range(3) for k in range(m)]
     n = len(kinds)
-    assert compiled._repeats(list(range(n)), kinds, [()] * n) == []
+    assert rolling.repeats(list(range(n)), kinds, [()] * n, n) == []
     assert 0 < sum(compared) <= 4 * n
     # and all the comparing together is capped (here at the 4,096 of a zero allowance)
     compared.clear()
-    monkeypatch.setattr(compiled, "WORK", 0)
+    monkeypatch.setattr(rolling, "WORK", 0)
     kinds = [("op", k % 1000) for k in range(100_000)]
-    compiled._repeats(list(range(len(kinds))), kinds, [()] * len(kinds))
+    rolling.repeats(list(range(len(kinds))), kinds, [()] * len(kinds), len(kinds))
     assert sum(compared) <= 4096 + 1000
 
 

@@ -32,9 +32,11 @@ import builtins
 import math
 import re
 import time
-from operator import itemgetter, sub
+from operator import itemgetter
 
 from .engine import ADD, MUL, Value, _NARY, _to_float, backward_positions, numbered
+from . import rolling
+from .rolling import ABS, REL, VAR
 
 __all__ = ["placeholder", "Placeholder", "compile", "CompiledGraph", "GraphError"]
 
@@ -289,114 +291,6 @@ def _flush(run):
             yield ("line", pos, d)
 
 
-# ---- repeated subgraphs ---------------------------------------------------------------------
-# A graph built by a loop (a network applied to each of 100 data points) is the same subgraph
-# many times over.  Its code is written once, as the body of a Python loop over the copies
-# ("loop rolling"): compiling it costs one copy, not a hundred.  A copy is a run of L nodes,
-# in the order the code runs them, with the same ops and the same layout as the first, shifted
-# by a constant in the node numbering; each operand reference is then either shifted with it
-# (inside the copy, or the copy before: "relative"), the same node in every copy (a shared
-# weight: "absolute"), or a node that varies otherwise (a shared constant ±1 picked by the
-# label: read from the copy's own tuple).  The operations and their order are unchanged.
-
-WINDOW = 24        # nodes whose kinds, hashed together, propose where a copy starts again
-TRIES = 8          # proposals tried at each place
-NEAR = 64          # an inner operand this close is told apart by its distance in the signature
-WORK = 32          # slice elements compared per node of the graph, at most
-REL, ABS, VAR = 0, 1, 2
-
-
-def _repeats(seq, ops, operands_of):
-    """The repeated runs in ``seq`` (node numbers in the order the code runs them): a list of
-    (start, length, copies) with copies >= 2 and length <= CHUNK (a copy is one function's
-    body), not overlapping, in order.  Linear time: the
-    copies are compared as list slices (in C), at most TRIES proposals per place, and all the
-    comparing together is capped at WORK elements per node (beyond it the rest stays plain:
-    long near-copies that differ at their ends could otherwise cost quadratic time)."""
-    n = len(seq)
-    kinds, signature = {}, []
-    for i in seq:     # the op, and how far back each inner operand is if near (None: a leaf)
-        args = operands_of[i]
-        if len(args) == 2:          # (written out for two operands: twice as fast)
-            a, b = args
-            key = (ops[i], (i - a if i - a < NEAR else -1) if operands_of[a] else None,
-                   (i - b if i - b < NEAR else -1) if operands_of[b] else None)
-        else:
-            key = (ops[i], *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
-                             for j in args])
-        signature.append(kinds.setdefault(key, len(kinds)))
-    step = [seq[p + 1] - seq[p] for p in range(n - 1)]
-    window = [hash(tuple(signature[p:p + WINDOW])) for p in range(max(n - WINDOW + 1, 0))]
-    later, last = [None] * len(window), {}
-    for p in range(len(window) - 1, -1, -1):
-        later[p] = last.get(window[p])
-        last[window[p]] = p
-    # dead[length]: the last start known to fail at that distance.  A comparison from p that
-    # fails at p + t fails from every start up to p + t too (each would compare that node),
-    # so a first copy unlike the rest (where shared leaves are first met) costs one
-    # comparison per difference, not one per node.
-    regions, p, budget, dead = [], 0, WORK * n + 4096, {}
-    while p < len(window) and budget > 0:
-        best, q, tries = None, later[p], 0
-        while q is not None and tries < TRIES:
-            tries += 1
-            length, copies = q - p, 1
-            while budget > 0 and length <= CHUNK and p + (copies + 1) * length <= n and \
-                    dead.get(length, -1) < p:
-                budget -= length
-                t = _difference(signature, step, p, p + copies * length, length)
-                if t is not None:
-                    if copies == 1:
-                        dead[length] = p + t
-                    break
-                copies += 1
-            if copies >= 2 and (best is None or copies * length > best[1] * best[2]):
-                best = (p, length, copies)
-            q = later[q]
-        if best is not None:
-            regions.append(best)
-            p += best[1] * best[2]
-        else:
-            p += 1
-    return regions
-
-
-def _difference(signature, step, p, a, length):
-    """None if the runs of ``length`` nodes at p and at a have the same kinds and layout,
-    else the offset of their first difference."""
-    if signature[p:p + length] == signature[a:a + length] and \
-            step[p:p + length - 1] == step[a:a + length - 1]:
-        return None
-    for t in range(length):
-        if signature[p + t] != signature[a + t] or (t < length - 1 and step[p + t] != step[a + t]):
-            return t
-    return length - 1
-
-
-def _classes(seq, region, operands_of):
-    """For a repeated run: per node of the first copy and operand the reference's class (REL,
-    ABS or VAR) and, for VAR, its column; each copy's shift; and the VAR columns (each
-    copy's node numbers for that operand)."""
-    start, length, copies = region
-    end = start + length * copies
-    shifts = [i - seq[start] for i in seq[start:end:length]]
-    classes, varying = [], []
-    for t in range(length):
-        same = seq[start + t:end:length]               # this node in every copy
-        row = []
-        for pos, j0 in enumerate(operands_of[same[0]]):
-            taken = [operands_of[i][pos] for i in same]
-            if list(map(sub, taken, shifts)).count(j0) == copies:
-                row.append((REL, None))
-            elif taken.count(j0) == copies:
-                row.append((ABS, None))
-            else:
-                row.append((VAR, len(varying)))
-                varying.append(taken)
-        classes.append(row)
-    return classes, shifts, varying
-
-
 MIN_ROLLED = 64    # nodes a repeated run must cover to be written as a loop
 
 
@@ -405,7 +299,7 @@ def _segments(seq, ops, operands_of):
     nodes, and ("rolled", (start, length, copies)) for each repeated run; and, per node
     number, the piece it belongs to (each copy of a run is a piece of its own; -1: none)."""
     segments, piece_of, pieces, p = [], [-1] * len(operands_of), 0, 0
-    regions = [r for r in _repeats(seq, ops, operands_of) if r[1] * r[2] >= MIN_ROLLED]
+    regions = [r for r in rolling.repeats(seq, ops, operands_of, CHUNK) if r[1] * r[2] >= MIN_ROLLED]
     for start, length, copies in regions + [(len(seq), 0, 0)]:
         for chunk in range(p, start, CHUNK):
             nodes = seq[chunk:min(chunk + CHUNK, start)]
@@ -595,7 +489,7 @@ class CompiledGraph:
         operations in the same order, in a few lines instead of one per operand.  Values and
         gradients nobody reads later (unnamed inner nodes) live in local variables, x12 and
         h12, not in the lists v and g.  A repeated subgraph is written once, as the body of a
-        loop over its copies (see _repeats).
+        loop over its copies (see tinygrad_lite.rolling).
 
         Each op's rules are worked out once (_Rule) and filled in per node with str.format,
         in two passes: the first finds what must live in the lists, the second writes and
@@ -662,7 +556,7 @@ class CompiledGraph:
                         listing.add(j)
             for segment in segments:
                 if segment[0] == "rolled":
-                    segment += _classes(seq, segment[1], operands_of)
+                    segment += rolling.classes(seq, segment[1], operands_of)
                     _, (start, _, _), classes, _, varying = segment
                     for t, row in enumerate(classes):
                         for pos, (kind, m) in enumerate(row):
