@@ -294,12 +294,12 @@ def _flush(run):
 MIN_ROLLED = 64    # nodes a repeated run must cover to be written as a loop
 
 
-def _segments(seq, ops, operands_of):
+def _segments(seq, kind):
     """``seq`` cut into the pieces of code that run it: ("plain", nodes) of at most CHUNK
     nodes, and ("rolled", (start, length, copies)) for each repeated run; and, per node
     number, the piece it belongs to (each copy of a run is a piece of its own; -1: none)."""
-    segments, piece_of, pieces, p = [], [-1] * len(operands_of), 0, 0
-    regions = [r for r in rolling.repeats(seq, ops, operands_of, CHUNK) if r[1] * r[2] >= MIN_ROLLED]
+    segments, piece_of, pieces, p = [], [-1] * len(kind), 0, 0
+    regions = [r for r in rolling.repeats(seq, kind, CHUNK) if r[1] * r[2] >= MIN_ROLLED]
     for start, length, copies in regions + [(len(seq), 0, 0)]:
         for chunk in range(p, start, CHUNK):
             nodes = seq[chunk:min(chunk + CHUNK, start)]
@@ -448,7 +448,7 @@ class CompiledGraph:
         # repeated subgraphs); otherwise start interpreted and turn to code once the runs have
         # taken as long as generating code would (so no workload pays more than about twice
         # what the better mode would have cost)
-        self._spent, self._budget = 0.0, None
+        self._spent, self._budget, self._kind = 0.0, None, None
         if mode == "auto":
             cost = self._code_cost()
             mode = "code" if cost <= EAGER_CODE else "interpret"
@@ -472,12 +472,18 @@ class CompiledGraph:
 
     # ---- code generation ------------------------------------------------------------------
 
+    def _kinds(self):
+        """Each node's kind for finding repeated subgraphs (rolling.kinds), worked out once."""
+        if self._kind is None:
+            self._kind = rolling.kinds(self._ops, self._operands)
+        return self._kind
+
     def _code_cost(self):
         """The seconds generating code would take, about: CODE_COST per node written out,
         where a repeated subgraph is written once (counted on the forward; the backward
         repeats alike)."""
         computed = [i for i, args in enumerate(self._operands) if args]
-        segments, _ = _segments(computed, self._ops, self._operands)
+        segments, _ = _segments(computed, self._kinds())
         written = sum(len(s[1]) if s[0] == "plain" else s[1][1] for s in segments)
         return written * CODE_COST
 
@@ -548,7 +554,7 @@ class CompiledGraph:
         values |= read_back
         passes = []
         for seq, listing in ((computed, values), (order, grads)):
-            segments, piece_of = _segments(seq, ops, operands_of)
+            segments, piece_of = _segments(seq, self._kinds())
             for i in seq:
                 here = piece_of[i]
                 for j in operands_of[i]:
@@ -698,6 +704,7 @@ class CompiledGraph:
                     lines.append(f"for s_, c_ in T[{table(per_copy)}]:")
                     lines.extend("    " + line for line in body)
                 pieces.append(self._function(what, len(pieces), lines))
+        self._kind = None                   # only needed to find the copies
 
     def _plan(self):
         """The interpreted form: per node its forward (or local rule) and operand indices.

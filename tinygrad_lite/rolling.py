@@ -9,8 +9,9 @@ by a constant in the node numbering; each operand reference is then either shift
 weight: "absolute"), or a node that varies otherwise (a shared constant ±1 picked by the
 label: read from the copy's own tuple).  The operations and their order are unchanged.
 
-    repeats(seq, ops, operands_of, longest)   the repeated runs of a sequence of nodes
-    classes(seq, region, operands_of)          how each copy's operands relate to the first's
+    kinds(ops, operands_of)                   each node's kind: its op and its near operands
+    repeats(seq, kind, longest)               the repeated runs of a sequence of nodes
+    classes(seq, region, operands_of)         how each copy's operands relate to the first's
 
 Both work on integers only (engine.numbered), so they are linear in the graph and know
 nothing of code; tinygrad_lite.compiled writes the loops.
@@ -18,7 +19,7 @@ nothing of code; tinygrad_lite.compiled writes the loops.
 
 from operator import sub
 
-__all__ = ["repeats", "classes", "REL", "ABS", "VAR"]
+__all__ = ["kinds", "repeats", "classes", "REL", "ABS", "VAR"]
 
 WINDOW = 24        # nodes whose kinds, hashed together, propose where a copy starts again
 TRIES = 8          # proposals tried at each place
@@ -27,16 +28,12 @@ WORK = 32          # slice elements compared per node of the graph, at most
 REL, ABS, VAR = 0, 1, 2
 
 
-def repeats(seq, ops, operands_of, longest):
-    """The repeated runs in ``seq`` (node numbers in the order the code runs them): a list of
-    (start, length, copies) with copies >= 2 and length <= ``longest``, not overlapping, in
-    order.  ops[i] is node i's op and operands_of[i] its operands' numbers.  Linear time: the
-    copies are compared as list slices (in C), at most TRIES proposals per place, and all the
-    comparing together is capped at WORK elements per node (beyond it the rest stays plain)."""
-    n = len(seq)
-    kinds, signature = {}, []
-    for i in seq:     # the op, and how far back each inner operand is if near (None: a leaf)
-        args = operands_of[i]
+def kinds(ops, operands_of):
+    """Per node (ops[i] its op, operands_of[i] its operands' numbers) a small integer: the
+    same for nodes with the same op whose inner operands are as far back (when near; leaves
+    all alike).  Two copies of a subgraph have the same kinds in the same order."""
+    seen, kind = {}, []
+    for i, args in enumerate(operands_of):
         if len(args) == 2:          # (written out for two operands: twice as fast)
             a, b = args
             key = (ops[i], (i - a if i - a < NEAR else -1) if operands_of[a] else None,
@@ -44,7 +41,18 @@ def repeats(seq, ops, operands_of, longest):
         else:
             key = (ops[i], *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
                              for j in args])
-        signature.append(kinds.setdefault(key, len(kinds)))
+        kind.append(seen.setdefault(key, len(seen)))
+    return kind
+
+
+def repeats(seq, kind, longest):
+    """The repeated runs in ``seq`` (node numbers in the order the code runs them; kind from
+    kinds()): a list of (start, length, copies) with copies >= 2 and length <= ``longest``,
+    not overlapping, in order.  Linear time: the copies are compared as list slices (in C),
+    at most TRIES proposals per place, and all the comparing together is capped at WORK
+    elements per node (beyond it the rest stays plain)."""
+    n = len(seq)
+    signature = [kind[i] for i in seq]
     step = [seq[p + 1] - seq[p] for p in range(n - 1)]
     window = [hash(tuple(signature[p:p + WINDOW])) for p in range(max(n - WINDOW + 1, 0))]
     later, last = [None] * len(window), {}
