@@ -351,6 +351,28 @@ def test_interrupted_backward_leaves_the_graph_usable(monkeypatch):
     assert x.grad == pytest.approx(math.cos(4.0) * 4.0)
 
 
+def test_deepcopy_copies_a_deep_graph_without_recursion():
+    import copy
+    x = Value(2.0, name="x")
+    y = x
+    for _ in range(100_000):                       # far deeper than the recursion limit
+        y = y * 1.000001 + 0.5
+    shared = y * y                                 # one operand used twice stays one node
+    twin = copy.deepcopy(shared)
+    assert twin.data == shared.data and twin.op is shared.op
+    a, b = twin.operands
+    assert a is b and a is not y
+    twin_x = a
+    while not twin_x.is_leaf:
+        twin_x = twin_x.operands[0]
+    assert twin_x.name == "x" and twin_x is not x
+    twin_x.data = 5.0                              # the copy is independent of the original
+    assert x.data == 2.0
+    twin.backward()
+    shared.backward()
+    assert twin_x.grad == x.grad != 0.0
+
+
 def test_detach_cuts_the_graph():
     x = Value(2.0, "x")
     y = (x * x).detach()

@@ -493,6 +493,29 @@ class Value:
         """A new leaf with the same data: the graph behind this Value is cut off."""
         return Value(self.data, name=self.name)
 
+    def __deepcopy__(self, memo):
+        """A copy of the whole graph behind this Value (data, gradients, names, the same ops),
+        made without recursion, so a graph of any depth can be copied (copy.deepcopy would
+        otherwise recurse once per node)."""
+        nodes, operands_of, _ = numbered(self)
+        copies = []
+        for node, operands in zip(nodes, operands_of):
+            twin = memo.get(id(node))
+            if twin is None:
+                twin = _new(node.__class__)
+                twin.data, twin.grad, twin.name = node.data, node.grad, node.name
+                twin._op, twin._pending = node._op, 0
+                inputs = tuple(copies[j] for j in operands)
+                if node._a is None:
+                    twin._a = twin._b = None
+                elif node._b is _NARY:
+                    twin._a, twin._b = inputs, _NARY
+                else:
+                    twin._a, twin._b = inputs[0], (inputs[1] if len(inputs) == 2 else None)
+                memo[id(node)] = twin
+            copies.append(twin)
+        return copies[-1]
+
     # ---- arithmetic ------------------------------------------------------------------------
     # Each operator lifts a plain number to a constant leaf; an unsupported type returns
     # NotImplemented so that Python raises its usual TypeError naming the operator.
