@@ -239,9 +239,9 @@ class _Rule:
     ``{1}``, … stand for the operands and ``{o}`` for the result.  ``texts`` holds the
     result (one pattern, or one per operand for a local derivative), or is None when the rule
     must be called at run time; ``spilled`` the temporaries to write first; ``reads`` the
-    operand positions (and "o") the patterns use."""
+    operand positions the patterns use, and ``reads_out`` whether they use the result."""
 
-    __slots__ = ("texts", "spilled", "reads")
+    __slots__ = ("texts", "spilled", "reads", "reads_out")
 
     def __init__(self, rule, arity, many, with_out):
         marks = [_Code(f"@{n}@") for n in range(arity)]
@@ -249,7 +249,9 @@ class _Rule:
         found = _derive(rule, tuple(marks), *extra) if many else _derive(rule, *marks, *extra)
         spilled = list(_Code.spilled) if found is not None else []
         texts = [found] if isinstance(found, str) else found
-        self.reads = {m for text in (texts or []) + spilled for m in MARK.findall(text)}
+        marks = {m for text in (texts or []) + spilled for m in MARK.findall(text)}
+        self.reads = tuple(sorted(int(m) for m in marks if m != "o"))
+        self.reads_out = "o" in marks
         self.spilled = [_pattern(line) for line in spilled]
         self.texts = None if found is None else [_pattern(text) for text in texts]
 
@@ -543,7 +545,10 @@ class CompiledGraph:
                 if i in nary:
                     listed.update(args)
                 continue
-            read_back.update(i if m == "o" else args[int(m)] for m in found.reads)
+            for m in found.reads:
+                read_back.add(args[m])
+            if found.reads_out:
+                read_back.add(i)
             if len(args) > MANY:                    # only then can shares become a loop
                 for piece in _runs(found.texts):
                     if piece[0] == "loop":
