@@ -455,7 +455,7 @@ class CompiledGraph:
             cost = self._code_cost()
             mode = "code" if cost <= EAGER_CODE else "interpret"
             if mode == "interpret":
-                self._budget = cost
+                self._budget, self._kind = cost, None     # (worked out again if it switches)
         self.mode = mode
         if mode == "code":
             self._build()
