@@ -8,6 +8,8 @@ run it, in interleaved rounds so that machine noise hits all of them alike:
 
     tinygrad_lite   Values from this package, the step written as micrograd writes it
     tinygrad_lite nn   the same MLP from tinygrad_lite.nn (a dot product is one node)
+    tinygrad_lite lazy_gc   the op-by-op step inside tinygrad_lite.lazy_gc() (an opt-in: fewer
+                    collector pauses; a second figure, never the default)
     micrograd       micrograd==0.1.0 from PyPI, if installed (pip install -e '.[bench]')
     floats          the same forward and backward written by hand on plain floats
 
@@ -33,7 +35,7 @@ import tracemalloc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tinygrad_lite import Value, nn  # noqa: E402
+from tinygrad_lite import Value, lazy_gc, nn  # noqa: E402
 from tinygrad_lite.data import make_moons  # noqa: E402
 
 SIZES = [2, 16, 16, 1]
@@ -104,6 +106,17 @@ class LayerMLP(ValueMLP):
 
     def __call__(self, x):
         return self.model(x)[0]
+
+
+class LazyGC:
+    """The op-by-op step run inside lazy_gc() (the opt-in), otherwise the same."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def step(self, X, y):
+        with lazy_gc():
+            return self.model.step(X, y)
 
 
 # ---- the same step by hand on plain floats (the CPython floor) -------------------------------
@@ -186,7 +199,8 @@ def run(rounds, block, seed):
     X, y = make_moons(100, noise=0.1, seed=seed)
     W, B = initial_weights(seed)
     contestants = {"tinygrad_lite": ValueMLP(Value, W, B), "floats": FloatMLP(W, B),
-                   "tinygrad_lite nn": LayerMLP(W, B)}
+                   "tinygrad_lite nn": LayerMLP(W, B),
+                   "tinygrad_lite lazy_gc": LazyGC(ValueMLP(Value, W, B))}
     try:
         from micrograd.engine import Value as MicrogradValue
         contestants["micrograd"] = ValueMLP(MicrogradValue, W, B)
@@ -233,6 +247,7 @@ def run(rounds, block, seed):
     median = result["seconds_per_step"]
     result["tinygrad_lite_vs_floats"] = median["tinygrad_lite"] / median["floats"]
     result["nn_vs_floats"] = median["tinygrad_lite nn"] / median["floats"]
+    result["lazy_gc_vs_floats"] = median["tinygrad_lite lazy_gc"] / median["floats"]
     off = result["seconds_per_step_gc_off"]
     result["tinygrad_lite_vs_floats_gc_off"] = off["tinygrad_lite"] / off["floats"]
     if "micrograd" in median:
@@ -279,16 +294,18 @@ def report(result):
     lines = [f"Workload: {result['workload']}",
              f"Graph: {result['graph_nodes']:,} nodes per step; median over {result['rounds']} rounds "
              f"of {result['steps_per_block']} steps each, Python {result['python']}, GC on", "",
-             f"  {'implementation':<16}{'s/step':>10}{'bytes/node':>12}"]
-    for name in ("tinygrad_lite", "tinygrad_lite nn", "micrograd", "floats"):
+             f"  {'implementation':<22}{'s/step':>10}{'bytes/node':>12}"]
+    for name in ("tinygrad_lite", "tinygrad_lite nn", "tinygrad_lite lazy_gc", "micrograd",
+                 "floats"):
         if name in median:
             memory = result["bytes_per_node"].get(name)
-            lines.append(f"  {name:<16}{median[name]:>10.4f}"
+            lines.append(f"  {name:<22}{median[name]:>10.4f}"
                          f"{(f'{memory:.0f}' if memory is not None else '-'):>12}")
     lines.append("")
     lines.append(f"tinygrad_lite / floats: {result['tinygrad_lite_vs_floats']:.1f}x the time "
                  f"(nn.Dense with fused dot products: {result['nn_vs_floats']:.1f}x); with the "
-                 f"garbage collector off: {result['tinygrad_lite_vs_floats_gc_off']:.1f}x")
+                 f"garbage collector off: {result['tinygrad_lite_vs_floats_gc_off']:.1f}x; inside "
+                 f"lazy_gc() (opt-in): {result['lazy_gc_vs_floats']:.1f}x")
     if "chain" in result:
         c = result["chain"]
         lines.append(f"1,000,000-op chain x = x*1.000001 + 0.000001, forward + backward, fresh "
@@ -298,7 +315,8 @@ def report(result):
                      f"held after the forward, {c['bytes_per_node']:.0f} B peak through backward")
     if "speedup_vs_micrograd" in result:
         lines.append(f"micrograd / tinygrad_lite: {result['speedup_vs_micrograd']:.1f}x faster "
-                     f"(nn: {median['micrograd'] / median['tinygrad_lite nn']:.1f}x)")
+                     f"(nn: {median['micrograd'] / median['tinygrad_lite nn']:.1f}x; inside "
+                     f"lazy_gc(): {median['micrograd'] / median['tinygrad_lite lazy_gc']:.1f}x)")
     else:
         lines.append("micrograd is not installed, so it was not measured: "
                      "pip install -e '.[bench]' (micrograd==0.1.0)")

@@ -7,6 +7,7 @@
     viz.to_html                    the interactive page of any graph (also Value._repr_html_)
     check_formula                  a verdict on a hand-derived formula of the worked example
     placeholder, compile           compiled graphs: build once, feed many times
+    lazy_gc                        opt-in: fewer garbage-collector pauses while a big graph lives
     manual_seed                    one seed for every layer's initialisation
     nn, optim, data, losses        layers, optimizers, mini-batches, loss functions
 """
@@ -17,6 +18,7 @@ from .seeding import manual_seed
 from .autograd import grad, hessian, hvp
 from .explain import explain
 from .compiled import placeholder, compile as compile  # tinygrad_lite.compile, like torch.compile
+from .collector import lazy_gc
 from . import nn, optim, data, losses
 from .lab.check import check_formula
 from .page import notebook_html
@@ -30,4 +32,4 @@ __version__ = "0.1.0"
 # `compile` is left out of __all__ so that `from tinygrad_lite import *` never hides the builtin.
 __all__ = ["Value", "no_grad", "enable_grad", "is_grad_enabled", "zero_grad",
            "gradcheck", "GradcheckError", "manual_seed", "grad", "hessian", "hvp", "explain",
-           "check_formula", "placeholder", "nn", "optim", "data", "losses"]
+           "check_formula", "placeholder", "lazy_gc", "nn", "optim", "data", "losses"]
