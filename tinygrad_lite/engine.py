@@ -961,13 +961,14 @@ def _propagate_slice(stack):
         elif b is _NARY:
             derivatives = op.local(tuple([v.data for v in a]), node.data)
             for child, d in zip(a, derivatives):
-                share = d * g
+                if child._a is None:         # a leaf (a dot product's weights): it adds
+                    child.grad += d * g
+                    continue
                 gc = child.grad
-                child.grad = share if gc is None else gc + share
-                if child._a is not None:
-                    child._pending -= 1
-                    if child._pending == 0:
-                        push(child)
+                child.grad = d * g if gc is None else gc + d * g
+                child._pending -= 1
+                if child._pending == 0:
+                    push(child)
             continue
         else:
             # + and * are most of every graph: their local derivatives (1, 1) and (b, a)
