@@ -155,3 +155,17 @@ def test_mixed_partials_are_symmetric(program):
     for i in range(n):
         for j in range(i + 1, n):
             assert H[i][j] == pytest.approx(H[j][i], rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(programs(max_inputs=4, max_ops=15))
+def test_grad_is_backward_to_the_bit(program):
+    # grad() walks the graph in backward()'s own order, so the same shares are added in the
+    # same order: the same floats, also through n-ary nodes (a dot product over the results)
+    from tinygrad_lite.engine import linear
+    xs = [Value(x) for x in program.inputs]
+    results = program.run(xs)
+    out = linear(results, [0.5 + k for k in range(len(results))]) + program.output(results)
+    expected = grad(out, xs)
+    out.backward()
+    assert expected == [x.grad for x in xs]

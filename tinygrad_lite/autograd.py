@@ -24,31 +24,9 @@ At the conventional non-differentiable points the local rules are piecewise cons
 ``.grad`` is left untouched by all three functions.
 """
 
-from .engine import Value
+from .engine import Value, backward_order
 
 __all__ = ["grad", "hessian", "hvp"]
-
-
-def _reverse_topological(output):
-    """Every node of output's graph, each after all of its consumers (Kahn, explicit stack)."""
-    consumers = {id(output): 0}
-    stack = [output]
-    while stack:
-        for child in stack.pop().operands:
-            key = id(child)
-            if key not in consumers:
-                consumers[key] = 0
-                stack.append(child)
-            consumers[key] += 1
-    order, ready = [], [output]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for child in reversed(node.operands):     # so that first operands come out first
-            consumers[id(child)] -= 1
-            if consumers[id(child)] == 0:
-                ready.append(child)
-    return order
 
 
 def grad(output, inputs, create_graph=False):
@@ -64,9 +42,9 @@ def grad(output, inputs, create_graph=False):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] is {type(x).__name__}, not a Value")
     grads = {id(output): Value(1.0) if create_graph else 1.0}
-    for node in _reverse_topological(output):
+    for node in backward_order(output):      # interior nodes, in backward()'s own order
         g = grads.get(id(node))
-        if node.is_leaf or g is None:
+        if g is None:
             continue
         operands = node.operands
         if create_graph:

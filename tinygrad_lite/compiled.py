@@ -450,15 +450,15 @@ class CompiledGraph:
         # repeated subgraphs); otherwise start interpreted and turn to code once the runs have
         # taken as long as generating code would (so no workload pays more than about twice
         # what the better mode would have cost)
-        self._spent, self._budget, self._kind = 0.0, None, None
+        self._spent, self._budget, self._kind, forward_cut = 0.0, None, None, None
         if mode == "auto":
-            cost = self._code_cost()
+            cost, forward_cut = self._code_cost()
             mode = "code" if cost <= EAGER_CODE else "interpret"
             if mode == "interpret":
                 self._budget, self._kind = cost, None     # (worked out again if it switches)
         self.mode = mode
         if mode == "code":
-            self._build()
+            self._build(forward_cut)
         else:
             self._plan()
         self.values = [node.data for node in nodes]
@@ -483,13 +483,13 @@ class CompiledGraph:
     def _code_cost(self):
         """The seconds generating code would take, about: CODE_COST per node written out,
         where a repeated subgraph is written once (counted on the forward; the backward
-        repeats alike)."""
+        repeats alike); and the forward's cut into segments, for _build to reuse."""
         computed = [i for i, args in enumerate(self._operands) if args]
-        segments, _ = _segments(computed, self._kinds())
-        written = sum(len(s[1]) if s[0] == "plain" else s[1][1] for s in segments)
-        return written * CODE_COST
+        cut = _segments(computed, self._kinds())
+        written = sum(len(s[1]) if s[0] == "plain" else s[1][1] for s in cut[0])
+        return written * CODE_COST, cut
 
-    def _build(self):
+    def _build(self, forward_cut=None):
         """Generate the forward and backward code (see the module docstring).  A node with
         many operands (a dot product) is written compactly: its forward gathers the operands
         with one itemgetter and calls the op's own forward, and a run of derivatives that are
@@ -558,8 +558,8 @@ class CompiledGraph:
         grads = set(values)
         values |= read_back
         passes = []
-        for seq, listing in ((computed, values), (order, grads)):
-            segments, piece_of = _segments(seq, self._kinds())
+        for seq, listing, cut in ((computed, values, forward_cut), (order, grads, None)):
+            segments, piece_of = cut or _segments(seq, self._kinds())
             for i in seq:
                 here = piece_of[i]
                 for j in operands_of[i]:

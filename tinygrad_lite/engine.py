@@ -1088,17 +1088,10 @@ def backward_order(root):
 def _reset_pending(root):
     """Put every consumer count back to 0 after an interrupted backward(), and every gradient
     still waiting for its first share to 0.0."""
-    root._pending = 0
-    stack = [root]
-    seen = {id(root)}
-    while stack:
-        for child in stack.pop().operands:
-            child._pending = 0
-            if child.grad is None:
-                child.grad = 0.0
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append(child)
+    for node in numbered(root)[0]:
+        node._pending = 0
+        if node.grad is None:
+            node.grad = 0.0
 
 
 def zero_grad(values):
