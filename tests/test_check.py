@@ -59,7 +59,10 @@ def test_a_formula_right_at_one_point_only_fails():
     number = q[0] + q[1] - y[0] - y[1]
     result = check_formula(f"∂L/∂d1 = {number!r}")
     assert true_value.ok and not result.ok
-    assert result.agreeing == 1 and "one point proves nothing" in str(result)
+    # numbers in place of names: right at that point, and it says it cannot be checked elsewhere
+    assert result.verdict == "numbers" and result.agreeing == 1
+    assert "RIGHT AT THE EXAMPLE'S POINT ONLY" in str(result)
+    assert "cannot be checked at any other point" in str(result)
     assert result.worst_point != 0
 
 
@@ -121,7 +124,7 @@ def test_cli_json_gains_checks(capsys):
     assert [sorted(c) for c in doc["checks"]] == [sorted([
         "formula", "target", "verdict", "ok", "points", "agreeing", "max_abs_error",
         "max_rel_error", "worst_point", "matches", "yours", "true", "undefined", "correct",
-        "diagnosis", "rtol", "entries"])] * 2
+        "diagnosis", "readings", "rtol", "entries"])] * 2
     assert doc["checks"][0]["ok"] is True and doc["checks"][0]["target"] == "d1"
     assert doc["checks"][1]["ok"] is False and doc["checks"][1]["matches"] == ["δ13"]
     assert doc["checks"][1]["points"] == 21
@@ -207,7 +210,7 @@ def test_sum_formulas_as_students_write_them(formula):
 @pytest.mark.parametrize("formula, kind, says", [
     ("∂L/∂δ12 = Σ_k (y_k - q_{1k}) p_{2k}", "sign", "The sign is flipped"),
     ("∂L/∂δ12 = -2 Σ_k (y_k - q_{1k}) p_{2k}", "factor", "Your formula is 2 × ∂L/∂δ12 at every "
-                                                          "point (a missing ½?"),
+                                                          "point (a missing ½, or a missing 1/n"),
     ("∂L/∂d1 = (q11 + q12 - y1 - y2)/2", "factor", "Your formula is 1/2 × ∂L/∂d1"),
     ("∂L/∂θ12 = -(y1 - q11)·δ11·X21", "missing path",
      "It leaves out the path θ12 → p12 → q12 → L, whose term is -(y2 - q12)·δ11·X22."),
@@ -294,8 +297,11 @@ def test_a_wrong_matrix_formula_is_judged_entry_by_entry():
 
 def test_a_missing_half_in_a_block():
     result = check_formula("∂L/∂W1 = -2 W2ᵀ(Y − Q)Xᵀ")
-    assert ("factor", "Your formula is 2 × ∂L/∂W1 at every point (a missing ½? In L = "
-                      "½·Σ(y − q)² the ½ cancels the 2 of the square.)") in result.diagnosis
+    # with n = 2 data points ½ and 1/n are the same number: both are named
+    assert ("factor", "Your formula is 2 × ∂L/∂W1 at every point (a missing ½, or a missing "
+                      "1/n: with n = 2 data points both are 0.5, so the numbers alone cannot "
+                      "tell which; in L = ½·Σ(y − q)² it is the ½, which cancels the 2 of the "
+                      "square.)") in result.diagnosis
 
 
 @pytest.mark.parametrize("formula, message, column", [

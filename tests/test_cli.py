@@ -104,7 +104,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
 
 @pytest.mark.parametrize("encoding", ["cp949", "ascii"])
 def test_a_narrow_console_gets_a_readable_report(encoding):
-    done = command("--explain", "θ12", "--check", "∂L/∂d1 = q11 + q12 - y1 - y2",
+    done = command("--explain", "θ12", "--check", "∂L/∂d1 = q11 + q12 - y1 - y2", "--report",
                    env={"PYTHONIOENCODING": encoding})
     assert done.returncode == 0, done.stderr.decode(encoding, "replace")
     text = done.stdout.decode(encoding)             # it decodes: nothing unencodable was sent

@@ -66,7 +66,7 @@ def test_right_side_arithmetic(right, expected):
     ("θ12 = * y1", "'*' needs something on its left", 7),
     ("θ12 = y1 + ()", "')' closes nothing", 13),
     ("θ12 = y1 q9", "unknown name 'q9'", 10),
-    ("θ12 = y1 $ q11", "unexpected character '$'", 10),
+    ("θ12 = y1 @ q11", "unexpected character '@'", 10),
     ("θ52 = y1", "unknown name 'θ52'", 1),
     ("dQ/dθ12 = y1", "differentiates 'Q'", 2),
     ("∂L/∂L = 1", "∂L/∂L is 1", 5),
@@ -233,12 +233,12 @@ def test_control_characters_are_shown_escaped_and_a_bom_is_dropped():
 
 
 def test_a_long_formula_error_shows_a_window_around_the_column():
-    text = "θ12 = " + "y1 + " * 5000 + "$" + " + y1" * 5000
+    text = "θ12 = " + "y1 + " * 5000 + "@" + " + y1" * 5000
     with pytest.raises(FormulaError) as info:
         parse_formula(text, NAMES)
     lines = str(info.value).splitlines()
     assert len(lines[1]) < 200 and lines[1].strip().startswith("…")
-    assert lines[1][lines[2].index("^")] == "$"
+    assert lines[1][lines[2].index("^")] == "@"
 
 
 # ---- fuzzing: only FormulaError, and printing round-trips ----------------------------------------

@@ -313,7 +313,9 @@ def test_textbook_names_of_any_network_work_in_check_explain_and_grad(capsys):
                  "--grad", "w2_11", "z1_11", "a2_11"])
     out = capsys.readouterr().out
     assert code == 0
-    assert out.splitlines()[0].split() == ["w2_11", "=", "0.4", "∂L/∂w2_11", "=", "0.082167"]
+    assert out.splitlines()[0] == f"check: {right}"                  # the verdict first
+    row = next(line for line in out.splitlines() if line.startswith("w2_11 ="))
+    assert row.split() == ["w2_11", "=", "0.4", "∂L/∂w2_11", "=", "0.082167"]
     code = main(["practice", "--config", path, "--check", right, "--explain", "w1_11"])
     out = capsys.readouterr().out
     assert code == 0 and "RIGHT" in out and "∂L/∂w1_11 = sum over 2 paths" in out

@@ -276,7 +276,7 @@ def _config_with(tmp_path, n):
 def test_ten_or_more_data_points_print_names_that_explain_and_check_accept(tmp_path, capsys):
     config = _config_with(tmp_path, 12)
     code, out, err = run_cli(capsys, "practice", "--config", config, "--explain", "p1,10",
-                             "--check", "∂L/∂q1,11 = -(y11 - q1,11)")
+                             "--check", "∂L/∂q1,11 = -(y11 - q1,11)", "--report")
     assert code == 0, err
     assert "   p1,10 = θ11·X1,10 + θ12·X2,10 + θ13·X3,10 + b1" in out
     assert "    p11 = θ11·X11 + θ12·X21 + θ13·X31 + b1" in out

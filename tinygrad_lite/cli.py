@@ -2,7 +2,8 @@
 
     practice     the tutorial's worked example, or any network a --config describes: data,
                  parameters, forward values, every gradient, the training, losses and
-                 predictions (a report, or --json); --check, --explain, --grad
+                 predictions (a report, or --json); --check (the verdicts first; the report
+                 too with --report), --explain, --grad
     grad         any expression at a point: every node's value and gradient; --explain, --check
 
 Errors in what the user typed (a bad config, a malformed --predict) are one line on stderr
@@ -13,6 +14,8 @@ and exit code 2; no traceback.  Exit codes:
     2    the command line or a file it names is wrong (one line on stderr says what and where)
     3    training diverged: reported as a finding (the epoch, the losses, the largest gradient)
     4    a formula given to --check is undefined (inf, NaN, a division by zero) at some point
+    5    a formula given to --check has numbers in place of names: right at the example's
+         point, and it cannot be checked anywhere else
     130  interrupted with Ctrl-C (one line on stderr)
     141  the reader of the output went away (``practice | head``), as for any Unix tool
 
@@ -32,7 +35,8 @@ from .explain import explain
 from .files import FileProblem
 from .page import to_html
 from .lab.expression import build, load_exercise, parse_at
-from .lab.formula import FormulaError, parse_name
+from .lab.formula import FormulaError
+from .lab.names import read_entries
 from .messages import Sentence, Translatable, language, say
 from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
@@ -46,7 +50,7 @@ PROG = "tinygrad-lite"
 # 3 training diverged (a finding, reported); 4 a checked formula is undefined (not a finite
 # number) at some point; 130 interrupted (Ctrl-C); 141 the reader of
 # stdout went away (as for any Unix tool killed by SIGPIPE)
-EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_DIVERGED, EXIT_UNDEFINED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_DIVERGED, EXIT_UNDEFINED, EXIT_NUMBERS = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
@@ -186,6 +190,7 @@ def build_parser(lang="en"):
                           help=words("practice.check"))
     practice.add_argument("--check-file", action="append", default=[], metavar="FILE",
                           help=words("practice.check_file"))
+    practice.add_argument("--report", action="store_true", help=words("report"))
     practice.add_argument("--explain", action="append", default=[], metavar="ENTRY",
                           help=words("practice.explain"))
     practice.add_argument("--paths", type=int, default=None, metavar="N",
@@ -207,6 +212,7 @@ def build_parser(lang="en"):
     grad.add_argument("--explain", action="store_true", help=words("grad.explain"))
     grad.add_argument("--check", action="append", default=[], metavar='"∂f/∂x = …"',
                       help=words("grad.check"))
+    grad.add_argument("--report", action="store_true", help=words("report"))
     grad.add_argument("--html", metavar="FILE.html", help=words("grad.html"))
     _add_lang(grad, words)
     grad.add_argument("--json", action="store_true", help=words("grad.json"))
@@ -256,9 +262,9 @@ def run_grad_command(args):
         lines.append(f"  {name:<26} {what:<12} {fmt(value):>12} {fmt(grad):>12}")
     lines += ["", "  " + "   ".join(f"∂f/∂{name} = {fmt(v.grad)}"
                                      for name, v in circuit.variables.items())]
-    sections = ["\n".join(lines)] + [e.text(args.lang_chosen) for e in explanations]
-    sections += [c.text(args.lang_chosen) for c in checks]
-    return "\n\n".join(sections), code
+    sections = [] if checks and not args.report else ["\n".join(lines)]
+    sections += [e.text(args.lang_chosen) for e in explanations]
+    return _verdicts_first(checks, sections, args), code
 
 
 def run_grad_entries(config, entries):
@@ -271,11 +277,12 @@ def run_grad_entries(config, entries):
     rows = []
     for text in entries:
         try:
-            name = parse_name(text, list(practice.nodes))
+            names = read_entries(text, list(practice.nodes), config)
         except FormulaError as error:
             raise UsageError(_at(f"--grad {text!r}", error)) from None
-        v = practice.nodes[name]
-        rows.append((name, v.data, 1.0 if name == "L" else v.grad))
+        for name in names:
+            v = practice.nodes[name]
+            rows.append((name, v.data, 1.0 if name == "L" else v.grad))
     return rows
 
 
@@ -368,10 +375,11 @@ def run_practice_command(args):
         practice = Practice(PracticeNetwork(config), config["X"], config["y"])
         for text in args.explain:
             try:
-                name = parse_name(text, [n for n in practice.nodes if n != "L"])
+                names = read_entries(text, [n for n in practice.nodes if n != "L"], config)
             except FormulaError as error:
                 raise UsageError(_at(f"--explain {text!r}", error)) from None
-            explanations.append(explain(practice.L, practice.nodes[name], **options))
+            explanations += [explain(practice.L, practice.nodes[name], **options)
+                             for name in names]
     if args.dot:
         write_graph(config, args.dot)
     if args.grad:                   # just these entries (and any checks and explanations)
@@ -387,8 +395,8 @@ def run_practice_command(args):
         width = max(len(name) for name, _, _ in rows)
         sections = ["\n".join(f"{name:>{width}} = {fmt(value):>11}    ∂L/∂{name} = {fmt(grad)}"
                               for name, value, grad in rows)]
-        return "\n\n".join(sections + [e.text(args.lang_chosen) for e in explanations] +
-                           [c.text(args.lang_chosen) for c in checks]), code
+        return _verdicts_first(checks, sections + [e.text(args.lang_chosen)
+                                                   for e in explanations], args), code
     result = run_practice(config, predict=inputs, compiled=args.compiled,
                           history=bool(args.html))
     if args.html:
@@ -396,16 +404,22 @@ def run_practice_command(args):
     code = EXIT_DIVERGED if result["diverged"] is not None else _checks_code(checks)
     if args.json:
         return _json_with(json_document(result), args, checks, explanations), code
-    sections = [format_report(result, args.lang_chosen)]
+    sections = [] if checks and not args.report else [format_report(result, args.lang_chosen)]
     sections += [e.text(args.lang_chosen) for e in explanations]
-    sections += [c.text(args.lang_chosen) for c in checks]
-    return "\n\n".join(sections), code
+    return _verdicts_first(checks, sections, args), code
+
+
+def _verdicts_first(checks, sections, args):
+    """The verdicts on the checked formulas first, then the other sections."""
+    return "\n\n".join([c.text(args.lang_chosen) for c in checks] + sections)
 
 
 def _checks_code(checks):
-    """The exit code the checked formulas give: 4 if one is undefined, 1 if one is wrong."""
-    return EXIT_UNDEFINED if any(c.verdict == "undefined" for c in checks) else \
-        EXIT_WRONG if any(not c.ok for c in checks) else EXIT_OK
+    """The exit code the checked formulas give: 4 if one is undefined, 1 if one is wrong, 5 if
+    one is right at the example's point only (numbers in place of names)."""
+    verdicts = {c.verdict for c in checks}
+    return EXIT_UNDEFINED if "undefined" in verdicts else EXIT_WRONG if "wrong" in verdicts \
+        else EXIT_NUMBERS if "numbers" in verdicts else EXIT_OK
 
 
 def _json_with(document, args, checks, explanations):

@@ -31,8 +31,10 @@ from fractions import Fraction
 from .. import files
 from ..compiled import compile as compile_graph
 from ..explain import explain
-from .expression import build, tokenize as tokenize_expression
-from .formula import Formula, FormulaError, parse_formula, split_sides, to_rpn
+from .expression import BRACED, build, tokenize as tokenize_expression
+from .formula import (DERIVATIVE, Formula, FormulaError, WEIGHT, parse_formula, split_sides,
+                      to_rpn)
+from .notation import normalize
 from .matrix_formula import parse_matrix_formula
 from ..messages import Sentence, say
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, _flat, validate_config
@@ -117,6 +119,7 @@ class _Point:
 
     def __init__(self, values, truth):
         self.values, self.truth = values, truth
+        self.factors = {}         # more quantities a formula may lack as a factor: σ'(z)
         self.scale = max((abs(g) for g in truth.values() if math.isfinite(g)), default=0.0)
 
     def tolerance(self, true):
@@ -153,6 +156,7 @@ class CheckResult:
         self.diagnosis = diagnosis        # what the mistake is: [(kind, sentence)]
         self.entry_verdicts = None        # for a block (∂L/∂W1 = …): {entry: verdict}
         self.output = "L"                 # what is differentiated: L, or f for an expression
+        self.readings = []                # [(as written, read as)]: x_{d1} read as X21
 
     @property
     def ok(self):
@@ -176,6 +180,8 @@ class CheckResult:
                 "matches": self.matches, "yours": number(self.yours), "true": number(self.true),
                 "undefined": self.undefined, "correct": self.correct,
                 "diagnosis": [{"kind": kind, "text": text} for kind, text in self.diagnosis],
+                "readings": [{"written": written, "read": read}
+                             for written, read in self.readings],
                 "rtol": RTOL, "entries": self.entry_verdicts}
 
     def __str__(self):
@@ -184,6 +190,8 @@ class CheckResult:
     def text(self, lang="en"):
         """The verdict for people, in ``lang`` ("en" or "ko"; the diagnoses are English)."""
         lines = [say("check.title", lang, formula=self.formula)]
+        lines += [say("check.reading", lang, spelled=written, name=read, target=self.target)
+                  for written, read in self.readings]
         where = say("check.where.example", lang) if self.worst_point == 0 else \
             say("check.where.random", lang, k=self.worst_point)
         sizes = dict(points=self.points, random=self.points - 1, rtol=f"{RTOL:.0e}",
@@ -195,6 +203,9 @@ class CheckResult:
                                  rel=rel, **sizes))
             else:
                 lines.append(say("check.right", lang, rel=rel, **sizes))
+            return "\n".join(lines)
+        if self.verdict == "numbers":
+            lines.append(say("check.numbers", lang, true=f"{self.true:.6g}", **sizes))
             return "\n".join(lines)
         if self.verdict == "undefined":
             lines.append(say("check.undefined", lang, where=where, reason=self.undefined))
@@ -230,8 +241,7 @@ def check_formula(text, config=None, points=20, seed=0):
     example = _Points(config)
     names = [name for name, _ in example.slots]
     n = len(config["X"][0])
-    block = parse_matrix_formula(text, n, config)
-    formula = parse_formula(text, names, n=n) if block is None else None
+    formula, block = _read(text, names, n, config)
     rng = random.Random(seed)
     evaluations = [_Point(*example.evaluate(config))]
     for _ in range(points):
@@ -239,11 +249,59 @@ def check_formula(text, config=None, points=20, seed=0):
     if block is not None:
         return _check_block(block, evaluations)
     target = formula.target
+    _add_derivative_factors(evaluations, config)
 
     def explanation():
         example.move_to(config)
         return explain(example.practice.L, example.practice.nodes[target], max_paths=MAX_PATHS)
-    return _judge(text, formula, names, evaluations, explanation)
+
+    def transposed():
+        try:
+            return parse_formula(text, names, n=n, transposed=True)
+        except FormulaError:
+            return None
+    return _judge(text, formula, names, evaluations, explanation, transposed=transposed)
+
+
+def _read(text, names, n, config):
+    """(scalar formula, None) or (None, matrix formula): the reading that reads the whole text.
+    A left side that is both an entry and a block (d1, 1×1) is read as whichever fits the
+    right side; if neither does, the scalar reading's error, unless it stopped at a name
+    that the matrix reading read further."""
+    try:
+        return parse_formula(text, names, n=n), None
+    except FormulaError as error:
+        scalar_error = error
+    try:
+        block = parse_matrix_formula(text, n, config)
+    except FormulaError as matrix_error:
+        if getattr(scalar_error.message, "key", None) == "formula.unknown_name" and \
+                (matrix_error.column or 0) > (scalar_error.column or 0):
+            raise                 # a block's name (Q, Y) the scalar reading did not know
+        raise scalar_error from None
+    if block is None:
+        raise scalar_error
+    return None, block
+
+
+ACTIVATION_SLOPES = {"tanh": lambda a: 1.0 - a * a, "sigmoid": lambda a: a * (1.0 - a)}
+
+
+def _add_derivative_factors(evaluations, config):
+    """σ'(z) of each hidden unit, as a factor a formula may lack: σ'(z1_21) = 1 − a1_21² for
+    tanh, a(1 − a) for the sigmoid (from the unit's own value at each point)."""
+    for point in evaluations:
+        point.factors = {}
+        if config["tutorial"]:
+            continue
+        for layer, activation in enumerate(config["activation"], 1):
+            slope = ACTIVATION_SLOPES.get(activation)
+            if slope is None:
+                continue
+            prefix = f"a{layer}_"
+            for name, value in point.values.items():
+                if name.startswith(prefix):
+                    point.factors[f"σ'(z{layer}_{name[len(prefix):]})"] = slope(value)
 
 
 def check_expression(text, expression, at, points=20, seed=0):
@@ -254,16 +312,11 @@ def check_expression(text, expression, at, points=20, seed=0):
     if not isinstance(text, str):
         raise FormulaError(Sentence("formula.not_text", kind=type(text).__name__))
     circuit = build(expression, at)
-    left, right, equals = split_sides(text)
-    match = re.fullmatch(r"\s*(?:(?:∂|d|\\partial)\s*f\s*/\s*(?:∂|d|\\partial)\s*)?"
-                         r"(?P<wrt>[^\s=]+)\s*", left)
-    target = match.group("wrt") if match else None
-    if target not in circuit.variables:
-        raise FormulaError(Sentence("check.left_names", left=repr(left.strip()[:40]),
-                                    variables=', '.join(circuit.variables)), text, 1)
-    names = dict.fromkeys(list(circuit.variables) + ["f"])
-    rpn = to_rpn(tokenize_expression(right, names, offset=equals, full_text=text), text,
-                 equals + 1)
+    plain = normalize(text)
+    try:
+        target, rpn = _read_expression_formula(plain.text, circuit)
+    except FormulaError as error:
+        raise plain.locate(error) from None
     formula = Formula(text.strip(), target, rpn)
     rng = random.Random(seed)
 
@@ -283,11 +336,28 @@ def check_expression(text, expression, at, points=20, seed=0):
 
     def explanation():
         return explain(circuit.output, circuit.variables[target], max_paths=MAX_PATHS)
-    return _judge(text, formula, list(names), evaluations, explanation, output="f")
+    return _judge(text, formula, list(circuit.variables) + ["f"], evaluations, explanation,
+                  output="f")
 
 
-def _judge(text, formula, names, evaluations, explanation, output="L"):
-    """The verdict on a scalar formula compared at ``evaluations``, and what its mistake is."""
+def _read_expression_formula(text, circuit):
+    """(the variable the left side names, the right side in RPN) of "∂f/∂x = …"."""
+    left, right, equals = split_sides(text)
+    match = DERIVATIVE.fullmatch(left.strip())
+    target = BRACED.sub(r"\1", match.group("wrt").strip() if match and match.group("top") == "f"
+                        else left.strip())
+    if target not in circuit.variables:
+        raise FormulaError(Sentence("check.left_names", left=repr(left.strip()[:40]),
+                                    variables=', '.join(circuit.variables)), text, 1)
+    names = dict.fromkeys(list(circuit.variables) + ["f"])
+    return target, to_rpn(tokenize_expression(right, names, offset=equals, full_text=text),
+                          text, equals + 1)
+
+
+def _judge(text, formula, names, evaluations, explanation, output="L", transposed=None):
+    """The verdict on a scalar formula compared at ``evaluations``, and what its mistake is.
+    ``transposed()``, if given, reads the formula with every weight's indices the other way
+    round (θ_ij from input i to unit j), to say so when that reading is right."""
     target = formula.target
     yours, undefined, undefined_at = [], None, None
     for k, point in enumerate(evaluations):
@@ -305,27 +375,48 @@ def _judge(text, formula, names, evaluations, explanation, output="L"):
     errors = [abs(y - t) if math.isfinite(y) else math.inf for y, t in zip(yours, truth)]
     relative = [p.relative(y, t) if math.isfinite(y) else math.inf
                 for p, y, t in zip(evaluations, yours, truth)]
+    numbers_only = not formula.names()
     if undefined is not None:
         verdict, worst = "undefined", undefined_at
     else:
-        verdict = "right" if all(agree) else "wrong"
+        verdict = "right" if all(agree) else "numbers" if numbers_only and agree[0] else "wrong"
         worst = max(range(len(relative)), key=relative.__getitem__)
     matches = [] if undefined is not None else [
         m for m in evaluations[0].truth
         if all(p.agrees(y, p.truth[m]) for p, y in zip(evaluations, yours))]
 
     diagnosis, correct = [], None
-    if verdict != "right":
+    if verdict not in ("right", "numbers"):
         explained = explanation()
         correct = _correct_text(explained, target)
-        if verdict == "wrong":
-            diagnosis = _diagnose(formula, target, names, evaluations, yours, truth,
-                                  explained, matches, output)
+        if verdict == "wrong" and numbers_only:
+            diagnosis = [("numbers", Sentence("check.numbers.wrong"))]
+        elif verdict == "wrong":
+            diagnosis = _transposed_reading(transposed, evaluations, target) or \
+                _diagnose(formula, target, names, evaluations, yours, truth, explained,
+                          matches, output)
     result = CheckResult(text.strip(), target, verdict, len(evaluations), sum(agree),
                          errors[worst], relative[worst], worst, matches, correct, undefined,
                          yours[0] if math.isfinite(yours[0]) else None, truth[0], diagnosis)
     result.output = output
+    result.readings = formula.readings
     return result
+
+
+def _transposed_reading(transposed, evaluations, target):
+    """[("transposed", sentence)] if the formula is right with θ_ij read as θ_ji, else []."""
+    formula = transposed() if transposed is not None else None
+    if formula is None:
+        return []
+    try:
+        if not all(p.agrees(formula.evaluate(p.values), p.truth[formula.target])
+                   for p in evaluations):
+            return []
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return []
+    written = WEIGHT.fullmatch(target)
+    return [("transposed", Sentence("diag.transposed", target=target, i=written.group("i"),
+                                    j=written.group("j")))]
 
 
 def _check_block(formula, evaluations):
@@ -407,6 +498,7 @@ def _block_slips(formula, evaluations):
 
 # the correct block formulas, as the chain rule gives them in matrix form
 MATRIX_ANSWERS = {"W1": "-W2ᵀ(Y − Q)Xᵀ", "W2": "-(Y − Q)Pᵀ", "b": "-W2ᵀ(Y − Q)1_n",
+                  "d1": "-(Y − Q)1_n",
                   "P": "-W2ᵀ(Y − Q)", "Q": "-(Y − Q)"}
 
 
@@ -435,6 +527,8 @@ def _diagnose(formula, target, names, evaluations, yours, truth, explanation, ma
         ratio = _constant_ratio(evaluations, yours, truth)
         if ratio is not None:
             found.append(("factor", _factor_sentence(ratio, target, formula.n, output)))
+    if not found:
+        found += _name_factor(target, evaluations, yours, truth, output)
     if not found:
         found += _path_slips(explanation, target, names, evaluations, yours, truth, formula.n)
     if not found:
@@ -465,6 +559,30 @@ def _constant_ratio(evaluations, yours, truth):
     return None
 
 
+MAX_FACTORS = 5000     # quantities tried as a missing or extra factor
+
+
+def _name_factor(target, evaluations, yours, truth, output):
+    """A factor that is a quantity of the example (δ11, X21, σ'(z1_2)) missing or extra:
+    yours × v = true, or yours = v × true, at every point (true ≠ 0 at three at least)."""
+    if sum(abs(t) > p.tolerance(t) for p, t in zip(evaluations, truth)) < 3:
+        return []
+    first = evaluations[0]
+    candidates = [name for name in list(first.values) + list(first.factors)
+                  if name != output][:MAX_FACTORS]
+
+    def value(point, name):
+        return point.values[name] if name in point.values else point.factors[name]
+    for name in candidates:
+        if all(p.agrees(y * value(p, name), t) for p, y, t in zip(evaluations, yours, truth)):
+            return [("missing factor", Sentence("diag.factor_missing", factor=name,
+                                                output=output, target=target))]
+        if all(p.agrees(y, value(p, name) * t) for p, y, t in zip(evaluations, yours, truth)):
+            return [("extra factor", Sentence("diag.factor_extra", factor=name,
+                                              output=output, target=target))]
+    return []
+
+
 def _factor_sentence(ratio, target, n, output="L"):
     if isinstance(ratio, Fraction):
         shown = str(ratio.numerator) if ratio.denominator == 1 else \
@@ -476,7 +594,10 @@ def _factor_sentence(ratio, target, n, output="L"):
         hints = {Fraction(2): "diag.hint.half_missing", Fraction(1, 2): "diag.hint.half_extra",
                  Fraction(-1, 2): "diag.hint.sign_half_extra",
                  Fraction(-2): "diag.hint.sign_half_missing"}
-        if n:
+        if n == 2:             # ½ and 1/n are the same number: name both
+            hints.update({Fraction(2): "diag.hint.half_or_n_missing",
+                          Fraction(1, 2): "diag.hint.half_or_n_extra"})
+        elif n:
             hints.setdefault(Fraction(n), "diag.hint.n_missing")
             hints.setdefault(Fraction(1, n), "diag.hint.n_extra")
         hint = hints.get(ratio, hint)

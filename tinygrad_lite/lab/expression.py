@@ -18,13 +18,15 @@ import re
 from .. import files
 from ..engine import Value
 from ..messages import Sentence
-from .formula import (FUNCTION, IDENT, NUMBER, FormulaError, MAX_LENGTH, arithmetic_token,
-                      to_rpn)
+from .formula import (FUNCTION, IDENT, NUMBER, FormulaError, MAX_LENGTH, _apply, _call,
+                      arithmetic_token, to_rpn)
+from .notation import normalize
 
 __all__ = ["parse_at", "build", "Circuit", "load_exercise", "FUNCTIONS"]
 
 FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos", "softplus")
-VARIABLE = re.compile(r"[A-Za-z_\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*")
+VARIABLE = re.compile(r"[A-Za-z_\u0370-\u03ff](?:_\{[A-Za-z0-9,]+\}|[A-Za-z0-9_\u0370-\u03ff])*")
+BRACED = re.compile(r"_\{([A-Za-z0-9,]+)\}")
 SPACE = re.compile(r"\s+")
 MAX_VARIABLES = 1000
 LABEL_LENGTH = 24          # a node named by its expression while the text is this short
@@ -37,7 +39,7 @@ def parse_at(text):
         if not part.strip():
             continue
         name, equals, number = part.partition("=")
-        name = name.strip()
+        name = BRACED.sub(r"\1", normalize(name.strip()).text.strip())     # θ₁₂, θ_{12}: θ12
         if not equals or not VARIABLE.fullmatch(name):
             raise FormulaError(Sentence("expression.not_pair", part=repr(part.strip()[:40])))
         try:
@@ -78,7 +80,7 @@ def tokenize(text, variables, offset=0, full_text=None):
             continue
         match = VARIABLE.match(text, i)
         if match:
-            word = match.group()
+            word = _spelled(match.group(), variables)
             if word in FUNCTIONS and word not in variables:
                 tokens.append((FUNCTION, word, column))
             elif word in variables:
@@ -92,6 +94,16 @@ def tokenize(text, variables, offset=0, full_text=None):
             continue
         raise FormulaError(Sentence("formula.unexpected", character=repr(ch)), where, column)
     return tokens
+
+
+def _spelled(word, variables):
+    """The variable ``word`` spells: θ_{12} is θ12 (or θ_12) when that is the one given."""
+    if word in variables or "{" not in word:
+        return word
+    for candidate in (BRACED.sub(r"\1", word), BRACED.sub(r"_\1", word)):
+        if candidate in variables:
+            return candidate
+    return word
 
 
 class Circuit:
@@ -119,15 +131,25 @@ class Circuit:
 
 
 def build(text, at, output="f"):
-    """The expression at the point ``at`` ({name: number}) as named Values, differentiated."""
+    """The expression at the point ``at`` ({name: number}) as named Values, differentiated.
+
+    The text may be written as in notes (θ₁₂, x², ½, \\frac{1}{2}, \\cdot: see
+    tinygrad_lite.lab.notation).  A part that no variable reaches (2, 1/2, -1) stays a plain
+    number, so x^2 is x ** 2.0, defined for a negative x with d/dx = 2x; only an exponent that
+    depends on a variable makes a Value power (whose base must be >= 0)."""
     variables = {name: Value(value, name=name) for name, value in at.items()}
-    rpn = to_rpn(tokenize(text, variables), text, 1)
-    stack, labels, count = [], [], 0        # labels: (text, precedence) beside each Value
+    plain = normalize(text) if isinstance(text, str) and len(text) <= MAX_LENGTH else None
+    try:
+        rpn = to_rpn(tokenize(plain.text if plain else text, variables), plain.text if plain
+                     else text, 1)
+    except FormulaError as error:
+        raise (plain.locate(error) if plain else error) from None
+    stack, labels, count = [], [], 0        # labels: (text, precedence) beside each operand
     nodes = list(variables.values())
     used = set()
     for kind, value, column in rpn:
         if kind == NUMBER:
-            stack.append(Value(value))
+            stack.append(value)             # a plain number until a variable meets it
             labels.append((_number(value), 5))
             continue
         if kind == IDENT:
@@ -138,7 +160,8 @@ def build(text, at, output="f"):
         try:
             if kind == FUNCTION:
                 (a,), (la,) = [stack.pop()], [labels.pop()]
-                result = _function(value, a)
+                result = _call(value, a, column) if isinstance(a, float) else \
+                    _function(value, a)
                 label = (f"{value}({la[0]})", 5)
             elif kind == "neg":
                 a, la = stack.pop(), labels.pop()
@@ -146,8 +169,13 @@ def build(text, at, output="f"):
             else:
                 b, a = stack.pop(), stack.pop()
                 lb, la = labels.pop(), labels.pop()
-                result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-                          "/": lambda: a / b, "^": lambda: a ** b}[kind]()
+                if isinstance(a, float) and isinstance(b, float):
+                    result = _apply(kind, a, b, column)
+                elif kind == "/" and isinstance(b, float) and b == 0:
+                    raise ZeroDivisionError(f"division by zero (the '/' at column {column})")
+                else:
+                    result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                              "/": lambda: a / b, "^": lambda: a ** b}[kind]()
                 symbol = {"*": "·"}.get(kind, kind)
                 p = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}[kind]
                 right_p = p + (0 if kind == "^" else 1)
@@ -157,7 +185,11 @@ def build(text, at, output="f"):
                 label = (joined, p)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
             raise FormulaError(Sentence("expression.undefined", error=str(error)), text,
-                               column) from None
+                               plain.column(column) if plain else column) from None
+        if isinstance(result, float):       # numbers only: folded, no node
+            stack.append(result)
+            labels.append(label if len(label[0]) <= LABEL_LENGTH else (_number(result), 5))
+            continue
         count += 1
         if result.name is None:
             result.name = label[0] if len(label[0]) <= LABEL_LENGTH else f"t{count}"
@@ -165,6 +197,8 @@ def build(text, at, output="f"):
         labels.append(label if len(label[0]) <= LABEL_LENGTH else (result.name, 5))
         nodes.append(result)
     (result,) = stack
+    if isinstance(result, float):
+        result = Value(result)
     if result.is_leaf:                            # "x" alone: the output is that variable
         result = result * 1.0
         nodes.append(result)

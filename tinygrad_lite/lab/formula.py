@@ -15,11 +15,13 @@ The parser is a shunting-yard over tokens and the evaluator a stack machine: no 
 no input, however nested, can exhaust the stack; and no input is ever executed.
 """
 
+import difflib
 import math
 import re
 import unicodedata
 
 from ..messages import Sentence, Translatable, say
+from .notation import normalize
 
 __all__ = ["parse_formula", "parse_name", "Formula", "FormulaError", "arithmetic_token"]
 
@@ -70,10 +72,11 @@ def _window(text, column):
 # spelling of a base (lower-cased) -> canonical base
 BASES = {"θ": "θ", "theta": "θ", "\\theta": "θ", "ϑ": "θ",
          "δ": "δ", "delta": "δ", "\\delta": "δ",
-         "x": "X", "y": "y", "p": "p", "q": "q", "b": "b", "d": "d", "l": "L"}
+         "x": "X", "y": "y", "p": "p", "q": "q", "b": "b", "d": "d", "l": "L",
+         "ŷ": "ŷ"}
 
 NAME = re.compile(r"""
-    (?P<base>\\?[A-Za-z]+|[θϑδΘΔ])          # a word, a LaTeX command or a Greek letter
+    (?P<base>\\?[A-Za-z]+|[θϑδΘΔŷ])         # a word, a LaTeX command or a Greek letter
     (?:_?\{(?P<braced>[0-9]+(?:,[0-9]+)?)\} # _{12} or _{1,2}
       |_?(?P<plain>[0-9]+(?:,[0-9]+)?))?    # _12 or 12, or 1,10 past nine
     """, re.VERBOSE)
@@ -90,24 +93,54 @@ def canonical(base, index):
         return None
     if not index:
         return base
+    if base == "ŷ":                     # ŷ_k, the prediction for data point k: q_{1k}
+        base, index = "q", index if "," in index or len(index) > 1 else "1" + index
     parts = index.split(",")
     if len(parts) == 2 and all(len(p) == 1 for p in parts):
         return base + "".join(parts)
     return base + index
 
 
-def parse_name(text, names):
+def parse_name(text, names, output="L"):
     """The canonical name that ``text`` spells (the whole text must be one name, in any of the
-    spellings a formula accepts: θ23, theta23, theta_{23}, \\theta_{23}, w1_12, p1,10)."""
+    spellings a formula accepts: θ23, theta23, theta_{23}, \\theta_{23}, θ₂₃, w1_12, p1,10,
+    and as a derivative, ∂L/∂θ23, dL/dθ23, \\frac{\\partial L}{\\partial \\theta_{23}})."""
     stripped = text.strip()
-    try:
-        tokens = tokenize(stripped, names) if len(stripped) <= 200 else []
-    except FormulaError:
-        tokens = []
+    tokens = []
+    if len(stripped) <= 200:
+        try:
+            plain = normalize(stripped).text.strip()
+            match = DERIVATIVE.fullmatch(plain)
+            if match and canonical(match.group("top"), "") == output:
+                plain = match.group("wrt")
+            tokens = tokenize(plain, names)
+        except FormulaError:
+            tokens = []
     if len(tokens) != 1 or tokens[0][0] != IDENT or tokens[0][1] == "n":
-        raise FormulaError(Sentence("formula.unknown_name", name=repr(_short(stripped)),
-                                    names=describe_names(names)))
+        raise FormulaError(unknown_name(stripped, names))
     return tokens[0][1]
+
+
+def unknown_name(spelled, names, blocks=()):
+    """"unknown name 'θ52'; the closest are θ12, θ42; the names are …" """
+    closest = closest_names(spelled, list(names) + list(blocks))
+    listing = describe_names(names)
+    if closest:
+        listing = Sentence("formula.closest", closest=", ".join(closest), names=listing)
+    return Sentence("formula.unknown_name", name=repr(_short(spelled)), names=listing)
+
+
+def closest_names(spelled, names, count=3):
+    """The names most like ``spelled`` (compared as canonical spellings where it has one)."""
+    key = spelled.strip()
+    match = NAME.fullmatch(normalize(key).text.strip()) if len(key) <= 200 else None
+    if match:
+        key = canonical(match.group("base"), (match.group("braced") or match.group("plain")
+                                              or "").replace(",", "")) or key
+    spelled_out = {name.replace("θ", "theta").replace("δ", "delta"): name for name in names}
+    close = difflib.get_close_matches(key, names, n=count, cutoff=0.5) or \
+        difflib.get_close_matches(key.lower(), list(spelled_out), n=count, cutoff=0.6)
+    return [spelled_out.get(name, name) for name in close]
 
 
 def describe_names(names):
@@ -137,12 +170,12 @@ SKIPPED = re.compile(r"\\(?:left|right|big|Big|bigl|bigr|Bigl|Bigr)(?![A-Za-z])|
 COMMAND = re.compile(r"\\(cdot|times)(?![A-Za-z])")
 NUMBER_PATTERN = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 SUM_PATTERN = re.compile(r"""
-    (?:\\sum|Σ|∑|sum)(?![A-Za-z])
-    (?:_\{\s*(?P<var1>[a-z])\s*(?:=\s*(?P<low1>[0-9]+)\s*)?\}|_(?P<var2>[a-z]))?
+    (?:\\sum|Σ|∑|sum)(?![A-Za-z])\s*
+    (?:_\{\s*(?P<var1>[a-z])\s*(?:=\s*(?P<low1>[0-9]+)\s*)?\}|_(?P<var2>[a-z]))?\s*
     (?:\^\{\s*(?P<high1>[0-9]+|[nN])\s*\}|\^(?P<high2>[0-9]|[nN]))?
     """, re.VERBOSE)
 TEMPLATE_NAME = re.compile(r"""
-    (?P<base>\\?[A-Za-z]+|[θϑδΘΔ])
+    (?P<base>\\?[A-Za-z]+|[θϑδΘΔŷ])
     (?:_\{\s*(?P<braced>[0-9a-z]+(?:\s*,\s*[0-9a-z]+)*)\s*\}   # _{12}, _{1k}, _{j,k}
       |_(?P<sub>[0-9]+(?:,[0-9]+)?|[a-z])                     # _12, _k
       |(?P<plain>[0-9]+(?:,[0-9]+)?))?                        # 12, or 1,10 past nine
@@ -234,9 +267,7 @@ def _name_token(match, names, text, column):
         return (TEMPLATE, (known, tuple(parts), spelled), column)
     name = canonical(base, index.replace(" ", "") if index else index)
     if name is None or name not in names:
-        raise FormulaError(Sentence("formula.unknown_name", name=repr(_short(spelled)),
-                                        names=describe_names(names)),
-                           text, column)
+        raise FormulaError(unknown_name(spelled, names), text, column)
     return (IDENT, name, column)
 
 
@@ -353,9 +384,10 @@ def _tree(rpn):
     return root
 
 
-def expand(rpn, names, n, text):
+def expand(rpn, names, n, text, readings=None):
     """The RPN with every Σ written out term by term and every index letter replaced by its
-    value: only numbers, names and + - * / ^ neg remain."""
+    value: only numbers, names and + - * / ^ neg remain.  ``readings`` (a Readings) gives the
+    letters no sum binds the value the target fixes, and records what it read."""
     if not any(item[0] in (TEMPLATE, "sum") for item in rpn):
         return [(item[0], item[1], item[2]) for item in rpn]
     out = []
@@ -371,7 +403,7 @@ def expand(rpn, names, n, text):
         elif kind == IDENT:
             out.append((IDENT, payload, column))
         elif kind == TEMPLATE:
-            out.append((IDENT, _resolve(payload, env, names, text, column), column))
+            out.append((IDENT, _resolve(payload, env, names, text, column, readings), column))
         elif kind == "neg":
             work.append(("emit", ("neg", None, column), None))
             work.append(("visit", node[3], env))
@@ -397,23 +429,83 @@ def expand(rpn, names, n, text):
     return out
 
 
-def _resolve(template, env, names, text, column):
+def _resolve(template, env, names, text, column, readings=None):
     base, parts, spelled = template
     values = []
-    for part in parts:
+    for position, part in enumerate(parts):
         if part.isalpha():
             if part not in env:
-                raise FormulaError(Sentence("formula.unbound_index", part=repr(part),
-                                            spelled=spelled, index=part), text, column)
+                value = readings.fixed(base, position, part) if readings else None
+                if value is None:
+                    raise FormulaError(Sentence("formula.unbound_index", part=repr(part),
+                                                spelled=spelled, index=part), text, column)
+                env = {**env, part: value}
             values.append(str(env[part]))
         else:
             values.append(part)
     name = canonical(base, ",".join(values) if len(values) > 1 else values[0])
     if name not in names:
+        hint = _missing_index_hint(base, parts, names)
         raise FormulaError(Sentence("formula.not_a_name", spelled=spelled,
                                     bindings=_bindings(parts, env), name=name,
-                                    names=describe_names(names)), text, column)
+                                    names=hint or describe_names(names)), text, column)
+    if readings is not None and any(p.isalpha() and p in readings.letters for p in parts):
+        readings.record(spelled, name)
     return name
+
+
+def _missing_index_hint(base, parts, names):
+    """"q has two indices: q_{1k}" when a template lacks the output unit's index."""
+    if len(parts) != 1:
+        return None
+    trial = canonical(base, "1,1") if base != "ŷ" else None
+    if trial is None or trial not in names:
+        return None
+    letter = parts[0]
+    shown = "X_{j" + letter + "}" if base == "X" else f"{base}_{{1{letter}}}"
+    return Sentence("formula.two_indices", base=base, shown=shown)
+
+
+class Readings:
+    """Index letters no sum binds, read as the target fixes them: in ∂L/∂θ12, x_{d1} is the
+    input θ12 reads, X21 (the tutorial writes d for it).  ``taken`` lists what was read."""
+
+    def __init__(self, family, value):
+        self.family, self.value = family, value     # the target's input family, its column
+        self.letters, self.taken = set(), []
+
+    def fixed(self, base, position, letter):
+        if base != self.family or position != 0:
+            return None
+        self.letters.add(letter)
+        return self.value
+
+    def record(self, spelled, name):
+        if (spelled, name) not in self.taken:
+            self.taken.append((spelled, name))
+
+
+WEIGHT = re.compile(r"(?P<family>θ|δ|w(?P<layer>[0-9]+)_)(?P<i>[0-9]+),?(?P<j>[0-9]+)")
+
+
+def input_family(target):
+    """(the base of what the weight ``target`` reads, its input index): θ12 reads X2·, δ13
+    reads p3·, w2_13 reads a1_3·; None for an entry that is not a weight."""
+    match = WEIGHT.fullmatch(target)
+    if match is None:
+        return None
+    family, layer = match.group("family"), match.group("layer")
+    base = {"θ": "X", "δ": "p"}.get(family) or ("X" if layer == "1" else f"a{int(layer) - 1}_")
+    return base, int(match.group("j"))
+
+
+def transpose_name(name, names):
+    """θ21 for θ12 (w1_21 for w1_12): the same weight read as "from input i to unit j"."""
+    match = WEIGHT.fullmatch(name)
+    if match is None:
+        return None
+    swapped = canonical(match.group("family"), f"{match.group('j')},{match.group('i')}")
+    return swapped if swapped in names else None
 
 
 def _bindings(parts, env):
@@ -445,8 +537,12 @@ def _range(var, low, high, body, env, names, n, text, column):
         values.append(k)
         k += 1
     if not values:
-        raise FormulaError(Sentence("formula.sum_no_name", var=var, low=low),
-                           text, column)
+        hints = [_missing_index_hint(t[0], t[1], names) for t in templates
+                 if not _exists(t, {**env, var: low}, names)]
+        hint = next((h for h in hints if h), None)
+        raise FormulaError(Sentence("formula.sum_no_name", var=var, low=low) if hint is None
+                           else Sentence("formula.sum_no_name_hint", var=var, low=low,
+                                         hint=hint), text, column)
     return values
 
 
@@ -469,16 +565,16 @@ def _nodes(root):
 
 DERIVATIVE = re.compile(r"(?:∂|d|\\partial)\s*(?P<top>[A-Za-z]+)\s*/\s*(?:∂|d|\\partial)\s*"
                         r"(?P<wrt>\S.*)", re.DOTALL)
-FRACTION = re.compile(r"\\frac\s*\{\s*(?:∂|d|\\partial)\s*(?P<top>[A-Za-z]+)\s*\}\s*"
-                      r"\{\s*(?:∂|d|\\partial)\s*(?P<wrt>.+)\}", re.DOTALL)
 
 
 class Formula:
     """A parsed formula: the target entry (∂L/∂target) and the right side in RPN, every sum
     written out (only numbers, names and + - * / ^ neg)."""
 
-    def __init__(self, text, target, rpn, n=None):
+    def __init__(self, text, target, rpn, n=None, readings=(), transposed=False):
         self.text, self.target, self.rpn, self.n = text, target, rpn, n
+        self.readings = list(readings)    # [(as written, read as)]: x_{d1} read as X21
+        self.transposed = transposed      # read with θ_ij as "from input i to unit j"
 
     def names(self):
         """The names the right side uses."""
@@ -508,7 +604,7 @@ class Formula:
         """The same formula with the name ``old`` replaced by ``new`` everywhere."""
         rpn = [(IDENT, new, c) if kind == IDENT and value == old else (kind, value, c)
                for kind, value, c in self.rpn]
-        return Formula(self.text, self.target, rpn, self.n)
+        return Formula(self.text, self.target, rpn, self.n, self.readings, self.transposed)
 
     def right_side(self):
         """The right side printed back with the fewest parentheses that keep its meaning
@@ -600,26 +696,56 @@ def split_sides(text):
     return text[:i], text[i + 1:], i + 1
 
 
-def parse_formula(text, names, output="L", n=None):
+def parse_formula(text, names, output="L", n=None, transposed=False):
     """Parse "∂L/∂θ12 = right side" against the known ``names`` (canonical spellings).
 
-    The left side may be θ12, dL/dθ12, ∂L/∂θ12 or LaTeX (dL/d\\theta_{12},
-    \\frac{\\partial L}{\\partial \\theta_{12}}); the target must not be ``output`` itself.
-    The right side may use sums over data points, Σ_k / \\sum_{k=1}^{n} / sum_k(...), with
-    index letters in subscripts (q_{1k}); ``n`` is the number of data points.
+    The text may be plain, Unicode or LaTeX as pasted (tinygrad_lite.lab.notation): the left
+    side θ12, dL/dθ12, ∂L/∂θ₁₂ or \\frac{\\partial L}{\\partial \\theta_{12}}; the target must
+    not be ``output`` itself.  The right side may use sums over data points, Σ_k /
+    \\sum_{k=1}^{n} / sum_k(...), with index letters in subscripts (q_{1k}); ``n`` is the number
+    of data points.  An index letter no sum binds, in what a weight reads (x_{d1} in a formula
+    for θ12), is the input that weight reads (X21); the reading is kept in ``readings``.
+    ``transposed`` reads every weight θ_ij as θ_ji (the convention "from input i to unit j").
     """
     if not isinstance(text, str):
         raise FormulaError(Sentence("formula.not_text", kind=type(text).__name__))
     if len(text) > MAX_LENGTH:
         raise FormulaError(Sentence("formula.too_long", length=format(len(text), ","),
                                     limit=format(MAX_LENGTH, ",")))
-    text = text[1:] if text.startswith("\ufeff") else text
+    original = text[1:] if text.startswith("\ufeff") else text
+    plain = normalize(original)
+    try:
+        return _parse_plain(plain.text, names, output, n, transposed, original)
+    except FormulaError as error:
+        raise plain.locate(error) from None
+
+
+def _parse_plain(text, names, output, n, transposed, original):
     left, right, equals = split_sides(text)
     if not left.strip():
         raise FormulaError(Sentence("formula.left_empty"), text, 1)
+    target, _ = _left_side(left, text, names, output)
+    if transposed:
+        target = transpose_name(target, names)
+        if target is None:
+            return None
+    family = input_family(target)
+    readings = Readings(*family) if family else None
+    n = data_points(names) if n is None else n
+    rpn = to_rpn(tokenize(right, names, offset=equals, full_text=text), text, equals + 1)
+    rpn = expand(rpn, names, n, text, readings)
+    if transposed:
+        rpn = [(IDENT, transpose_name(value, names) or value, c) if kind == IDENT
+               else (kind, value, c) for kind, value, c in rpn]
+    return Formula(original.strip(), target, rpn, n, readings.taken if readings else (),
+                   transposed)
+
+
+def _left_side(left, text, names, output):
+    """(the entry the left side names, its column)."""
     start = len(left) - len(left.lstrip())
     stripped = left.strip()
-    match = DERIVATIVE.fullmatch(stripped) or FRACTION.fullmatch(stripped)
+    match = DERIVATIVE.fullmatch(stripped)
     if match:
         top, wrt = match.group("top"), match.group("wrt")
         wrt_column = start + match.start("wrt") + 1
@@ -635,6 +761,4 @@ def parse_formula(text, names, output="L", n=None):
     if target == output:
         raise FormulaError(Sentence("formula.self", output=output),
                            text, wrt_column)
-    n = data_points(names) if n is None else n
-    rpn = to_rpn(tokenize(right, names, offset=equals, full_text=text), text, equals + 1)
-    return Formula(text.strip(), target, expand(rpn, names, n, text), n)
+    return target, wrt_column

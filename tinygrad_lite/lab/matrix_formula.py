@@ -27,10 +27,12 @@ import math
 import re
 
 from ..messages import Sentence
-from .formula import FormulaError, MAX_LENGTH, _drain, _push_operator, split_sides
+from .formula import DERIVATIVE, FormulaError, MAX_LENGTH, _drain, _push_operator, split_sides
+from .notation import normalize
 from ..nn.dense import tutorial_name
 
-__all__ = ["parse_matrix_formula", "MatrixFormula", "BLOCKS", "network_blocks"]
+__all__ = ["parse_matrix_formula", "MatrixFormula", "BLOCKS", "network_blocks", "blocks_for",
+           "block_named", "block_entries"]
 
 # block -> (rows, columns as a function of n, name of entry (i, j) counted from 0)
 # the tutorial's blocks: name -> (rows, columns as a function of n, entry (i, j) from 0)
@@ -44,7 +46,7 @@ BLOCKS = {
     "P": (4, lambda n: n, lambda i, j: tutorial_name("p", i + 1, j + 1)),
     "Q": (1, lambda n: n, lambda i, j: tutorial_name("q", 1, j + 1)),
 }
-TARGETS = ("W1", "W2", "b", "P", "Q")
+TARGETS = ("W1", "W2", "b", "d1", "P", "Q")
 
 BLOCK_PATTERN = re.compile(r"""
       (?P<W1>W_?\{?1\}?|Θ|\\Theta|Theta)(?![A-Za-z0-9])
@@ -120,8 +122,25 @@ def parse_matrix_formula(text, n, config=None):
     blocks are the tutorial's, or those of the configured network ``config``."""
     if len(text) > MAX_LENGTH:
         return None
-    blocks = network_blocks(config) if config is not None and not config["tutorial"] \
+    plain = normalize(text)
+    try:
+        formula = _parse_plain(plain.text, n, config)
+    except FormulaError as error:
+        raise plain.locate(error) from None
+    if formula is not None:
+        formula.text = text.strip()
+    return formula
+
+
+def blocks_for(config, n):
+    """The blocks of the configured network ``config`` (the tutorial's when it is the
+    tutorial's network, or None), with n data points."""
+    return network_blocks(config) if config is not None and not config["tutorial"] \
         else tutorial_blocks(n)
+
+
+def _parse_plain(text, n, config):
+    blocks = blocks_for(config, n)
     left, right, equals = split_sides(text)
     target = _target(left, blocks)
     if target is None:
@@ -138,16 +157,24 @@ def parse_matrix_formula(text, n, config=None):
 
 
 def _target(left, blocks):
-    stripped = left.strip()
-    match = re.fullmatch(r"(?:∂|d|\\partial)\s*L\s*/\s*(?:∂|d|\\partial)\s*(?P<wrt>.+)", stripped) \
-        or re.fullmatch(r"\\frac\s*\{\s*(?:∂|d|\\partial)\s*L\s*\}\s*\{\s*(?:∂|d|\\partial)\s*"
-                        r"(?P<wrt>.+)\}", stripped)
-    wrt = (match.group("wrt") if match else stripped).strip()
-    block = blocks.pattern.fullmatch(wrt)
-    if block is None:
-        return None
-    name = blocks.name(block)
+    name = block_named(left, blocks)
     return name if name in blocks.targets else None
+
+
+def block_named(text, blocks):
+    """The block that ``text`` names (W1, W_{1}, Θ, ∂L/∂W1, \\frac{\\partial L}{\\partial W_1}),
+    as its canonical name, or None."""
+    stripped = normalize(text).text.strip()
+    match = DERIVATIVE.fullmatch(stripped)
+    wrt = (match.group("wrt") if match and match.group("top") == "L" else stripped).strip()
+    block = blocks.pattern.fullmatch(wrt)
+    return None if block is None else blocks.name(block)
+
+
+def block_entries(name, blocks):
+    """The entry names of the block ``name``, row by row."""
+    rows, columns, entry = blocks.shapes[name]
+    return [entry(i, j) for i in range(rows) for j in range(columns)]
 
 
 # ---- tokens and precedence -------------------------------------------------------------------

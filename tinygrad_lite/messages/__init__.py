@@ -15,7 +15,7 @@ fallback.  The report's names and numbers stay as they are in every language.
 
 import string
 
-from . import en, ko
+from . import en, ko, particles
 
 __all__ = ["language", "say", "Sentence", "Translatable", "LANGUAGES"]
 
@@ -34,10 +34,24 @@ def language(requested=None, environ=None):
     return "ko" if setting.lower().startswith("ko") else "en"
 
 
+class _Formatter(string.Formatter):
+    """str.format, where a Korean particle as the format spec ({target:가}, {j:로}) is
+    attached in the form the value's sound asks for (messages.particles)."""
+
+    def format_field(self, value, spec):
+        if spec in particles.KINDS:
+            return particles.attach(format(value), spec)
+        return super().format_field(value, spec)
+
+
+FORMATTER = _Formatter()
+
+
 def say(key, lang="en", /, **values):
-    """The message ``key`` in ``lang`` (English if the language lacks it), filled in."""
+    """The message ``key`` in ``lang`` (English if the language lacks it), filled in; in a
+    Korean message ``{name:가}`` puts the particle 이/가 after the value as its sound asks."""
     text = LANGUAGES.get(lang, LANGUAGES["en"]).get(key, LANGUAGES["en"][key])
-    return text.format(**values)
+    return FORMATTER.format(text, **values)
 
 
 def placeholders(text):
