@@ -227,7 +227,8 @@ class CheckResult:
             lines.append("  " + (text.in_(lang) if isinstance(text, Sentence) else text))
         if self.verdict == "wrong" and not self.diagnosis and self.entry_verdicts is None:
             lines.append(say("check.no_slip", lang))
-        lines.append(say("check.correct", lang, correct=self.correct, **sizes))
+        correct = self.correct.in_(lang) if isinstance(self.correct, Sentence) else self.correct
+        lines.append(say("check.correct", lang, correct=correct, **sizes))
         return "\n".join(lines)
 
 
@@ -455,24 +456,23 @@ def _check_block(formula, evaluations):
     right_count = len(entries) - len(wrong)
     lines = []
     if verdict != "right":
-        lines.append(("entries", f"Right for {right_count} of {len(entries)} entries; "
-                                 f"{'undefined' if verdict == 'undefined' else 'wrong'} at "
-                                 f"{', '.join(wrong[:12])}{' …' if len(wrong) > 12 else ''}."))
+        listed = ", ".join(wrong[:12]) + (" …" if len(wrong) > 12 else "")
+        lines.append(("entries", Sentence("check.entries." + verdict, right=right_count,
+                                          entries=len(entries), listed=listed)))
         for i, j, name in entries:
             if verdicts[name] != "right" and example_values is not None and \
                     len(lines) <= 6:
-                lines.append(("entry", f"{name}: yours = {example_values[i][j]:.6g}, true = "
-                                       f"{evaluations[0].truth[name]:.6g} at the example's "
-                                       "own point"))
+                lines.append(("entry", Sentence(
+                    "check.entry", name=name, yours=f"{example_values[i][j]:.6g}",
+                    true=f"{evaluations[0].truth[name]:.6g}")))
     if verdict == "wrong" and example_values is not None:
         lines += _block_slips(formula, evaluations)
     result = CheckResult(formula.text, formula.target, verdict, len(evaluations),
                          len(evaluations) if verdict == "right" else 0, worst_abs,
                          worst_rel, undefined_at if undefined is not None else worst, [],
-                         None if verdict == "right" else MATRIX_ANSWERS.get(
-                             formula.target, f"entry by entry, see --explain with an entry of "
-                                             f"{formula.target}") if formula.blocks.tutorial
-                         else f"entry by entry, see --explain {formula.entries()[0][2]}",
+                         None if verdict == "right" else MATRIX_ANSWERS[formula.target]
+                         if formula.target in MATRIX_ANSWERS and formula.blocks.tutorial
+                         else Sentence("check.entry_by_entry", entry=formula.entries()[0][2]),
                          undefined, None, None, lines)
     result.entry_verdicts = verdicts
     return result

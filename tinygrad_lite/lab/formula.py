@@ -631,8 +631,48 @@ class Formula:
                               else f"{left}/{right}", p))
         return stack[0][0]
 
+    def to_latex(self):
+        """The whole formula as LaTeX (\\frac, \\cdot, \\left( \\right), θ12 as \\theta_{12}):
+        reading it back gives the same value, to the last bit."""
+        stack = []                                  # (latex, precedence)
+        for kind, value, _ in self.rpn:
+            if kind == NUMBER:
+                stack.append((repr(value) if value != int(value) or value >= 1e16
+                              else str(int(value)), 5))
+            elif kind == IDENT:
+                stack.append((latex_name(value), 5))
+            elif kind == "neg":
+                text, p = stack.pop()
+                stack.append(("-" + (text if p >= 3 else f"\\left({text}\\right)"), 3))
+            elif kind == "/":
+                (b, _), (a, _) = stack.pop(), stack.pop()
+                stack.append((f"\\frac{{{a}}}{{{b}}}", 5))
+            else:
+                (b, pb), (a, pa) = stack.pop(), stack.pop()
+                p = PRECEDENCE[kind]
+                keep_left = pa > p or (pa == p and kind not in RIGHT_ASSOCIATIVE)
+                keep_right = pb > p or (pb == p and kind in RIGHT_ASSOCIATIVE)
+                left = a if keep_left and not (kind == "^" and pa == 3) else \
+                    f"\\left({a}\\right)"
+                right = b if keep_right or kind == "^" else f"\\left({b}\\right)"
+                joined = f"{left}^{{{right}}}" if kind == "^" else \
+                    f"{left} \\cdot {right}" if kind == "*" else f"{left} {kind} {right}"
+                stack.append((joined, p))
+        target = latex_name(self.target)
+        return f"\\frac{{\\partial L}}{{\\partial {target}}} = {stack[0][0]}"
+
     def __repr__(self):
         return f"Formula({self.text!r})"
+
+
+def latex_name(name):
+    """θ12 -> \\theta_{12}, w1_12 -> w1_{12}, X1,10 -> X_{1,10}, L -> L."""
+    match = re.fullmatch(r"(θ|δ|[A-Za-z]+[0-9]*_|[A-Za-z])([0-9,]+)", name)
+    if match is None:
+        return name
+    base, index = match.groups()
+    base = {"θ": "\\theta", "δ": "\\delta"}.get(base, base)
+    return f"{base}{{{index}}}" if base.endswith("_") else f"{base}_{{{index}}}"
 
 
 def _call(name, x, column):

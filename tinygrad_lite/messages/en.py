@@ -298,4 +298,8 @@ MESSAGES = {
     "diag.hint.half_or_n_missing": " (a missing ½, or a missing 1/n: with n = 2 data points both are 0.5, so the numbers alone cannot tell which; in L = ½·Σ(y − q)² it is the ½, which cancels the 2 of the square.)",
     "diag.hint.half_or_n_extra": " (a ½ or a 1/n that does not belong: with n = 2 data points both are 0.5.)",
     "help.report": "with --check: the report too, after the verdicts (without it, only the verdicts)",
+    "check.entries.wrong": "Right for {right} of {entries} entries; wrong at {listed}.",
+    "check.entries.undefined": "Right for {right} of {entries} entries; undefined at {listed}.",
+    "check.entry": "{name}: yours = {yours}, true = {true} at the example's own point",
+    "check.entry_by_entry": "entry by entry; see --explain {entry}",
 }

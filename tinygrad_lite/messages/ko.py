@@ -296,4 +296,8 @@ MESSAGES = {
     "diag.hint.half_or_n_missing": " (½이 빠졌거나 1/n이 빠졌습니다. 데이터가 n = 2개이면 둘 다 0.5라서 수만으로는 구별할 수 없습니다. L = ½·Σ(y − q)²에서는 제곱의 2를 상쇄하는 ½입니다.)",
     "diag.hint.half_or_n_extra": " (필요 없는 ½ 또는 1/n이 있습니다. 데이터가 n = 2개이면 둘 다 0.5입니다.)",
     "help.report": "--check와 함께 쓰면 판정 다음에 보고서도 보여 줍니다(없으면 판정만 보여 줍니다)",
+    "check.entries.wrong": "성분 {entries}개 중 {right}개만 맞습니다. 틀린 성분: {listed}.",
+    "check.entries.undefined": "성분 {entries}개 중 {right}개만 맞습니다. 정의되지 않는 성분: {listed}.",
+    "check.entry": "{name}: 계산한 값 = {yours}, 참값 = {true} (예제 자체의 점)",
+    "check.entry_by_entry": "성분별로 보세요: --explain {entry}",
 }
