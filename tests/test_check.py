@@ -300,8 +300,8 @@ def test_a_missing_half_in_a_block():
     # with n = 2 data points ½ and 1/n are the same number: both are named
     assert ("factor", "Your formula is 2 × ∂L/∂W1 at every point (a missing ½, or a missing "
                       "1/n: with n = 2 data points both are 0.5, so the numbers alone cannot "
-                      "tell which; in L = ½·Σ(y − q)² it is the ½, which cancels the 2 of the "
-                      "square.)") in result.diagnosis
+                      "tell which: look for the constant in front of your loss.)") \
+        in result.diagnosis
 
 
 @pytest.mark.parametrize("formula, message, column", [

@@ -35,7 +35,7 @@ SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿ", "0123456789-+n")
 VULGAR = {ch: Fraction(unicodedata.numeric(ch)).limit_denominator(10)
           for ch in "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅐⅛⅜⅝⅞⅑⅒"}
 
-PARTIAL = r"(?:\\partial(?![A-Za-z])|∂|d)"
+PARTIAL = r"(?:\\partial(?![A-Za-z])|∂|\\mathrm\s*\{\s*d\s*\}|d)"   # ∂, d or \mathrm{d}
 # (pattern, what it becomes); a "{…}" in the replacement column opens a frame (below)
 RULES = [
     ("dollar", re.compile(r"\$+"), " "),

@@ -295,7 +295,7 @@ MESSAGES = {
     "diag.transposed": "It is right if {target} means the weight from input {i} to unit {j} (the transposed convention). Here, as in the tutorial, {target} is the weight from input {j} to unit {i} (the weight in row {i}, column {j}).",
     "diag.factor_missing": "It lacks a factor {factor}: your formula × {factor} = ∂{output}/∂{target} at every point.",
     "diag.factor_extra": "It has a factor {factor} too many: your formula ÷ {factor} = ∂{output}/∂{target} at every point.",
-    "diag.hint.half_or_n_missing": " (a missing ½, or a missing 1/n: with n = 2 data points both are 0.5, so the numbers alone cannot tell which; in L = ½·Σ(y − q)² it is the ½, which cancels the 2 of the square.)",
+    "diag.hint.half_or_n_missing": " (a missing ½, or a missing 1/n: with n = 2 data points both are 0.5, so the numbers alone cannot tell which: look for the constant in front of your loss.)",
     "diag.hint.half_or_n_extra": " (a ½ or a 1/n that does not belong: with n = 2 data points both are 0.5.)",
     "help.report": "with --check: the report too, after the verdicts (without it, only the verdicts)",
     "check.entries.wrong": "Right for {right} of {entries} entries; wrong at {listed}.",

@@ -293,7 +293,7 @@ MESSAGES = {
     "diag.transposed": "첨자를 뒤집어 읽으면 맞습니다: 입력 {i}에서 유닛 {j:로} 가는 가중치로 읽을 때입니다. 이 라이브러리와 튜토리얼에서 {target:는} 입력 {j}에서 유닛 {i:로} 가는 가중치(행 {i}, 열 {j})입니다.",
     "diag.factor_missing": "인수 {factor} 하나가 빠졌습니다: 입력한 식 × {factor} = 모든 점에서 ∂{output}/∂{target}.",
     "diag.factor_extra": "인수 {factor} 하나가 더 들어 있습니다: 입력한 식 ÷ {factor} = 모든 점에서 ∂{output}/∂{target}.",
-    "diag.hint.half_or_n_missing": " (½이 빠졌거나 1/n이 빠졌습니다. 데이터가 n = 2개이면 둘 다 0.5라서 수만으로는 구별할 수 없습니다. L = ½·Σ(y − q)²에서는 제곱의 2를 상쇄하는 ½입니다.)",
+    "diag.hint.half_or_n_missing": " (½이 빠졌거나 1/n이 빠졌습니다. 데이터가 n = 2개이면 둘 다 0.5라서 수만으로는 구별할 수 없습니다. 손실 함수 앞의 상수를 확인하세요.)",
     "diag.hint.half_or_n_extra": " (필요 없는 ½ 또는 1/n이 있습니다. 데이터가 n = 2개이면 둘 다 0.5입니다.)",
     "help.report": "--check와 함께 쓰면 판정 다음에 보고서도 보여 줍니다(없으면 판정만 보여 줍니다)",
     "check.entries.wrong": "성분 {entries}개 중 {right}개만 맞습니다. 틀린 성분: {listed}.",
