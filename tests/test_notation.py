@@ -68,7 +68,8 @@ def test_every_tutorial_formula_pasted_verbatim_gets_a_verdict():
     assert theta12.readings == [("x_{d1}", "X21"), ("x_{d2}", "X22")]
     assert [kind for kind, _ in theta12.diagnosis] == ["transposed"]
     assert "It is right if θ12 means the weight from input 1 to unit 2" in str(theta12)
-    assert "Read x_{d1} as X21" in str(theta12)
+    assert "Read x_{d1} as X21, x_{d2} as X22: an index no sum binds is the input that θ12 " \
+        "reads." in str(theta12)
     assert b2.ok and d1.ok                              # ∂q/∂b2 = δ12; ∂q/∂d1 = 1
     assert theta13.verdict == "wrong" and theta13.matches == ["δ13"]
 
@@ -80,7 +81,7 @@ def test_the_tutorials_formulas_from_the_command_line_verdicts_first(tmp_path, c
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("check: $$\\frac{\\partial L}{\\partial \\theta_{12}}")
-    assert lines[3].startswith("  WRONG")
+    assert lines[1].startswith("  WRONG")
     assert "Dense" not in out and "epoch" not in out.lower()        # no report unless asked
     code, out, _ = run(capsys, "practice", "--check-file", str(path), "--report")
     assert out.startswith("check: ") and "epoch" in out.lower()

@@ -190,8 +190,9 @@ class CheckResult:
     def text(self, lang="en"):
         """The verdict for people, in ``lang`` ("en" or "ko"; the diagnoses are English)."""
         lines = [say("check.title", lang, formula=self.formula)]
-        lines += [say("check.reading", lang, spelled=written, name=read, target=self.target)
-                  for written, read in self.readings]
+        readings = [say("check.reading", lang, readings=", ".join(
+            say("check.read_as", lang, spelled=written, name=read)
+            for written, read in self.readings), target=self.target)] if self.readings else []
         where = say("check.where.example", lang) if self.worst_point == 0 else \
             say("check.where.random", lang, k=self.worst_point)
         sizes = dict(points=self.points, random=self.points - 1, rtol=f"{RTOL:.0e}",
@@ -203,7 +204,7 @@ class CheckResult:
                                  rel=rel, **sizes))
             else:
                 lines.append(say("check.right", lang, rel=rel, **sizes))
-            return "\n".join(lines)
+            return "\n".join(lines + readings)
         if self.verdict == "numbers":
             lines.append(say("check.numbers", lang, true=f"{self.true:.6g}", **sizes))
             return "\n".join(lines)
@@ -223,6 +224,7 @@ class CheckResult:
                 f"{self.yours:.6g}"
             lines.append(say("check.at_example", lang, yours=yours, true=f"{self.true:.6g}",
                              **sizes))
+        lines += readings
         for _, text in self.diagnosis:
             lines.append("  " + (text.in_(lang) if isinstance(text, Sentence) else text))
         if self.verdict == "wrong" and not self.diagnosis and self.entry_verdicts is None:
