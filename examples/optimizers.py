@@ -63,9 +63,9 @@ def compare(epochs=20, seed=0):
     return curves
 
 
-def table(curves):
+def table(curves, lang="en"):
     names = list(curves)
-    lines = ["epoch " + "".join(f"{name:>10}" for name in names)]
+    lines = [("epoch " if lang == "en" else "에폭  ") + "".join(f"{name:>10}" for name in names)]
     for epoch in range(len(curves[names[0]])):
         lines.append(f"{epoch + 1:>5} " + "".join(f"{curves[n][epoch]:>10.4f}" for n in names))
     return "\n".join(lines)
@@ -89,10 +89,12 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--out", default=EXAMPLES_OUT,
                         help="the folder for optimizers.png (default: examples/output/)")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="the table's language (ko: Korean)")
     args = parser.parse_args(argv)
     curves = compare(args.epochs)
     png = write_png(curves, output_path(args.out, "optimizers.png"))
-    return "\n".join([table(curves), "", png]), curves
+    return "\n".join([table(curves, args.lang), "", png]), curves
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from tinygrad_lite import Value, nn  # noqa: E402
+from tinygrad_lite.console import ljust, rjust  # noqa: E402
 from tinygrad_lite.explain import explain  # noqa: E402
 from tinygrad_lite.plotting import figure, integer_ticks, legend_beside  # noqa: E402
 
@@ -78,16 +79,51 @@ def measure(depth=20, seed=0):
             for activation in ACTIVATIONS for init, gain in GAINS.items()}
 
 
-def table(norms):
+# the printed words, in English and in Korean (--lang ko)
+WORDS = {
+    "en": {"activation": "activation", "init": "init", "layer": "layer ",
+           "ratio": "first/last", "dead": "0/0 (dead)",
+           "intro": "A {depth}-layer MLP of width {width}, {samples} inputs, one backward pass.",
+           "signal": "The gradient arriving at each layer, ‖∂L/∂(input of layer k)‖:",
+           "weights": "The gradient of each layer's weights, ‖∂L/∂W_k‖:",
+           "chain": "One path of a sigmoid chain, factor by factor (explain):",
+           "remedies": "Remedies, measured:",
+           "he": "ReLU with He initialisation (gain √6, Var(w) = 2/fan_in)",
+           "tanh_residual": "tanh, default init, with residual connections h ← h + f(h)",
+           "sigmoid_residual": "sigmoid, default init, with residual connections",
+           "norm": "exploding ReLU (large init): gradient norm before clipping",
+           "unclipped": "  largest weight change of one SGD step (lr 0.01) without clipping",
+           "clipped": "  the same after clip_grad_norm(params, max_norm=1)"},
+    "ko": {"activation": "활성화", "init": "초기화", "layer": "층 ",
+           "ratio": "첫/끝", "dead": "0/0 (죽음)",
+           "intro": "폭 {width}인 {depth}층 MLP, 입력 {samples}개, backward 한 번.",
+           "signal": "층마다 도달하는 기울기, ‖∂L/∂(층 k의 입력)‖:",
+           "weights": "층마다 가중치의 기울기, ‖∂L/∂W_k‖:",
+           "chain": "시그모이드 사슬의 경로 하나, 인수 하나하나 (explain):",
+           "remedies": "해결책, 측정값:",
+           "he": "He 초기화를 쓴 ReLU (이득 √6, Var(w) = 2/fan_in)",
+           "tanh_residual": "tanh, 기본 초기화, 잔차 연결 h ← h + f(h)",
+           "sigmoid_residual": "sigmoid, 기본 초기화, 잔차 연결",
+           "norm": "폭발하는 ReLU (큰 초기화): 자르기 전의 기울기 노름",
+           "unclipped": "  자르지 않은 SGD 한 단계(lr 0.01)의 가장 큰 가중치 변화",
+           "clipped": "  clip_grad_norm(params, max_norm=1) 뒤의 같은 값"},
+}
+ACTIVATIONS_KO = {"small": "작게", "default": "기본", "large": "크게"}
+
+
+def table(norms, lang="en"):
     """norms: {(activation, init): [value per layer]} as a table with the first/last ratio."""
+    words = WORDS[lang]
     depth = len(next(iter(norms.values())))
     shown = sorted({1, 2, depth // 4, depth // 2, 3 * depth // 4, depth} - {0})
-    lines = [f"{'activation':<11}{'init':<9}" + "".join(f"{'layer ' + str(k):>11}" for k in shown)
-             + f"{'first/last':>12}"]
+    lines = [ljust(words["activation"], 11) + ljust(words["init"], 9)
+             + "".join(rjust(words["layer"] + str(k), 11) for k in shown)
+             + rjust(words["ratio"], 12)]
     for (activation, init), values in norms.items():
         cells = "".join(f"{values[k - 1]:>11.3g}" for k in shown)
-        ratio = f"{values[0] / values[-1]:.3g}" if values[-1] else "0/0 (dead)"
-        lines.append(f"{activation:<11}{init:<9}{cells}{ratio:>12}")
+        ratio = f"{values[0] / values[-1]:.3g}" if values[-1] else words["dead"]
+        shown_init = init if lang == "en" else ACTIVATIONS_KO[init]
+        lines.append(f"{activation:<11}{ljust(shown_init, 9)}{cells}{rjust(ratio, 12)}")
     return "\n".join(lines)
 
 
@@ -129,18 +165,18 @@ def clipping_step(depth, max_norm=1.0, lr=0.01, seed=0):
     return norm, changes[0], changes[1]
 
 
-def remedies(depth=20):
+def remedies(depth=20, lang="en"):
     """What practitioners do, measured on the same networks (signal ratio first/last)."""
+    words = WORDS[lang]
     signal, _ = layer_gradient_norms(depth, "relu", math.sqrt(6))
     norm, unclipped, clipped = clipping_step(depth)
     return [
-        ("ReLU with He initialisation (gain √6, Var(w) = 2/fan_in)", signal[0] / signal[-1]),
-        ("tanh, default init, with residual connections h ← h + f(h)",
-         residual_signal(depth, "tanh", 1.0)),
-        ("sigmoid, default init, with residual connections", residual_signal(depth, "sigmoid", 1.0)),
-        ("exploding ReLU (large init): gradient norm before clipping", norm),
-        ("  largest weight change of one SGD step (lr 0.01) without clipping", unclipped),
-        ("  the same after clip_grad_norm(params, max_norm=1)", clipped),
+        (words["he"], signal[0] / signal[-1]),
+        (words["tanh_residual"], residual_signal(depth, "tanh", 1.0)),
+        (words["sigmoid_residual"], residual_signal(depth, "sigmoid", 1.0)),
+        (words["norm"], norm),
+        (words["unclipped"], unclipped),
+        (words["clipped"], clipped),
     ]
 
 
@@ -166,6 +202,8 @@ def main(argv=None):
     parser.add_argument("--depth", type=int, default=20)
     parser.add_argument("--png", help="also write a plot of the gradient per layer (matplotlib)")
     parser.add_argument("--json", action="store_true", help="every norm, full precision")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="the language of the tables (ko: Korean)")
     args = parser.parse_args(argv)
     if args.depth < 2:
         parser.error("--depth must be at least 2")
@@ -176,12 +214,12 @@ def main(argv=None):
         return json.dumps(document, indent=2), norms
     signal = {key: s for key, (s, _) in norms.items()}
     weights = {key: w for key, (_, w) in norms.items()}
-    text = [f"A {args.depth}-layer MLP of width {WIDTH}, {SAMPLES} inputs, one backward pass.",
-            "", "The gradient arriving at each layer, ‖∂L/∂(input of layer k)‖:", table(signal),
-            "", "The gradient of each layer's weights, ‖∂L/∂W_k‖:", table(weights), "",
-            "One path of a sigmoid chain, factor by factor (explain):",
-            str(chain_explanation()), "", "Remedies, measured:"]
-    text += [f"  {label:<66} {value:.3g}" for label, value in remedies(args.depth)]
+    words = WORDS[args.lang]
+    text = [words["intro"].format(depth=args.depth, width=WIDTH, samples=SAMPLES),
+            "", words["signal"], table(signal, args.lang),
+            "", words["weights"], table(weights, args.lang), "",
+            words["chain"], chain_explanation().text(args.lang), "", words["remedies"]]
+    text += [f"  {ljust(label, 66)} {value:.3g}" for label, value in remedies(args.depth, args.lang)]
     if args.png:
         text += ["", write_png(norms, args.png)]
     return "\n".join(text), norms

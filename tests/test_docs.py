@@ -2,11 +2,13 @@
 block shown after a command is what that command prints today."""
 
 import glob
+import io
 import os
 import re
 import shlex
 import subprocess
 import sys
+import tokenize
 
 import pytest
 
@@ -100,10 +102,22 @@ def test_every_english_page_has_a_korean_one():
     assert KOREAN_PAGES == english
 
 
+def without_comments(code):
+    """The tokens of a Python block, its comments left out (a Korean page comments in Korean)."""
+    tokens = tokenize.generate_tokens(io.StringIO(code).readline)
+    return [(t.type, t.string) for t in tokens
+            if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)]
+
+
+def comments(code):
+    tokens = tokenize.generate_tokens(io.StringIO(code).readline)
+    return [t.string for t in tokens if t.type == tokenize.COMMENT]
+
+
 @pytest.mark.parametrize("page", KOREAN_PAGES)
 def test_a_korean_page_runs_the_same_code_as_its_english_page(page):
     def code(path):
-        return [text for kind, text, _ in blocks(path) if kind == "python"]
+        return [without_comments(text) for kind, text, _ in blocks(path) if kind == "python"]
     korean = code(os.path.join(ROOT, "docs", "ko", page))
     assert korean == code(os.path.join(ROOT, "docs", page))
     with open(os.path.join(ROOT, "docs", "ko", page), encoding="utf-8") as file:
@@ -113,9 +127,27 @@ def test_a_korean_page_runs_the_same_code_as_its_english_page(page):
         assert os.path.exists(os.path.join(ROOT, "docs", "ko", target)), (page, target)
 
 
+@pytest.mark.parametrize("path", [os.path.join(ROOT, "docs", "ko", page) for page in KOREAN_PAGES]
+                         + [DOCUMENTS[1]])
+def test_korean_pages_comment_in_korean_and_show_korean_output(path):
+    for kind, text, line in blocks(path):
+        if kind in ("python", "bash"):
+            for comment in (comments(text) if kind == "python" else
+                            re.findall(r"#.*", text)):
+                assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}", comment), \
+                    (path, line, comment)
+        if kind == "text":             # Korean output: no English sentence (glosses aside)
+            shown = re.sub(r"\((?:loss function|gradient|epoch|activation function|learning "
+                           r"rate|placeholder|reverse mode)\)", "", text)
+            assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}", shown), \
+                (path, line, "sample output not in Korean")
+
+
 def test_the_korean_pages_use_the_tutorials_terms():
     text = ""
     for page in KOREAN_PAGES:
+        if page == "glossary.md":                 # it names the words not to use
+            continue
         with open(os.path.join(ROOT, "docs", "ko", page), encoding="utf-8") as file:
             text += file.read()
     for term in ("가중치", "편향", "손실 함수", "기울기", "학습률", "에폭", "비복원 추출",

@@ -148,16 +148,16 @@ def test_formula_verdicts_in_korean_match_the_english_ones(capsys):
 @pytest.mark.parametrize("formula, english, korean", [
     ("∂L/∂θ12 = -(y1 - q11)·δ11·X21",
      "It leaves out the path θ12 → p12 → q12 → L, whose term is -(y2 - q12)·δ11·X22.",
-     "경로 θ12 → p12 → q12 → L을(를) 빠뜨렸습니다. 그 경로의 항은 -(y2 - q12)·δ11·X22입니다."),
+     "경로 θ12 → p12 → q12 → L을 빠뜨렸습니다. 그 경로의 항은 -(y2 - q12)·δ11·X22입니다."),
     ("∂L/∂θ12 = -2*(y1 - q11)·δ11·X21 - 2*(y2 - q12)·δ11·X22",
      "Your formula is 2 × ∂L/∂θ12 at every point (a missing ½, or a missing 1/n",
-     "당신의 공식은 모든 점에서 2 × ∂L/∂θ12입니다 (½이 빠졌거나 1/n이 빠졌습니다"),
+     "입력한 식은 모든 점에서 2 × ∂L/∂θ12입니다 (½이 빠졌거나 1/n이 빠졌습니다"),
     ("∂L/∂θ12 = -(y1 - q11)·δ11·X12 - (y2 - q12)·δ11·X22",
      "It is right with X21 in place of X12 (a swapped index).",
-     "X12 대신 X21을(를) 쓰면 맞습니다 (첨자가 뒤바뀜)."),
+     "X12 대신 X21을 쓰면 맞습니다 (첨자가 뒤바뀜)."),
     ("∂L/∂θ12 = (y1 - q11)·δ11·X21 + (y2 - q12)·δ11·X22",
      "The sign is flipped: your formula is −∂L/∂θ12 at every point.",
-     "부호가 반대입니다: 당신의 공식은 모든 점에서 −∂L/∂θ12입니다."),
+     "부호가 반대입니다: 입력한 식은 모든 점에서 −∂L/∂θ12입니다."),
 ])
 def test_diagnoses_in_korean_say_the_same_slip(capsys, formula, english, korean):
     assert main(["practice", "--check", formula]) == 1
@@ -234,7 +234,7 @@ def test_grad_command_speaks_korean_and_its_json_names_the_language(capsys):
      "설정 파일 no/such/config.json: 그런 파일이 없습니다"),
     (["practice", "--predict", "1,a,2"],
      "--predict '1,a,2': entry 2 ('a') is not a number",
-     "--predict '1,a,2': 2번째 값('a')이 수가 아닙니다"),
+     "--predict '1,a,2': 2번째 값 'a'가 수가 아닙니다"),
     (["practice", "--paths", "3"],
      "--paths, --group and --max-formula go with --explain",
      "--paths, --group, --max-formula는 --explain과 함께 씁니다"),
@@ -323,11 +323,11 @@ def test_no_error_of_the_laboratory_or_the_command_line_is_english_only():
 
 @pytest.mark.parametrize("argv, korean", [
     (["practice", "--check", "∂L/∂W1 = W2 X"],
-     "행렬곱 (1×4)·(3×2)이(가) 맞지 않습니다: 열 4개 대 행 3개 (13번째 글자)"),
+     "행렬곱 (1×4)·(3×2)가 맞지 않습니다: 열 4개 대 행 3개 (13번째 글자)"),
     (["practice", "--check", "∂L/∂θ12 -(y1)"], "공식에는 성분과 식 사이에 '='가 하나 있어야 합니다"),
     (["practice", "--check", "∂L/∂θ12 = Σ_k (Σ_k X_{2k})"],
-     "첨자 'k'은(는) 이미 바깥쪽 합에 묶여 있습니다"),
-    (["grad", "x*y", "--at", "x=1,y=a"], "--at: y = 'a'은(는) 수가 아닙니다"),
+     "첨자 'k'는 이미 바깥쪽 합에 묶여 있습니다"),
+    (["grad", "x*y", "--at", "x=1,y=a"], "--at: y = 'a'는 수가 아닙니다"),
     (["grad", "x*y", "--at", "x=1"], "'y'에 값이 없습니다: --at y=…로 주세요"),
 ])
 def test_formula_and_expression_errors_in_korean(capsys, argv, korean):

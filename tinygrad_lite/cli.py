@@ -37,7 +37,7 @@ from .page import to_html
 from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError
 from .lab.names import read_entries
-from .messages import Sentence, Translatable, language, say
+from .messages import Sentence, Translatable, gloss, language, say, message_of
 from .lab.report import fmt, format_report, json_document
 from .viz import VizError, render, to_dot
 from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, Practice, PracticeNetwork, read_config,
@@ -175,6 +175,7 @@ def build_parser(lang="en"):
         return command
 
     parser = titled(parser_class(prog=PROG, description=words("description"), **options))
+    _add_lang(parser, words)                # --lang before the command, as well as after it
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     practice = titled(commands.add_parser("practice", help=words("practice"),
@@ -220,7 +221,10 @@ def build_parser(lang="en"):
 
 
 def _add_lang(command, words):
-    command.add_argument("--lang", choices=("en", "ko"), help=words("lang"))
+    """--lang; a command's own --lang, when not given, leaves the one before the command be."""
+    top = command.prog == PROG
+    command.add_argument("--lang", choices=("en", "ko"), help=words("lang"),
+                         **({} if top else {"default": argparse.SUPPRESS}))
 
 
 def run_grad_command(args):
@@ -259,7 +263,7 @@ def run_grad_command(args):
                               rjust(say("grad.value", lang), 12), rjust("∂f/∂·", 12)])]
     for name, what, value, grad in circuit.rows():
         what = say("grad.input", lang) if what == "input" else what
-        lines.append(f"  {name:<26} {what:<12} {fmt(value):>12} {fmt(grad):>12}")
+        lines.append(f"  {ljust(name, 26)} {ljust(what, 12)} {fmt(value):>12} {fmt(grad):>12}")
     lines += ["", "  " + "   ".join(f"∂f/∂{name} = {fmt(v.grad)}"
                                      for name, v in circuit.variables.items())]
     sections = [] if checks and not args.report else ["\n".join(lines)]
@@ -273,7 +277,7 @@ def run_grad_entries(config, entries):
     try:
         practice.L.backward()
     except (OverflowError, ValueError, ZeroDivisionError) as error:
-        raise UsageError(Sentence("cli.forward_fails", error=str(error))) from None
+        raise UsageError(Sentence("cli.forward_fails", error=message_of(error))) from None
     rows = []
     for text in entries:
         try:
@@ -301,7 +305,7 @@ def write_graph(config, path):
         raise UsageError(_at(f"--dot {path}", error)) from None
     except OSError as error:
         raise UsageError(Sentence("cli.cannot_write", where=f"--dot {path}",
-                                  reason=error.strerror or str(error))) from None
+                                  reason=error.strerror or message_of(error))) from None
 
 
 def write_page(output, path, lang, history=None, title=None, columns=None, bands=None):
@@ -320,7 +324,7 @@ def _practice_page(config, path, lang, history):
     try:
         practice.L.backward()
     except (OverflowError, ValueError, ZeroDivisionError) as error:
-        raise UsageError(Sentence("cli.forward_fails", error=str(error))) from None
+        raise UsageError(Sentence("cli.forward_fails", error=message_of(error))) from None
     write_page(practice.L, path, lang, history, title=say("page.practice", lang),
                columns=practice.columns(), bands=practice.bands())
 
@@ -458,7 +462,8 @@ def main(argv=None):
             write(say("cli.error", args.lang_chosen, prog=PROG, command=args.command,
                       message=message), sys.stderr)
             return EXIT_USAGE
-        write(output, sys.stdout)
+        write(gloss(output, args.lang_chosen) if not getattr(args, "json", False) else output,
+              sys.stdout)
         return code
     except KeyboardInterrupt:
         write(say("cli.interrupted", args.lang_chosen, prog=PROG, command=args.command),

@@ -34,6 +34,8 @@ import operator
 import threading
 from functools import lru_cache
 
+from .messages import Sentence
+
 __all__ = ["Value", "Op", "linear", "maximum", "no_grad", "enable_grad", "is_grad_enabled",
            "zero_grad"]
 
@@ -99,21 +101,20 @@ _erf = _call("erf", math.erf)
 
 def _divide(a, b):
     if b == 0:
-        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+        raise ZeroDivisionError(Sentence("engine.divide", a=repr(a), b=repr(b)))
     return a / b
 
 
 def _power(a, b):
     """a ** b on floats, refusing what has no real answer."""
     if a == 0 and b < 0:
-        raise ZeroDivisionError(f"0 ** {b!r} is undefined (a negative power of zero)")
+        raise ZeroDivisionError(Sentence("engine.zero_power", b=repr(b)))
     if a < 0 and b != math.floor(b):
-        raise ValueError(f"({a!r}) ** {b!r}: a negative base needs an integer exponent "
-                         "(the result would be complex)")
+        raise ValueError(Sentence("engine.negative_base", a=repr(a), b=repr(b)))
     try:
         return a ** b
     except OverflowError:
-        raise OverflowError(f"({a!r}) ** {b!r} overflows a float") from None
+        raise OverflowError(Sentence("engine.power_overflow", a=repr(a), b=repr(b))) from None
 
 
 def _power_local_base(a, b):
@@ -134,9 +135,7 @@ def _power_local_exponent(a, out):
 def _value_power(a, b):
     """a ** b where the exponent is itself a Value: needs a >= 0 so that log(a) exists."""
     if a < 0:
-        raise ValueError(f"({a!r}) ** {b!r}: with a Value exponent the base must be >= 0, "
-                         "since d/db a**b = a**b * log(a); use a plain number exponent "
-                         "for a negative base")
+        raise ValueError(Sentence("engine.value_power", a=repr(a), b=repr(b)))
     return _power(a, b)
 
 
@@ -144,18 +143,18 @@ def _exp_forward(x):
     try:
         return math.exp(x)
     except OverflowError:
-        raise OverflowError(f"exp({x!r}) overflows a float (the largest is exp(709.78))") from None
+        raise OverflowError(Sentence("engine.exp_overflow", x=repr(x))) from None
 
 
 def _log_forward(x):
     if x <= 0:
-        raise ValueError(f"log({x!r}): the input must be > 0")
+        raise ValueError(Sentence("engine.log_domain", x=repr(x)))
     return math.log(x)
 
 
 def _sqrt_forward(x):
     if x < 0:
-        raise ValueError(f"sqrt({x!r}): the input must be >= 0")
+        raise ValueError(Sentence("engine.sqrt_domain", x=repr(x)))
     return math.sqrt(x)
 
 
@@ -270,10 +269,9 @@ def _floored_log(x):
 
 def _bce_forward(p, y):
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"binary_cross_entropy: input {p!r} is not a probability in [0, 1] "
-                         "(use binary_cross_entropy_with_logits for logits)")
+        raise ValueError(Sentence("engine.bce_input", p=repr(p)))
     if not 0.0 <= y <= 1.0:
-        raise ValueError(f"binary_cross_entropy: target {y!r} is not in [0, 1]")
+        raise ValueError(Sentence("engine.bce_target", y=repr(y)))
     return (y - 1.0) * _floored_log(1.0 - p) - y * _floored_log(p)
 
 
@@ -816,7 +814,8 @@ def _to_constant(x, where):
 def _with_names(error, *operands):
     """The error's message, plus the names of the operands where they have one."""
     named = [f"{v.name} = {v.data!r}" for v in operands if v.name is not None]
-    return f"{error} [{', '.join(named)}]" if named else str(error)
+    message = error.args[0] if error.args and isinstance(error.args[0], Sentence) else str(error)
+    return Sentence("engine.named", error=message, names=", ".join(named)) if named else message
 
 
 def _plain_number(x):

@@ -36,7 +36,7 @@ from .formula import (DERIVATIVE, Formula, FormulaError, WEIGHT, parse_formula, 
                       to_rpn)
 from .notation import normalize
 from .matrix_formula import parse_matrix_formula
-from ..messages import Sentence, say
+from ..messages import Sentence, say, message_of
 from .practice import DEFAULT_CONFIG, Practice, PracticeNetwork, _flat, validate_config
 
 __all__ = ["check_formula", "check_expression", "CheckResult", "read_formula_file", "practice_names",
@@ -367,7 +367,7 @@ def _judge(text, formula, names, evaluations, explanation, output="L", transpose
         try:
             value = formula.evaluate(point.values)
         except (ZeroDivisionError, ValueError, OverflowError) as error:
-            value, reason = math.nan, str(error)
+            value, reason = math.nan, message_of(error)
         else:
             reason = None if math.isfinite(value) else f"its value is {value!r}"
         if reason is not None and undefined is None:
@@ -433,7 +433,7 @@ def _check_block(formula, evaluations):
         try:
             matrix = formula.evaluate(point.values)
         except (ZeroDivisionError, ValueError, OverflowError) as error:
-            matrix, reason = None, str(error)
+            matrix, reason = None, message_of(error)
         else:
             reason = None
         if k == 0:

@@ -17,7 +17,7 @@ import re
 
 from .. import files
 from ..engine import Value
-from ..messages import Sentence
+from ..messages import Sentence, message_of
 from .formula import (FUNCTION, IDENT, NUMBER, FormulaError, MAX_LENGTH, _apply, _call,
                       arithmetic_token, to_rpn)
 from .notation import normalize
@@ -172,7 +172,7 @@ def build(text, at, output="f"):
                 if isinstance(a, float) and isinstance(b, float):
                     result = _apply(kind, a, b, column)
                 elif kind == "/" and isinstance(b, float) and b == 0:
-                    raise ZeroDivisionError(f"division by zero (the '/' at column {column})")
+                    raise ZeroDivisionError(Sentence("formula.eval.divide", column=column))
                 else:
                     result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
                               "/": lambda: a / b, "^": lambda: a ** b}[kind]()
@@ -184,7 +184,7 @@ def build(text, at, output="f"):
                     f"{left}{symbol}{_wrap(lb, right_p)}"
                 label = (joined, p)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise FormulaError(Sentence("expression.undefined", error=str(error)), text,
+            raise FormulaError(Sentence("expression.undefined", error=message_of(error)), text,
                                plain.column(column) if plain else column) from None
         if isinstance(result, float):       # numbers only: folded, no node
             stack.append(result)

@@ -677,9 +677,8 @@ def latex_name(name):
 
 def _call(name, x, column):
     """A function of an expression's formula on a float; undefined is an error, as for /."""
-    where = f"(the {name} at column {column})"
     if name in ("log", "sqrt") and (x < 0 or (name == "log" and x == 0)):
-        raise ValueError(f"{name} of {x!r} is undefined {where}")
+        raise ValueError(Sentence("formula.eval.function", name=name, x=repr(x), column=column))
     try:
         return {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh,
                 "sigmoid": lambda v: 1 / (1 + math.exp(-v)) if v >= 0 else
@@ -688,7 +687,8 @@ def _call(name, x, column):
                 "softplus": lambda v: v + math.log1p(math.exp(-v)) if v > 0 else
                 math.log1p(math.exp(v))}[name](x)
     except OverflowError:
-        raise OverflowError(f"{name}({x!r}) overflows {where}") from None
+        raise OverflowError(Sentence("formula.eval.function_overflow", name=name, x=repr(x),
+                                     column=column)) from None
 
 
 def _apply(operator, a, b, column):
@@ -700,17 +700,18 @@ def _apply(operator, a, b, column):
         return a * b
     if operator == "/":
         if b == 0:
-            raise ZeroDivisionError(f"division by zero (the '/' at column {column})")
+            raise ZeroDivisionError(Sentence("formula.eval.divide", column=column))
         return a / b
     if a == 0 and b < 0:
-        raise ZeroDivisionError(f"0 to a negative power (the '^' at column {column})")
+        raise ZeroDivisionError(Sentence("formula.eval.zero_power", column=column))
     if not math.isfinite(b) or (a < 0 and b != math.floor(b)):
-        raise ValueError(f"a negative number to a fractional power (the '^' at column {column})"
-                         if math.isfinite(b) else f"a power of {b!r} (the '^' at column {column})")
+        raise ValueError(Sentence("formula.eval.fractional", column=column)
+                         if math.isfinite(b) else
+                         Sentence("formula.eval.power_of", b=repr(b), column=column))
     try:
         return a ** b
     except OverflowError:
-        raise OverflowError(f"the '^' at column {column} overflows") from None
+        raise OverflowError(Sentence("formula.eval.power_overflow", column=column)) from None
 
 
 def data_points(names):

@@ -117,7 +117,7 @@ def normalize(text):
             i = _close(text, i, frames, emit)
             continue
         if ch in VULGAR:
-            if i and text[i - 1].isdigit():
+            if i and text[i - 1] in "0123456789":
                 raise FormulaError(Sentence("notation.mixed_number", whole=text[i - 1] + ch,
                                             value=str(float(int(text[i - 1]) + VULGAR[ch]))),
                                    text, i + 1)

@@ -43,7 +43,7 @@ from ..data import DataLoader
 from ..engine import SQRT_ZERO_AT_ZERO, Value, apply, no_grad
 from ..losses import binary_cross_entropy, half_sum_of_squares
 from ..functional import log_softmax
-from ..messages import Sentence, Translatable
+from ..messages import Sentence, Translatable, message_of
 from ..nn import Dense, Sequential
 from ..nn.dense import tutorial_name
 from .. import optim
@@ -527,7 +527,7 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
     try:
         loss, values = evaluate.step(None)                 # the initial parameters, all data
     except (OverflowError, ValueError, ZeroDivisionError) as error:
-        diverged = Divergence(1, losses, params, config["lr"], str(error))
+        diverged = Divergence(1, losses, params, config["lr"], message_of(error))
     else:
         forward, grads = values, {name: v.grad for name, v in params.items()}
         nodes = evaluate.node_gradients()
@@ -542,7 +542,7 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
                 if not (epoch == 0 and full_batch):       # the first full batch is done above
                     loss, _ = evaluate.step(None if full_batch else points)
             except (OverflowError, ValueError, ZeroDivisionError) as error:
-                diverged = Divergence(epoch + 1, losses, params, config["lr"], str(error))
+                diverged = Divergence(epoch + 1, losses, params, config["lr"], message_of(error))
                 break
             if not _finite(loss, params):
                 diverged = Divergence(epoch + 1, losses, params, config["lr"])
@@ -568,7 +568,7 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
             final_loss = evaluate.loss()
         except (OverflowError, ValueError, ZeroDivisionError) as error:
             diverged = Divergence(config["epochs"] + 1, losses, params, config["lr"],
-                                  str(error))
+                                  message_of(error))
         else:
             if not math.isfinite(final_loss):
                 diverged = Divergence(config["epochs"] + 1, losses, params, config["lr"])

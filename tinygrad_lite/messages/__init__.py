@@ -4,6 +4,9 @@ It imports nothing of ours, so the library (explain, viz) and the laboratory can
 
     language(requested, environ)   "ko" or "en": --lang first, else LC_ALL / LANG, else English
     say(key, lang, **values)       the message ``key`` in ``lang``, with its placeholders filled
+    message_of(error)              what an exception says, as a Sentence when it can be translated
+    gloss(text, lang)              a Korean screen with the tutorial's English terms beside ours
+                                   at their first use (messages.glossary)
     Sentence(key, **values)        a str in English that can be said again in another language
     Translatable                   a mixin for errors whose message is a Sentence: error.in_(lang)
     LANGUAGES                      {"en": catalogue, "ko": catalogue}
@@ -16,8 +19,9 @@ fallback.  The report's names and numbers stay as they are in every language.
 import string
 
 from . import en, ko, particles
+from .glossary import gloss
 
-__all__ = ["language", "say", "Sentence", "Translatable", "LANGUAGES"]
+__all__ = ["language", "say", "Sentence", "Translatable", "LANGUAGES", "message_of", "gloss"]
 
 LANGUAGES = {"en": en.MESSAGES, "ko": ko.MESSAGES}
 
@@ -51,7 +55,7 @@ def say(key, lang="en", /, **values):
     """The message ``key`` in ``lang`` (English if the language lacks it), filled in; in a
     Korean message ``{name:가}`` puts the particle 이/가 after the value as its sound asks."""
     text = LANGUAGES.get(lang, LANGUAGES["en"]).get(key, LANGUAGES["en"][key])
-    return FORMATTER.format(text, **values)
+    return FORMATTER.format(text, **{name: _word(v, lang) for name, v in values.items()})
 
 
 def placeholders(text):
@@ -81,13 +85,24 @@ def _rebuild(key, values):
 
 
 def _fill(key, lang, values):
-    def word(value):
-        if isinstance(value, (Sentence, Translatable)):
-            return value.in_(lang)
-        if isinstance(value, tuple):
-            return say("word.and", lang).join(word(v) for v in value)
-        return value
-    return say(key, lang, **{name: word(v) for name, v in values.items()})
+    return say(key, lang, **values)
+
+
+def _word(value, lang):
+    """A value as said in ``lang``: a Sentence or a translatable error translated, a tuple
+    joined by "and"."""
+    if isinstance(value, (Sentence, Translatable)):
+        return value.in_(lang)
+    if isinstance(value, tuple):
+        return say("word.and", lang).join(_word(v, lang) for v in value)
+    return value
+
+
+def message_of(error):
+    """What an exception says, as a Sentence when it was raised with one (so it can be said in
+    another language), else as its text."""
+    message = error.args[0] if error.args else ""
+    return message if isinstance(message, (Sentence, Translatable)) else str(error)
 
 
 class Translatable:
