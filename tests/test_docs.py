@@ -138,7 +138,7 @@ def test_korean_pages_comment_in_korean_and_show_korean_output(path):
                     (path, line, comment)
         if kind == "text":             # Korean output: no English sentence (glosses aside)
             shown = re.sub(r"\((?:loss function|gradient|epoch|activation function|learning "
-                           r"rate|placeholder|reverse mode)\)", "", text)
+                           r"rate|placeholder|backpropagation)\)", "", text)
             assert not re.search(r"[A-Za-z]{2,} [A-Za-z]{2,} [A-Za-z]{2,}", shown), \
                 (path, line, "sample output not in Korean")
 

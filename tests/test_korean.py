@@ -111,7 +111,7 @@ def test_each_term_is_glossed_once_at_its_first_use():
 # ---- no English left --------------------------------------------------------------------------
 
 ALLOWED = [r"\((?:loss function|gradient|epoch|activation function|learning rate|"
-           r"placeholder|reverse mode)\)", r"'[^']*'", r"`[^`]*`", r"\"[^\"]*\"",
+           r"placeholder|backpropagation)\)", r"'[^']*'", r"`[^`]*`", r"\"[^\"]*\"",
            r"pip install[^)]*", r"apt-get install \w+", r"\w+\(\)?", r"--[\w-]+",
            r"[\w./-]+\.(?:json|txt|html|svg|png|dot)",
            r"\b(?:exp|log|sqrt|tanh|sigmoid|relu|abs|sin|cos|softplus)\b"]   # function names

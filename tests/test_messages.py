@@ -133,12 +133,12 @@ def test_formula_verdicts_in_korean_match_the_english_ones(capsys):
     wrong = "∂L/∂θ12 = -(y1 - q11)·δ11·X21"          # the second data point's path left out
     assert main(["practice", "--lang", "ko", "--grad", "θ12", "--check", right]) == 0
     out = capsys.readouterr()[0]
-    assert "  맞음: 21개 점(예제 자체의 점과 무작위 점 20개) 모두에서 ∂L/∂θ12와 같습니다" in out
+    assert "  맞음: 21개 점(예제의 점과 무작위 점 20개) 모두에서 ∂L/∂θ12와 같습니다" in out
     assert main(["practice", "--lang", "ko", "--grad", "θ12", "--check", wrong]) == 1
     out = capsys.readouterr()[0]
     assert "맞음" not in out
-    assert "  틀림: 21개 점 중 21개에서 ∂L/∂θ12와 다릅니다" in out
-    assert "참 ∂L/∂θ12 = -0.30525" in out           # hand algebra: the tutorial's gradient
+    assert "  틀림: 21개 점 모두에서 ∂L/∂θ12와 다릅니다" in out
+    assert "실제 ∂L/∂θ12 = -0.30525" in out         # hand algebra: the tutorial's gradient
     assert "  올바른 공식: ∂L/∂θ12 = -(y1 - q11)·δ11·X21 - (y2 - q12)·δ11·X22" in out
     assert main(["practice", "--lang", "ko", "--check", "∂L/∂θ12 = 1/(X21 - X21)"]) == 4
     out = capsys.readouterr()[0]
@@ -151,7 +151,7 @@ def test_formula_verdicts_in_korean_match_the_english_ones(capsys):
      "경로 θ12 → p12 → q12 → L을 빠뜨렸습니다. 그 경로의 항은 -(y2 - q12)·δ11·X22입니다."),
     ("∂L/∂θ12 = -2*(y1 - q11)·δ11·X21 - 2*(y2 - q12)·δ11·X22",
      "Your formula is 2 × ∂L/∂θ12 at every point (a missing ½, or a missing 1/n",
-     "입력한 식은 모든 점에서 2 × ∂L/∂θ12입니다 (½이 빠졌거나 1/n이 빠졌습니다"),
+     "입력한 식은 모든 점에서 2 × ∂L/∂θ12입니다 (½ 또는 1/n이 빠졌습니다"),
     ("∂L/∂θ12 = -(y1 - q11)·δ11·X12 - (y2 - q12)·δ11·X22",
      "It is right with X21 in place of X12 (a swapped index).",
      "X12 대신 X21을 쓰면 맞습니다 (첨자가 뒤바뀜)."),
@@ -191,7 +191,7 @@ def test_explain_in_korean_says_the_same_paths_and_numbers(capsys):
     _, korean, _ = run(capsys, "practice", "--grad", "θ12", "--explain", "θ12", "--group",
                        "--lang", "ko")
     assert "경로 2개" in korean and "경로 1: θ12 → p12 → q12 → L" in korean
-    assert "합계 = -0.30525; 역전파(reverse mode)로 구한 값 -0.30525 (일치)" in korean
+    assert "합계 = -0.30525 (역전파(backpropagation)로 구한 값 -0.30525, 일치)" in korean
     assert "층 1: p12: 경로 1개, -0.2235; p11: 경로 1개, -0.08175" in korean
     assert "path" not in korean and "sum over" not in korean
     assert sorted(numbers(korean)) == sorted(numbers(english))   # word order differs
@@ -228,7 +228,7 @@ def test_grad_command_speaks_korean_and_its_json_names_the_language(capsys):
      "--check 1: '*'의 왼쪽에 무언가가 있어야 합니다 (16번째 글자)"),
     (["practice", "--explain", "zz"],
      "--explain 'zz': unknown name 'zz'; the names are X11…X32",
-     "--explain 'zz': 알 수 없는 이름 'zz'; 쓸 수 있는 이름: X11…X32"),
+     "--explain 'zz': 'zz'는 알 수 없는 이름입니다. 쓸 수 있는 이름: X11…X32"),
     (["practice", "--config", "no/such/config.json"],
      "config no/such/config.json: no such file",
      "설정 파일 no/such/config.json: 그런 파일이 없습니다"),

@@ -202,7 +202,7 @@ def test_verdicts_come_first_in_korean_and_for_the_matrix_form(capsys):
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("검사:") and lines[1].startswith("  틀림")
-    assert "성분 12개 중 0개만 맞습니다" in out and "yours" not in out and "Right for" not in out
+    assert "성분 12개 중 맞는 성분은 0개입니다" in out and "yours" not in out and "Right for" not in out
 
 
 # ---- the student table: ≥ 60 formulas, verdicts by hand algebra ------------------------------

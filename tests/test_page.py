@@ -91,7 +91,7 @@ def test_clicking_shows_explains_path_sum_for_that_node():
     view = graph_view(p.L, lang="ko")
     i = by_label(view)["θ12"]["id"]
     text = view["explanations"][str(i)]
-    assert "합계 = -0.30525; 역전파(reverse mode)로 구한 값 -0.30525 (일치)" in text
+    assert "합계 = -0.30525 (역전파로 구한 값 -0.30525, 일치)" in text
     assert "경로 1: θ12 → p12 → q12" in text
     # exactly what explain (and --explain) says, through the named nodes
     assert text == explain(p.L, p.nodes["θ12"], max_paths=3, max_formula=24,

@@ -213,7 +213,8 @@ class CheckResult:
         else:
             lines.append(say("check.wrong.entries", lang, **sizes)
                          if self.entry_verdicts is not None else
-                         say("check.wrong", lang, differing=self.points - self.agreeing,
+                         say("check.wrong.all" if not self.agreeing else "check.wrong", lang,
+                             differing=self.points - self.agreeing,
                              where=where, abs=f"{self.max_abs_error:.6g}",
                              rel=f"{self.max_rel_error:.3g}", **sizes))
             if self.agreeing:

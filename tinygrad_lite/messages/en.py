@@ -322,4 +322,5 @@ MESSAGES = {
     "formula.eval.power_of": "a power of {b} (the '^' at column {column})",
     "formula.eval.power_overflow": "the '^' at column {column} overflows",
     "engine.named": "{error} [{names}]",
+    "check.wrong.all": "  WRONG: differs from ∂{output}/∂{target} at all {points} points; most at {where}, by {abs} ({rel} × the true gradient's size)",
 }

@@ -19,6 +19,7 @@ GLOSSARY = [
     ("활성화 함수", "activation function"),
     ("학습률", "learning rate"),
     ("플레이스홀더", "placeholder"),
+    ("역전파", "backpropagation"),
 ]
 
 AVOIDED = {"그래디언트": "기울기", "그라디언트": "기울기", "에포크": "에폭", "로스": "손실",
