@@ -34,8 +34,9 @@ def by_label(view):
 
 def replay(view):
     """The gradients the stepper ends with: the last value each node was handed."""
-    so_far = {view["output"]: view["steps"][0]["grad"]} if view["steps"] else {}
-    for step in view["steps"]:
+    steps = view["states"][0]["steps"]
+    so_far = {view["output"]: steps[0]["grad"]} if steps else {}
+    for step in steps:
         so_far.update({k: g for k, g in step["changes"]})
     return so_far
 
@@ -79,18 +80,19 @@ def test_edges_carry_the_local_derivatives():
     y.name = "y"
     y.backward()
     view = graph_view(y)
-    nodes = view["nodes"]
-    local = {(nodes[e["from"]]["label"], nodes[e["to"]]["label"]): e["local"]
-             for e in view["edges"]}
-    assert local[("x", "mul#1")] == -3.0 and local[("w", "mul#1")] == 2.0
-    assert local[("mul#1", "y")] == pytest.approx(1 - math.tanh(-6.0) ** 2, rel=1e-15)
+    nodes, locals_ = view["nodes"], view["states"][0]["locals"]
+    local = {(nodes[e["from"]]["label"], nodes[e["to"]]["label"]): locals_[k]
+             for k, e in enumerate(view["edges"])}
+    # the unnamed product is named by what it computes, never by an internal number
+    assert local[("x", "w·x")] == -3.0 and local[("w", "w·x")] == 2.0
+    assert local[("w·x", "y")] == pytest.approx(1 - math.tanh(-6.0) ** 2, rel=1e-15)
 
 
 def test_clicking_shows_explains_path_sum_for_that_node():
     p = worked_example()
     view = graph_view(p.L, lang="ko")
     i = by_label(view)["θ12"]["id"]
-    text = view["explanations"][str(i)]
+    text = view["states"][0]["explanations"][str(i)]
     assert "합계 = -0.30525 (역전파로 구한 값 -0.30525, 일치)" in text
     assert "경로 1: θ12 → p12 → q12" in text
     # exactly what explain (and --explain) says, through the named nodes
@@ -101,10 +103,13 @@ def test_clicking_shows_explains_path_sum_for_that_node():
 def test_the_stepper_visits_nodes_in_backwards_order():
     p = worked_example()
     view = graph_view(p.L)
-    labels = [view["nodes"][s["node"]]["label"] for s in view["steps"]]
+    labels = [view["nodes"][s["node"]]["label"] for s in view["states"][0]["steps"]]
     order = backward_order(p.L)
-    assert labels[0] == "L" and len(labels) == len(order)
-    assert [v.name for v in order if v.name is not None] == [l for l in labels if "#" not in l]
+    assert labels[:4] == ["L", "+", "(y1 − q11)²", "y1 − q11"] and len(labels) == len(order)
+    assert [v.name for v in order if v.name is not None] == \
+        [view["nodes"][s["node"]]["name"] for s in view["states"][0]["steps"]
+         if view["nodes"][s["node"]]["name"] is not None]
+    assert not any("#" in label for label in labels)            # no internal ids
 
 
 class Recorder:
@@ -142,7 +147,7 @@ def test_the_steps_are_the_order_in_which_backward_processes_the_nodes(data):
     assert ops.seen == order                       # exactly the engine's order
     view = graph_view(out)
     nodes = view["nodes"]
-    assert [nodes[s["node"]]["value"] for s in view["steps"]] == order
+    assert [nodes[s["node"]]["value"] for s in view["states"][0]["steps"]] == order
 
 
 def random_graph(data):
@@ -173,7 +178,7 @@ def test_replaying_the_steps_gives_backwards_gradients_to_the_bit(data):
     for n in view["nodes"]:
         if n["grad"] is not None and n["id"] in final:
             assert final[n["id"]] == n["grad"], n["label"]      # same order, same arithmetic
-    visited = [s["node"] for s in view["steps"]]
+    visited = [s["node"] for s in view["states"][0]["steps"]]
     assert len(visited) == len(set(visited))
     position = {k: i for i, k in enumerate(visited)}
     for e in view["edges"]:                                      # consumers before operands
@@ -254,7 +259,8 @@ def test_every_node_is_reachable_by_keyboard_and_described_for_screen_readers():
 def test_the_page_speaks_korean():
     text = to_html(worked_example().L, lang="ko")
     assert '<html lang="ko">' in text and "기울기" in text
-    assert 'id="epoch"' not in text                                   # no history, no slider
+    assert 'id="state"' not in text                                   # no run, no slider
+    assert "word-break: keep-all" in text and ":lang(ko)" in text     # no break inside words
     assert "◀ 이전" in text
 
 
@@ -275,18 +281,62 @@ def test_bad_arguments_are_clear_errors():
 
 # ---- the command line ---------------------------------------------------------------------
 
-def test_practice_writes_the_page_with_the_epoch_history(tmp_path, capsys):
+def page_view(text):
+    return json.loads(re.search(r'id="data">(.*?)</script>', text, re.S).group(1))
+
+
+def test_practice_writes_the_page_with_a_state_per_epoch(tmp_path, capsys):
     page = tmp_path / "practice.html"
     assert main(["practice", "--epochs", "5", "--html", str(page)]) == 0
     out, err = capsys.readouterr()
     assert "the page: " in err and out.startswith("The tutorial's worked example")
     text = page.read_text(encoding="utf-8")
-    view = json.loads(re.search(r'id="data">(.*?)</script>', text, re.S).group(1))
-    assert [h["epoch"] for h in view["history"]] == [1, 2, 3, 4, 5]
+    view = page_view(text)
+    assert [s["epoch"] for s in view["states"]] == [1, 2, 3, 4, 5]
     main(["practice", "--epochs", "5", "--json"])
     document = json.loads(capsys.readouterr().out)
-    assert [h["loss"] for h in view["history"]] == document["losses"]
+    assert [s["loss"] for s in view["states"]] == document["losses"]
+    # the update of each step, and the loss after it: the next step's loss
+    assert [s["loss_after"] for s in view["states"][:-1]] == document["losses"][1:]
+    assert view["states"][-1]["loss_after"] == pytest.approx(0.0167401, abs=1e-7)
+    theta11 = by_label(view)["θ11"]["id"]
+    first = {row[0]: row for row in view["states"][0]["update"]["rows"]}
+    before, g, after = first[theta11][1:]                         # θ ← θ − η·g
+    assert before == 0.1 and g == pytest.approx(0.2835, rel=1e-14) and after == 0.1 - 0.1 * g
     assert 50_000 < len(text.encode("utf-8")) < 400_000          # small enough to mail
+
+
+def test_a_one_epoch_page_shows_the_update(tmp_path):
+    page = tmp_path / "one.html"
+    assert main(["practice", "--html", str(page)]) == 0
+    view = page_view(page.read_text(encoding="utf-8"))
+    (state,) = view["states"]
+    theta11 = by_label(view)["θ11"]["id"]
+    row = next(r for r in state["update"]["rows"] if r[0] == theta11)
+    assert round(row[3], 10) == 0.07165 and round(state["loss_after"], 6) == 0.261239
+
+
+def test_a_mini_batch_page_has_a_state_per_step_with_its_batch(tmp_path, capsys):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"layers": [2, 1], "activation": ["tanh", "identity"],
+                                  "loss": "mse", "X": [[1, 2, 0.5], [0.5, -1, 2]],
+                                  "y": [1, -0.5, 0.25], "batch_size": 2, "epochs": 2}),
+                      encoding="utf-8")
+    page = tmp_path / "c.html"
+    assert main(["practice", "--config", str(config), "--html", str(page)]) == 0
+    capsys.readouterr()
+    view = page_view(page.read_text(encoding="utf-8"))
+    main(["practice", "--config", str(config), "--json"])
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert [(s["epoch"], s["points"], s["loss"]) for s in view["states"]] == \
+        [(s["epoch"], s["points"], s["loss"]) for s in steps]
+    labels = by_label(view)
+    for state in view["states"]:                   # a data point outside the batch: no number
+        for k in (1, 2, 3):
+            x = labels[f"X1{k}"]["id"]
+            assert (x in state["missing"]) == (k not in state["points"])
+            assert (state["values"][x] is None) == (k not in state["points"])
+    assert view["editable"] is False and view["title"].startswith("A network 2 → 2 → 1")
 
 
 def test_a_configured_network_and_an_expression_get_pages(tmp_path, capsys):
@@ -310,16 +360,61 @@ def test_an_unwritable_page_is_a_clear_error(tmp_path, capsys):
     assert "--html: " in capsys.readouterr().err
 
 
-def test_the_slider_carries_only_drawn_parameters_and_a_bounded_history():
-    from tinygrad_lite import page
-    p = worked_example()
-    names = [f"w{k}" for k in range(5000)] + ["θ11"]           # most of them not drawn
-    params = {name: 0.5 for name in names}                     # shared: the test stays small
-    grads = {name: -0.5 for name in names}
-    history = [{"epoch": e + 1, "loss": 1.0 / (e + 1), "params": params, "grads": grads}
-               for e in range(100_000)]
-    view = graph_view(p.L, history=history)
-    kept = view["history"]
-    assert set(kept[0]["params"]) == {"θ11"} and set(kept[0]["grads"]) == {"θ11"}
-    assert len(kept) == page.MAX_EPOCHS and kept[-1]["epoch"] == 100_000
-    assert sum(2 * len(h["params"]) for h in kept) <= page.MAX_HISTORY
+def test_a_long_run_keeps_a_bounded_number_of_states(tmp_path):
+    from tinygrad_lite.page import MAX_STATES
+    page = tmp_path / "long.html"
+    assert main(["practice", "--epochs", "1000", "--lr", "0.01", "--html", str(page)]) == 0
+    view = page_view(page.read_text(encoding="utf-8"))
+    epochs = [s["epoch"] for s in view["states"]]
+    assert len(epochs) <= MAX_STATES and epochs[0] == 1 and epochs[-1] == 1000
+    assert epochs == sorted(epochs)
+
+
+# ---- text stays text -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("payload", [
+    '</script><script>window.x=9</script>', '<!--', '<img src=x onerror="window.x=9">',
+    '"><script>window.x=9</script>', "\u2028\u2029", "{{title}}", "&amp;"])
+def test_any_name_reaches_the_page_as_text(payload):
+    x = Value(1.0, name=payload)
+    y = (x * 2.0).tanh()
+    y.name = "y" + payload
+    y.backward()
+    text = to_html(y, title=payload, subtitle=[payload])
+    data = text.split('<script type="application/json" id="data">')[1].split("</script>")[0]
+    assert "<" not in data                                   # nothing can end the JSON block
+    assert json.loads(data)["title"] == payload
+    outside = text.replace(data, "")
+    if "<" in payload or '"' in payload:                      # HTML-escaped everywhere else
+        assert payload not in outside
+    assert "<script>window" not in outside and "<img" not in outside
+    # the browser test runs these payloads and checks that window.x stays unset
+
+
+@pytest.mark.parametrize("lang", ['en"><script>window.x=9</script>', "fr", None, 3])
+def test_a_language_other_than_english_or_korean_is_refused(lang):
+    with pytest.raises(ValueError, match="lang must be"):
+        to_html(worked_example().L, lang=lang)
+
+
+# ---- the page's evaluator: generated from the engine's op table --------------------------------
+
+def test_the_evaluator_uses_the_engines_own_local_derivatives():
+    from tinygrad_lite.engine import MUL, SIGMOID, TANH, power_op
+    from tinygrad_lite.page.evaluator import op_code
+    assert op_code(MUL, 2) == {"f": "(a[0] * a[1])", "d": ["a[1]", "a[0]"]}
+    assert op_code(TANH, 1)["d"] == ["(1.0 - (o * o))"]           # engine: 1 − out²
+    assert op_code(SIGMOID, 1)["d"] == ["(o * (1.0 - o))"]
+    square = op_code(power_op(2.0), 1)
+    assert square["f"] == "Math.pow(a[0], 2.0)" and "Math.pow(a[0], (2.0 - 1))" in square["d"][0]
+
+
+def test_a_graph_with_an_op_the_page_cannot_compute_is_not_editable():
+    p, y = Value(0.3, name="p"), Value(1.0, name="y")
+    from tinygrad_lite.losses import binary_cross_entropy
+    loss = binary_cross_entropy([p], [y])
+    loss.name = "L"
+    loss.backward()
+    view = graph_view(loss)
+    assert view["program"] is None and view["editable"] is False
+    assert graph_view(worked_example().L)["editable"] is True

@@ -38,7 +38,7 @@ from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError
 from .lab.names import read_entries
 from .messages import Sentence, Translatable, gloss, language, say, message_of
-from .lab.report import fmt, format_report, json_document
+from .lab.report import fmt, format_report, json_document, network_title
 from .viz import VizError, render, to_dot
 from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, Practice, PracticeNetwork, read_config,
                        load_config, parameter_names, run_practice, validate_config)
@@ -308,25 +308,31 @@ def write_graph(config, path):
                                   reason=error.strerror or message_of(error))) from None
 
 
-def write_page(output, path, lang, history=None, title=None, columns=None, bands=None):
-    """The interactive page of ``output``'s graph (after backward) to ``path``; says where."""
+def write_page(output, path, lang, **options):
+    """The interactive page of ``output``'s graph (after backward) to ``path``; says where.
+    ``options``: to_html's (run, title, subtitle, columns, bands, inputs)."""
     try:
-        text = to_html(output, path, lang=lang, history=history, title=title, columns=columns,
-                       bands=bands)
+        text = to_html(output, path, lang=lang, **options)
     except FileProblem as error:
         raise UsageError(_at("--html", error)) from None
     write(say("page.written", lang, path=path, size=f"{len(text.encode('utf-8')) / 1024:.0f}"),
           sys.stderr)
 
 
-def _practice_page(config, path, lang, history):
-    practice = Practice(PracticeNetwork(config), config["X"], config["y"])
-    try:
-        practice.L.backward()
-    except (OverflowError, ValueError, ZeroDivisionError) as error:
-        raise UsageError(Sentence("cli.forward_fails", error=message_of(error))) from None
-    write_page(practice.L, path, lang, history, title=say("page.practice", lang),
-               columns=practice.columns(), bands=practice.bands())
+def _practice_page(config, path, lang):
+    """The page of a run: the graph over all the data, a state per recorded step."""
+    history = run_practice(config, history=True)["history"]
+    if history is None:                     # even the first pass failed: nothing to draw
+        raise UsageError(Sentence("cli.page_nothing"))
+    practice, copies = history["practice"], history["copies"]
+
+    def moved(placement):                   # the page draws the copy of the first pass
+        return {id(copies[key]): value for key, value in placement.items() if key in copies}
+    inputs = [copies[id(v)] for v in practice.data_leaves() if id(v) in copies]
+    title, subtitle = network_title(config, lang)
+    write_page(history["graph"], path, lang, run=history["steps"], title=title,
+               subtitle=subtitle, columns=moved(practice.columns()),
+               bands=moved(practice.bands()), inputs=inputs)
 
 
 def _explain_options(args):
@@ -389,8 +395,7 @@ def run_practice_command(args):
     if args.grad:                   # just these entries (and any checks and explanations)
         rows = run_grad_entries(config, args.grad)
         if args.html:
-            _practice_page(config, args.html, args.lang_chosen,
-                           run_practice(config, history=True)["history"])
+            _practice_page(config, args.html, args.lang_chosen)
         code = _checks_code(checks)
         if args.json:
             document = {"grads": {name: {"value": value, "grad": grad}
@@ -401,10 +406,9 @@ def run_practice_command(args):
                               for name, value, grad in rows)]
         return _verdicts_first(checks, sections + [e.text(args.lang_chosen)
                                                    for e in explanations], args), code
-    result = run_practice(config, predict=inputs, compiled=args.compiled,
-                          history=bool(args.html))
+    result = run_practice(config, predict=inputs, compiled=args.compiled)
     if args.html:
-        _practice_page(config, args.html, args.lang_chosen, result["history"])
+        _practice_page(config, args.html, args.lang_chosen)
     code = EXIT_DIVERGED if result["diverged"] is not None else _checks_code(checks)
     if args.json:
         return _json_with(json_document(result), args, checks, explanations), code

@@ -33,6 +33,7 @@ L.  Past nine, indices are separated by commas (p1,10; w1_1,12).  Every name is 
 by --check, --explain and --grad exactly as printed, in Unicode or ASCII (theta23 = θ23).
 """
 
+import copy
 import json
 import math
 import random
@@ -40,7 +41,7 @@ import random
 from .. import files
 from ..compiled import compile as compile_graph, placeholder
 from ..data import DataLoader
-from ..engine import SQRT_ZERO_AT_ZERO, Value, apply, no_grad
+from ..engine import SQRT_ZERO_AT_ZERO, Value, _constants, apply, no_grad
 from ..losses import binary_cross_entropy, half_sum_of_squares
 from ..functional import log_softmax
 from ..messages import Sentence, Translatable, message_of
@@ -358,6 +359,12 @@ class Practice:
             placed.update({id(v): 2 * l - 1 for v in layer.parameters()})
         return placed
 
+    def data_leaves(self):
+        """The data the graph reads: every input X and every label y that is a Value."""
+        labels = self.y if self.y and isinstance(self.y[0], list) else [self.y]
+        return [v for row in self.X for v in row] + \
+            [v for row in labels for v in row if isinstance(v, Value)]
+
     def bands(self):
         """Each data point's nodes (its inputs, layer outputs, label and loss) as one band of
         rows on the page, point 1 above point 2."""
@@ -487,7 +494,7 @@ def _sum(values):
 # Training
 # ================================================================================================
 
-HISTORY_EPOCHS = 500
+HISTORY_STEPS = 200       # steps of a run the page keeps (evenly spaced, the last kept)
 
 
 def run_practice(config=None, predict=(), compiled=False, history=False):
@@ -500,9 +507,12 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
     node's value and gradient at the initial parameters), "final_loss" and the objects
     "network" and "practice" (the graph at the initial parameters) for further inspection.
     ``compiled=True`` records the graph once with X and y as placeholders and reruns it each
-    epoch (full batch only): the same numbers.  ``history=True`` adds "history": for each
-    epoch (at most HISTORY_EPOCHS of them, evenly spaced) its loss and the parameters and
-    their gradients at its first step, for the interactive page's epoch slider.
+    epoch (full batch only): the same numbers.  ``history=True`` (not compiled) adds "history"
+    for the interactive page: {"graph": a copy of the first pass's graph over all the data,
+    "copies": {id(node): its copy}, "practice": that pass, "steps": [each recorded step (at
+    most HISTORY_STEPS, evenly spaced): its epoch, data points, a copy of its graph as it was
+    before the update, the learning rate, the update rule, the parameters after the update
+    and the loss over all the data after it]}.
 
     A run whose loss or gradient stops being a finite number (too large a learning rate: the
     tutorial's exploding gradients) is not an error but a finding: training stops before the
@@ -522,8 +532,12 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
     evaluate = _CompiledSteps(network, config) if compiled else _DynamicSteps(network, config)
 
     losses, steps, forward, grads, nodes, diverged = [], [], None, None, None, None
-    epochs_seen = []          # with history: each epoch's first step (parameters, gradients)
-    stride = max(1, math.ceil(config["epochs"] / HISTORY_EPOCHS))
+    history_steps = []        # with history: the page's states, one per recorded step
+    per_epoch = 1 if full_batch else math.ceil(n / config["batch_size"])
+    stride = max(1, math.ceil(config["epochs"] * per_epoch / HISTORY_STEPS))
+    rule = "sgd" if config["optimizer"] == {"name": "sgd"} else config["optimizer"]["name"]
+    if history and compiled:
+        raise ConfigError(Sentence("config.compiled_history"))
     try:
         loss, values = evaluate.step(None)                 # the initial parameters, all data
     except (OverflowError, ValueError, ZeroDivisionError) as error:
@@ -531,6 +545,8 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
     else:
         forward, grads = values, {name: v.grad for name, v in params.items()}
         nodes = evaluate.node_gradients()
+        if history:                             # the page draws this graph: all the data
+            drawn = snapshot(evaluate.first.L)
         if not _finite(loss, params):
             diverged = Divergence(1, losses, params, config["lr"])
     loader = DataLoader(list(range(n)), batch_size=config["batch_size"], shuffle=not full_batch,
@@ -548,13 +564,17 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
                 diverged = Divergence(epoch + 1, losses, params, config["lr"])
                 break
             steps.append({"epoch": epoch + 1, "points": [k + 1 for k in points], "loss": loss})
-            first_of_epoch = len(steps) == 1 or steps[-2]["epoch"] != epoch + 1
-            if history and first_of_epoch and (epoch % stride == 0 or
-                                               epoch + 1 == config["epochs"]):
-                epochs_seen.append({"epoch": epoch + 1, "loss": loss,
-                                    "params": {name: v.data for name, v in params.items()},
-                                    "grads": {name: v.grad for name, v in params.items()}})
+            last = epoch + 1 == config["epochs"] and points == sorted(batch) and \
+                len(steps) == config["epochs"] * per_epoch
+            recorded = history and ((len(steps) - 1) % stride == 0 or last)
+            if recorded:                # the step's graph as it is now, before the update
+                history_steps.append(_page_step(evaluate.last, epoch + 1, points, n,
+                                                config["lr"], rule))
             optimizer.step()
+            if recorded:
+                with no_grad():
+                    history_steps[-1]["loss_after"] = evaluate._build().L.data
+                history_steps[-1]["after"] = {name: v.data for name, v in params.items()}
         if diverged is not None:
             break
         losses.append(steps[-1]["loss"] if full_batch else
@@ -581,7 +601,26 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
             "losses": losses, "predictions": predictions, "final_loss": final_loss,
             "steps": steps, "nodes": Named(nodes or {}), "config": config,
             "diverged": diverged, "network": network, "practice": evaluate.first,
-            **({"history": epochs_seen} if history else {})}
+            **({"history": {"graph": drawn[0], "copies": drawn[1], "practice": evaluate.first,
+                            "steps": history_steps} if history and forward is not None
+                else None} if history else {})}
+
+
+def _page_step(practice, epoch, points, n, lr, rule):
+    """One step of the run for the page: a copy of its graph (values and gradients as they are
+    before the update, which will change the parameters the graph shares), the data points
+    and the update rule; the caller adds the parameters and the loss (all data) after it."""
+    copy, copies = snapshot(practice.L)
+    return {"epoch": epoch, "points": [k + 1 for k in points], "output": copy,
+            "copies": copies, "practice": practice, "full": len(points) == n, "lr": lr,
+            "rule": rule}
+
+
+def snapshot(graph):
+    """A copy of ``graph`` that keeps its numbers when the parameters change, and {id(node):
+    its copy}; the engine's shared constants are kept as they are (they are not drawn)."""
+    copies = {id(c): c for c in list(_constants.values())}
+    return copy.deepcopy(graph, copies), copies
 
 
 class Named(dict):
@@ -664,7 +703,7 @@ class _DynamicSteps:
 
     def __init__(self, network, config):
         self.network, self.config = network, config
-        self.first = None
+        self.first = self.last = None
 
     def _build(self, points=None):
         return Practice(self.network, self.config["X"], self.config["y"], points=points)
@@ -674,6 +713,7 @@ class _DynamicSteps:
         their gradients in .grad."""
         practice = self._build(points)
         self.first = self.first or practice
+        self.last = practice
         self.network.zero_grad()
         practice.L.backward()
         return practice.L.data, practice.forward_values()

@@ -161,16 +161,13 @@ def json_document(result):
 # ---- the laboratory's report: any configured network --------------------------------------------
 
 LOSS_TEXT = {"half_sse": "L = ½·Σ_k Σ_i (y_ik − out_ik)²",
-             "mse": "L = (1/n)·Σ_k L_k, L_k = mean_i (out_ik − y_ik)² (MSE)",
-             "rmse": "L = √((1/n)·Σ_k L_k), L_k = mean_i (out_ik − y_ik)² (RMSE)",
-             "cross_entropy": "L = (1/n)·Σ_k L_k, L_k = −log softmax(out_k)[y_k] (cross entropy)",
-             "bce": "L = (1/n)·Σ_k L_k, L_k = mean_i BCE(out_ik, y_ik) (binary cross entropy)"}
-OPTIMIZER_TEXT = {"sgd": "plain gradient descent", "momentum": "Momentum",
-                  "nesterov": "Nesterov momentum", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
-                  "adam": "Adam"}
+             "mse": "L = (1/n)·Σ_k L_k, L_k = mean_i (out_ik − y_ik)²",
+             "rmse": "L = √((1/n)·Σ_k L_k), L_k = mean_i (out_ik − y_ik)²",
+             "cross_entropy": "L = (1/n)·Σ_k L_k, L_k = −log softmax(out_k)[y_k]",
+             "bce": "L = (1/n)·Σ_k L_k, L_k = mean_i BCE(out_ik, y_ik)"}
 
 
-def describe(config):
+def describe(config, lang="en"):
     """One paragraph: the network, the loss, the optimizer, the batches."""
     sizes = [len(config["X"])] + config["layers"]
     layers = " → ".join(f"Dense {a}→{b} ({activation})" for a, b, activation in
@@ -178,21 +175,35 @@ def describe(config):
     n = len(config["X"][0])
     options = {k: v for k, v in config["optimizer"].items() if k != "name"}
     extra = "".join(f", {k} = {v}" for k, v in options.items())
-    batches = "full batch" if config["batch_size"] == n else \
-        (f"mini-batches of {config['batch_size']} drawn without replacement (seed "
-         f"{config['seed']})")
+    batches = say("report.lab.full_batch", lang) if config["batch_size"] == n else \
+        say("report.lab.batches", lang, size=config["batch_size"], seed=config["seed"])
     epochs = config["epochs"]
-    return [f"Network: {layers}.",
-            f"Loss: {LOSS_TEXT[config['loss']]}.",
-            f"Optimizer: {OPTIMIZER_TEXT[config['optimizer']['name']]} with η = "
-            f"{fmt(config['lr'])}{extra}; {batches}; {epochs} epoch{'' if epochs == 1 else 's'}."]
+    return [say("report.lab.network", lang, layers=layers),
+            say("report.lab.loss", lang, loss=say("report.loss." + config["loss"], lang)),
+            say("report.lab.optimizer", lang,
+                optimizer=say("report.optimizer." + config["optimizer"]["name"], lang),
+                lr=fmt(config["lr"]), extra=extra, batches=batches, epochs=epochs,
+                epoch_word=say("word.epoch" if epochs == 1 else "word.epochs", lang))]
+
+
+def network_title(config, lang="en"):
+    """(title, lines) for the page of a run: what the network is, its loss and optimizer."""
+    if is_default_exercise(config):
+        epochs = config["epochs"]
+        rule = say("report.rule", lang, lr=fmt(config["lr"]), epochs=epochs,
+                   epoch_word=say("word.epoch" if epochs == 1 else "word.epochs", lang))
+        return say("page.practice", lang), [say("report.title", lang)] + rule.split("\n")
+    title = say("report.lab.exercise", lang, source=config["source"]) if config.get("source") \
+        else say("page.network_title", lang, layers=" → ".join(
+            str(size) for size in [len(config["X"])] + config["layers"]))
+    return title, describe(config, lang)
 
 
 def _lab_report(result):
     config, practice = result["config"], result["practice"]
     X, n = config["X"], len(config["X"][0])
-    lines = ([f"Exercise: {config['source']}"] if config.get("source") else []) + \
-        describe(config) + [""]
+    lines = ([say("report.lab.exercise", "en", source=config["source"])]
+             if config.get("source") else []) + describe(config) + [""]
     lines += _matrix_lines(f"Data: X is {len(X)}×{n} (rows = inputs, columns = data points)",
                            [[tutorial_name("X", j + 1, k + 1) for k in range(n)]
                             for j in range(len(X))], X)
