@@ -1,10 +1,14 @@
 """The interactive page in a real browser: headless Chromium driven by Selenium.
 
+Every number on the page must come from one state and agree with the library: each state of a
+run, each backward step, the update, and the page's own recomputation after random edits.
 Needs Debian's chromium and chromium-driver (.ci/run installs them) and the selenium package
 (the test extra); without them these tests are skipped, with the reason shown."""
 
 import json
+import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -20,6 +24,7 @@ CHROMEDRIVER = shutil.which("chromedriver")
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 except ImportError:                                  # pragma: no cover - depends on the machine
@@ -31,20 +36,33 @@ pytestmark = pytest.mark.skipif(
            "driver (apt-get install chromium chromium-driver)")
 
 
-@pytest.fixture(scope="module")
-def browser():
+def start(width=1600, height=1000, touch=False):
     os.environ["SE_OFFLINE"] = "true"               # use /usr/bin/chromedriver, download nothing
     options = webdriver.ChromeOptions()
     profile = tempfile.mkdtemp(prefix="tinygrad-lite-chromium-")
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--window-size=1600,1000", f"--user-data-dir={profile}"):
+                     f"--window-size={width},{height}", f"--user-data-dir={profile}"):
         options.add_argument(argument)
+    if touch:
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
+            "width": width, "height": height, "pixelRatio": 2, "touch": True}})
     options.binary_location = CHROMIUM
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
+    driver.profile_dir = profile
+    return driver
+
+
+def stop(driver):
     driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    shutil.rmtree(driver.profile_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start()
+    yield driver
+    stop(driver)
 
 
 def cli(*argv):
@@ -82,9 +100,48 @@ def practice_page(tmp_path_factory):
     return page
 
 
+@pytest.fixture(scope="module")
+def one_epoch_page(tmp_path_factory):
+    page = tmp_path_factory.mktemp("page") / "one.html"
+    cli("practice", "--html", str(page))
+    return page
+
+
 def node(browser, label):
     return browser.find_element(By.CSS_SELECTOR, f'g.node[data-label="{label}"]')
 
+
+def numbers(browser):
+    """{label: (value, gradient)} of every box, in full precision, as the page holds them."""
+    return browser.execute_script("""
+        var out = {};
+        document.querySelectorAll("g.node").forEach(function (g) {
+          out[g.getAttribute("data-label")] = [JSON.parse(g.getAttribute("data-value")),
+                                               JSON.parse(g.getAttribute("data-grad"))];
+        });
+        return out;""")
+
+
+def close(a, b, rel=1e-12):
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-15)
+
+
+def library_nodes(config):
+    """Every named node's (value, ∂L/∂·) from the library at this configuration."""
+    from tinygrad_lite.lab.practice import run_practice
+    return run_practice(dict(config, epochs=0))["nodes"]
+
+
+def tutorial_config(params):
+    """The tutorial's configuration with these parameters (the names of the report)."""
+    return {"theta": [[params[f"θ{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3, 4)],
+            "b": [params[f"b{i}"] for i in (1, 2, 3, 4)],
+            "delta": [params[f"δ1{i}"] for i in (1, 2, 3, 4)], "d1": params["d1"]}
+
+
+# ---- loading, and the numbers at load ---------------------------------------------------------
 
 def test_the_page_loads_with_no_console_error_and_no_request(browser, practice_page):
     open_page(browser, practice_page)
@@ -95,14 +152,12 @@ def test_the_page_loads_with_no_console_error_and_no_request(browser, practice_p
 def test_the_numbers_in_the_page_are_the_json_numbers(browser, practice_page):
     document = json.loads(cli("practice", "--epochs", "5", "--json"))
     open_page(browser, practice_page)
+    shown = numbers(browser)
     checked = 0
     for name, entry in document["nodes"].items():
-        box = node(browser, name)
-        assert json.loads(box.get_attribute("data-value")) == entry["value"], name
-        assert json.loads(box.get_attribute("data-grad")) == entry["grad"], name
+        assert shown[name] == [entry["value"], entry["grad"]], name
         checked += 1
     assert checked >= 40
-    # and what the box says, rounded for people
     assert node(browser, "θ12").find_element(By.CSS_SELECTOR, ".g").text == "-0.30525"
 
 
@@ -114,46 +169,282 @@ def test_clicking_a_node_shows_its_gradient_and_path_sum(browser, practice_page)
     paths = browser.find_element(By.ID, "panel-paths").text
     assert "sum over 2 paths from θ12 to L" in paths
     assert "total = -0.30525; reverse mode gives -0.30525 (agrees)" in paths
-    assert "∂L/∂θ12 = -(y1 - q11)·δ11·X21 - (y2 - q12)·δ11·X22" in paths
-    # the keyboard does the same: Tab to a node, Enter
     box = node(browser, "b2")
     browser.execute_script("arguments[0].focus()", box)
     box.send_keys(Keys.ENTER)
     assert browser.find_element(By.ID, "panel-title").text.startswith("b2")
 
 
-def test_the_stepper_visits_the_nodes_in_backwards_order(browser, practice_page):
-    from tinygrad_lite.page import graph_view
+def test_no_internal_id_is_shown(browser, practice_page):
+    open_page(browser, practice_page)
+    labels = [g.get_attribute("data-label") for g in
+              browser.find_elements(By.CSS_SELECTOR, "g.node")]
+    assert not [label for label in labels if "#" in label or label.startswith("t")]
+    assert "y1 − q11" in labels and "(y1 − q11)²" in labels
+
+
+# ---- the stepper: reached, in view, final -----------------------------------------------------
+
+def inside(browser, element):
+    """Whether ``element`` lies within the graph's visible area."""
+    return browser.execute_script("""
+        var r = arguments[0].getBoundingClientRect(), s = document.getElementById("graph")
+          .getBoundingClientRect();
+        return r.width > 0 && r.left >= s.left - 1 && r.right <= s.right + 1 &&
+               r.top >= s.top - 1 && r.bottom <= s.bottom + 1 && r.bottom <= window.innerHeight;""",
+        element)
+
+
+def test_the_stepper_reaches_each_node_in_backwards_order_and_keeps_it_in_view(browser,
+                                                                                practice_page):
     from tinygrad_lite.lab.practice import DEFAULT_CONFIG, Practice, PracticeNetwork
+    from tinygrad_lite.page import graph_view
     p = Practice(PracticeNetwork(DEFAULT_CONFIG), DEFAULT_CONFIG["X"], DEFAULT_CONFIG["y"])
     p.L.backward()
     view = graph_view(p.L)
-    expected = [view["nodes"][s["node"]]["label"] for s in view["steps"]]
-    open_page(browser, practice_page)
-    body = browser.find_element(By.TAG_NAME, "body")
-    visited = []
-    for _ in expected:
-        body.send_keys(Keys.ARROW_RIGHT)
-        visited.append(browser.find_element(By.CSS_SELECTOR, "g.node.current")
-                       .get_attribute("data-label"))
-    assert visited == expected and visited[:3] == ["L", "add#1", "pow#2"]
-    # at the end every node shows its gradient, as backward() left it
-    assert node(browser, "θ12").find_element(By.CSS_SELECTOR, ".g").text == "-0.30525"
-    browser.find_element(By.ID, "prev").click()
-    assert "Step" in browser.find_element(By.ID, "step-text").text
+    state = view["states"][0]
+    expected = [view["nodes"][s["node"]]["label"] for s in state["steps"]]
+    browser.set_window_size(1280, 800)
+    try:
+        open_page(browser, practice_page)
+        browser.find_element(By.ID, "phase-forward").click()
+        # forward: every value, no gradient yet, and no box tinted by a gradient
+        assert node(browser, "θ12").find_element(By.CSS_SELECTOR, ".g").text == "not yet"
+        fills = {g.find_element(By.TAG_NAME, "rect").get_attribute("fill")
+                 for g in browser.find_elements(By.CSS_SELECTOR, "g.node")}
+        assert fills == {"#eeeeee"}
+        browser.find_element(By.ID, "next").click()        # backward 0: only ∂L/∂L = 1
+        visited = []
+        for k, label in enumerate(expected[:-1]):
+            browser.find_element(By.ID, "next").click()
+            current = browser.find_element(By.CSS_SELECTOR, "g.node.current")
+            visited.append(current.get_attribute("data-label"))
+            assert inside(browser, current), (k, label)
+            # a node backward has not reached yet shows no number and no colour
+            if "θ12" not in visited and k < len(expected) // 2:
+                theta = node(browser, "θ12")
+                assert theta.find_element(By.CSS_SELECTOR, ".g").text == "not yet"
+        assert visited == expected[:-1]
+        browser.find_element(By.ID, "next").click()        # the last step: every gradient
+        assert node(browser, "θ12").find_element(By.CSS_SELECTOR, ".g").text == "-0.30525"
+    finally:
+        browser.set_window_size(1600, 1000)
 
 
-def test_the_epoch_slider_shows_each_epochs_parameters_and_loss(browser, practice_page):
+# ---- every state of a run against the library ----------------------------------------------------
+
+def test_every_state_of_a_five_epoch_page_is_the_librarys(browser, practice_page):
+    from tinygrad_lite.lab.practice import run_practice
     document = json.loads(cli("practice", "--epochs", "5", "--json"))
     open_page(browser, practice_page)
-    slider = browser.find_element(By.ID, "epoch")
-    slider.send_keys(Keys.ARROW_RIGHT)
-    assert browser.find_element(By.ID, "epoch-out").text == "2"
-    assert browser.find_element(By.ID, "epoch-loss").text == f"loss = {document['losses'][1]:.6g}"
-    # θ11 after the first epoch's update: 0.1 − 0.1·0.2835 (the tutorial's numbers)
-    assert node(browser, "θ11").find_element(By.CSS_SELECTOR, ".v").text == "0.07165"
-    mark = browser.find_element(By.ID, "loss-mark")
-    assert float(mark.get_attribute("cx")) > 0
+    # stepping backward and then moving the slider must not leave a mixture of epochs
+    browser.find_element(By.ID, "phase-forward").click()
+    browser.find_element(By.ID, "state-next").click()
+    browser.find_element(By.ID, "state-prev").click()
+    for epoch in range(1, 6):
+        if epoch > 1:
+            browser.find_element(By.ID, "state-next").click()
+        params = run_practice({"epochs": epoch - 1})["updated"] if epoch > 1 else \
+            run_practice({"epochs": 0})["params"]
+        expected = library_nodes(tutorial_config(params))
+        shown = numbers(browser)
+        for name, (value, grad) in expected.items():
+            assert close(shown[name][0], value) and close(shown[name][1], grad), (epoch, name)
+        assert close(shown["L"][0], document["losses"][epoch - 1])
+        status = browser.find_element(By.ID, "status").text
+        assert status.startswith(f"epoch {epoch} (step of the run {epoch} of 5)")
+        assert f"L = {document['losses'][epoch - 1]:.6g}" in status
+        mark = browser.find_element(By.ID, "loss-mark")
+        assert float(mark.get_attribute("cx")) > 0
+
+
+def test_every_state_of_a_mini_batch_page_says_its_batch(browser, tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"layers": [2, 1], "activation": ["tanh", "identity"],
+                                  "loss": "mse", "X": [[1, 2, 0.5], [0.5, -1, 2]],
+                                  "y": [1, -0.5, 0.25], "batch_size": 2, "epochs": 2}),
+                      encoding="utf-8")
+    page = tmp_path / "c.html"
+    cli("practice", "--config", str(config), "--html", str(page))
+    steps = json.loads(cli("practice", "--config", str(config), "--json"))["steps"]
+    open_page(browser, page)
+    assert problems(browser, page) == ([], [])
+    for k, step in enumerate(steps):
+        if k:
+            browser.find_element(By.ID, "state-next").click()
+        status = browser.find_element(By.ID, "status").text
+        assert f"data points {', '.join(map(str, step['points']))}" in status
+        assert f"L = {step['loss']:.6g}" in status
+        assert close(numbers(browser)["L"][0], step["loss"])
+        for point in (1, 2, 3):
+            text = node(browser, f"X1{point}").find_element(By.CSS_SELECTOR, ".g").text
+            assert (text == "not in this batch") == (point not in step["points"])
+
+
+# ---- the update --------------------------------------------------------------------------------
+
+def test_the_update_is_a_phase_with_the_new_values_and_the_loss_after(browser, one_epoch_page):
+    open_page(browser, one_epoch_page)
+    browser.find_element(By.ID, "phase-update").click()
+    assert node(browser, "θ11").find_element(By.CSS_SELECTOR, ".v").text == "0.1 → 0.07165"
+    rows = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[-1].text
+            for r in browser.find_elements(By.CSS_SELECTOR, "#update-table tr[data-node]")}
+    assert rows["θ11"] == "0.07165" and rows["d1"] == "0.03"
+    assert browser.find_element(By.ID, "loss-after").text == "L after the update = 0.261239"
+    assert "L after the update = 0.261239" in browser.find_element(By.ID, "status").text
+    browser.find_element(By.ID, "phase-backward").click()
+    assert node(browser, "θ11").find_element(By.CSS_SELECTOR, ".v").text == "0.1"
+
+
+# ---- live editing, cross-checked with the library -------------------------------------------------
+
+def type_into(browser, element_id, value):
+    field = browser.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(repr(value) + Keys.ENTER)
+
+
+def test_random_edits_recompute_everything_as_the_library_does(browser, one_epoch_page):
+    from tinygrad_lite.lab.practice import DEFAULT_CONFIG, run_practice
+    rng = random.Random(7)
+    config = json.loads(json.dumps({k: DEFAULT_CONFIG[k] for k in
+                                    ("X", "y", "theta", "b", "delta", "d1", "lr")}))
+    open_page(browser, one_epoch_page)
+    for trial in range(6):
+        which = rng.choice(["theta", "b", "delta", "d1", "X", "y", "lr"])
+        value = round(rng.uniform(-2, 2), 6)
+        if which == "lr":
+            browser.find_element(By.ID, "phase-update").click()
+            type_into(browser, "edit-lr", value)
+            config["lr"] = value
+        else:
+            if which == "theta":
+                i, j = rng.randrange(4), rng.randrange(3)
+                label, where = f"θ{i + 1}{j + 1}", (config["theta"][i], j)
+            elif which == "delta":
+                i = rng.randrange(4)
+                label, where = f"δ1{i + 1}", (config["delta"], i)
+            elif which == "b":
+                i = rng.randrange(4)
+                label, where = f"b{i + 1}", (config["b"], i)
+            elif which == "X":
+                j, k = rng.randrange(3), rng.randrange(2)
+                label, where = f"X{j + 1}{k + 1}", (config["X"][j], k)
+            elif which == "y":
+                k = rng.randrange(2)
+                label, where = f"y{k + 1}", (config["y"], k)
+            else:
+                label, where = "d1", None
+            node(browser, label).click()
+            type_into(browser, "edit-value", value)
+            if where is None:
+                config["d1"] = value
+            else:
+                where[0][where[1]] = value
+        browser.find_element(By.ID, "phase-backward").click()
+        expected = library_nodes(config)
+        shown = numbers(browser)
+        for name, (v, g) in expected.items():
+            assert close(shown[name][0], v) and close(shown[name][1], g), (trial, which, name)
+        browser.find_element(By.ID, "phase-update").click()
+        after = run_practice(dict(config, epochs=1))
+        rows = browser.execute_script("""
+            return Array.prototype.map.call(document.querySelectorAll(
+              "#update-table tr[data-node]"), function (tr) {
+                var n = Number(tr.getAttribute("data-node"));
+                return [tr.firstChild.textContent,
+                        window.tinygradPage.model.edited.update.rows.filter(
+                          function (r) { return r[0] === n; })[0][3]]; });""")
+        for name, new in rows:
+            assert close(new, after["updated"][name]), (trial, name)
+        loss_after = browser.execute_script("return window.tinygradPage.model.edited.loss_after")
+        assert close(loss_after, after["final_loss"])
+    # undo: the recorded state again, to the bit
+    browser.find_element(By.ID, "reset-edits").click()
+    assert numbers(browser)["θ12"][1] == -0.30525 or close(numbers(browser)["θ12"][1], -0.30525)
+
+
+def test_an_edit_that_is_not_a_number_is_refused_with_a_message(browser, one_epoch_page):
+    open_page(browser, one_epoch_page)
+    node(browser, "θ11").click()
+    type_into(browser, "edit-value", "abc")
+    assert "not a number" in browser.find_element(By.ID, "edit-error").text
+    assert numbers(browser)["θ11"][0] == 0.1
+
+
+# ---- any screen ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("width, height, touch", [(390, 844, True), (768, 1024, False),
+                                                  (1280, 800, False), (1920, 1080, False)])
+def test_the_graph_fits_any_screen_with_l_in_view(width, height, touch, practice_page):
+    driver = start(width, height, touch)
+    try:
+        open_page(driver, practice_page)
+        assert problems(driver, practice_page)[0] == []
+        graph = driver.find_element(By.ID, "graph").rect
+        assert graph["width"] > 0.9 * min(width, 900) * (0.5 if width >= 900 else 1)
+        assert graph["height"] >= 200
+        assert inside(driver, node(driver, "L"))                # the output is on screen
+        for control in ("prev", "next", "phase-forward", "phase-backward", "phase-update",
+                        "zoom-in", "zoom-out", "zoom-fit", "state-next"):
+            button = driver.find_element(By.ID, control)
+            assert button.tag_name == "button" and button.rect["width"] >= 30, control
+        before = driver.execute_script("return window.tinygradPage.viewBox().w")
+        driver.find_element(By.ID, "zoom-in").click()
+        assert driver.execute_script("return window.tinygradPage.viewBox().w") < before
+        if touch:                                                # a pinch zooms out again
+            centre = graph["x"] + graph["width"] / 2, graph["y"] + graph["height"] / 2
+            w0 = driver.execute_script("return window.tinygradPage.viewBox().w")
+            for spread in (60, 40, 20):
+                points = [{"x": centre[0] - spread, "y": centre[1], "id": 1},
+                          {"x": centre[0] + spread, "y": centre[1], "id": 2}]
+                kind = "touchStart" if spread == 60 else "touchMove"
+                driver.execute_cdp_cmd("Input.dispatchTouchEvent",
+                                       {"type": kind, "touchPoints": points})
+            driver.execute_cdp_cmd("Input.dispatchTouchEvent",
+                                   {"type": "touchEnd", "touchPoints": []})
+            assert driver.execute_script("return window.tinygradPage.viewBox().w") > w0
+        else:                                                    # a drag pans
+            x0 = driver.execute_script("return window.tinygradPage.viewBox().x")
+            canvas = driver.find_element(By.ID, "graph")
+            ActionChains(driver).move_to_element_with_offset(canvas, 5, 5).click_and_hold() \
+                .move_by_offset(80, 0).release().perform()
+            assert driver.execute_script("return window.tinygradPage.viewBox().x") < x0
+    finally:
+        stop(driver)
+
+
+def test_korean_breaks_lines_between_words(browser, tmp_path):
+    page = tmp_path / "ko.html"
+    cli("practice", "--lang", "ko", "--html", str(page))
+    open_page(browser, page)
+    assert problems(browser, page) == ([], [])
+    for selector in ("header p", "#status", "button"):
+        element = browser.find_element(By.CSS_SELECTOR, selector)
+        assert browser.execute_script(
+            "return getComputedStyle(arguments[0]).wordBreak", element) == "keep-all", selector
+    assert browser.find_element(By.ID, "next").text == "다음 ▶"
+
+
+# ---- text stays text ---------------------------------------------------------------------------
+
+def test_injection_payloads_run_no_script(browser, tmp_path):
+    from tinygrad_lite import Value
+    from tinygrad_lite.page import to_html
+    payloads = ['</script><script>window.x=9</script>', '<img src=x onerror="window.x=9">',
+                '"><svg onload="window.x=9">', "<!--", "';window.x=9;'"]
+    x = Value(1.5, name=payloads[0])
+    y = Value(-0.5, name=payloads[1])
+    z = (x * y + Value(2.0, name=payloads[2])).tanh()
+    z.name = payloads[3] + payloads[4]
+    z.backward()
+    page = tmp_path / "payload.html"
+    to_html(z, page, title=payloads[0], subtitle=payloads)
+    open_page(browser, page)
+    node(browser, payloads[0]).click()
+    assert browser.execute_script("return window.x === undefined")
+    assert browser.find_element(By.ID, "panel-title").text.startswith(payloads[0])
+    assert problems(browser, page) == ([], [])
 
 
 def test_a_configured_network_and_an_expression_load_cleanly_in_korean(browser, tmp_path):
