@@ -5,7 +5,8 @@ five epochs on the slider; with --screenshot it opens the page in headless Chrom
 chromium and chromium-driver, and selenium: the test extra), clicks θ12 and saves a PNG:
 docs/images/practice-page.png is made this way.
 
-Run:  python3 examples/practice_page.py [--lang ko] [--screenshot examples/output/page.png]
+Run:  python3 examples/practice_page.py [--lang ko] [--screenshot FILE.png [--size phone]]
+(docs/images/page-{desktop,phone}-{en,ko}.png are made this way.)
 """
 
 import argparse
@@ -21,8 +22,12 @@ from tinygrad_lite.cli import main as cli  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def screenshot(page, png):
-    """Open ``page`` in headless Chromium, click θ12, save ``png``."""
+SIZES = {"desktop": (1500, 860, False), "phone": (390, 844, True)}
+
+
+def screenshot(page, png, size="desktop"):
+    """Open ``page`` in headless Chromium at ``size`` (a phone with touch, or a desktop),
+    click θ12, step into the update phase on the phone, and save ``png``."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -34,16 +39,22 @@ def screenshot(page, png):
         sys.exit("--screenshot needs Chromium and its driver: apt-get install chromium "
                  "chromium-driver")
     os.environ["SE_OFFLINE"] = "true"
+    width, height, touch = SIZES[size]
     options = webdriver.ChromeOptions()
     profile = tempfile.mkdtemp(prefix="tinygrad-lite-chromium-")
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--window-size=1500,860", f"--user-data-dir={profile}"):
+                     f"--window-size={width},{height}", f"--user-data-dir={profile}"):
         options.add_argument(argument)
+    if touch:
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
+            "width": width, "height": height, "pixelRatio": 2, "touch": True}})
     options.binary_location = chromium
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     try:
         driver.get("file://" + os.path.abspath(page))
         driver.find_element(By.CSS_SELECTOR, 'g.node[data-label="θ12"]').click()
+        if touch:
+            driver.find_element(By.ID, "phase-update").click()
         driver.save_screenshot(png)
     finally:
         driver.quit()
@@ -56,6 +67,8 @@ def main():
                         help="the folder for the page (default examples/output)")
     parser.add_argument("--lang", choices=("en", "ko"), default="en")
     parser.add_argument("--screenshot", metavar="FILE.png", help="also take a picture of it")
+    parser.add_argument("--size", choices=sorted(SIZES), default="desktop",
+                        help="the screen of the picture: a desktop or a phone (with touch)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     page = os.path.join(args.out, "practice.html")
@@ -64,7 +77,7 @@ def main():
         sys.exit(code)
     print(f"wrote {page} ({os.path.getsize(page) / 1024:.0f} KB); open it in any browser")
     if args.screenshot:
-        screenshot(page, args.screenshot)
+        screenshot(page, args.screenshot, args.size)
         print(f"wrote {args.screenshot}")
 
 

@@ -494,7 +494,7 @@ def _sum(values):
 # Training
 # ================================================================================================
 
-HISTORY_STEPS = 200       # steps of a run the page keeps (evenly spaced, the last kept)
+HISTORY_STEPS = 60        # steps of a run the page keeps (evenly spaced, the last kept)
 
 
 def run_practice(config=None, predict=(), compiled=False, history=False):

@@ -156,7 +156,7 @@ MESSAGES = {
     "page.inputs": "Computed from (local derivatives)",
     "page.used_by": "Used by (local derivatives)",
     "page.paths": "The chain rule as a sum over paths (explain)",
-    "page.no_paths": "Not computed for this node (the graph is too large, or a number was edited); call explain() on it.",
+    "page.no_paths": "Not computed for this step (the page keeps path sums for some steps only, or the graph is too large, or a number was edited); call explain() on it.",
     "page.step": "Step",
     "page.previous": "previous",
     "page.next": "next",

@@ -147,7 +147,7 @@ MESSAGES = {
     "page.inputs": "입력 (국소 도함수)",
     "page.used_by": "이 노드를 쓰는 곳 (국소 도함수)",
     "page.paths": "경로의 합으로 본 연쇄 법칙 (explain)",
-    "page.no_paths": "이 노드는 계산하지 않았습니다 (그래프가 너무 크거나 값을 고쳤습니다). explain()을 직접 호출하세요.",
+    "page.no_paths": "이 단계에서는 계산하지 않았습니다 (페이지는 일부 단계의 경로 합만 담거나, 그래프가 너무 크거나, 값을 고쳤습니다). explain()을 직접 호출하세요.",
     "page.step": "단계",
     "page.previous": "이전",
     "page.next": "다음",

@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+from ..messages import gloss
 from .view import LABEL_LENGTH
 
 __all__ = ["document"]
@@ -130,7 +131,11 @@ def document(view):
     if view["lang"] not in LANGUAGES:
         raise ValueError(f"to_html: lang must be one of {', '.join(LANGUAGES)}, "
                          f"got {view['lang']!r}")
-    words, e = view["words"], html.escape
+    words, e = dict(view["words"]), html.escape
+    title, subtitle_lines = view["title"], list(view["subtitle"])
+    glossed = gloss("\x00".join([title] + subtitle_lines + [words["legend"]]),
+                    view["lang"]).split("\x00")          # the terms of class, once per page
+    title, subtitle_lines, words["legend"] = glossed[0], glossed[1:-1], glossed[-1]
     states = view["states"]
     has_update = any(s.get("update") for s in states)
     slider = ""
@@ -145,7 +150,7 @@ def document(view):
     update_button = (f'<button id="phase-update" type="button" aria-pressed="false">'
                      f'{e(words["update"])}</button>') if has_update else ""
     update_box = '<section id="update" aria-live="polite"></section>' if has_update else ""
-    subtitle = "".join(f'<p class="subtitle">{e(line)}</p>' for line in view["subtitle"])
+    subtitle = "".join(f'<p class="subtitle">{e(line)}</p>' for line in subtitle_lines)
     note = f'<p id="note" role="note">{e(view["note"])}</p>' if view["note"] else ""
     return f"""<!DOCTYPE html>
 <html lang="{e(view["lang"])}">
@@ -158,7 +163,7 @@ def document(view):
 <style>{_asset("page.css")}</style>
 </head>
 <body>
-<header><h1>{e(view["title"])}</h1>{subtitle}{note}
+<header><h1>{e(title)}</h1>{subtitle}{note}
 <details><summary>{e(words["how"])}</summary>
 <p class="legend">{e(words["legend"])}</p>
 <p class="keys">{e(words["keys"])}</p></details></header>

@@ -29,10 +29,11 @@ from .evaluator import program
 __all__ = ["graph_view", "MAX_NODES", "MAX_STATES", "MAX_NUMBERS"]
 
 MAX_NODES = 300           # nodes drawn before the graph is collapsed
-MAX_STATES = 200          # steps of a run on the slider; a longer run is sampled evenly
+MAX_STATES = 60           # steps of a run on the slider; a longer run is sampled evenly
 MAX_NUMBERS = 400_000     # numbers the states may carry in all (nodes × states × ~3)
 EXPLAIN_BUDGET = 1_000_000  # node visits spent on path sums (explain costs a walk per node)
 EXPLAIN_SECONDS = 3.0       # and at most this long: the nodes nearest the output come first
+EXPLAIN_CHARACTERS = 300_000  # path sums' text in all states: some steps get none
 LABEL_LENGTH = 18         # a formula longer than this is shown as its op, in full on click
 
 OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "**": "^", "neg": "−"}
@@ -316,8 +317,7 @@ def _states(output, shown, index, edges, folded, run, named, labels, lang):
         stride = (len(run) - 1) / (limit - 1)
         run = [run[round(k * stride)] for k in range(limit)]
     drawn_keys = _keys(shown, _formulas(shown))
-    states = []
-    budget = [EXPLAIN_BUDGET, time.perf_counter() + EXPLAIN_SECONDS]
+    states, graphs = [], []
     for entry in run:
         graph = entry["output"]
         if graph is output:
@@ -333,11 +333,46 @@ def _states(output, shown, index, edges, folded, run, named, labels, lang):
                 mapping = {id(v): position[key] for v, key in
                            zip(nodes, _keys(nodes, _formulas(nodes))) if key in position}
         states.append(_state(graph, mapping, edges, False, None, shown, labels, lang, entry,
-                             budget))
+                             explain=False))
+        graphs.append((graph, mapping))
+    # path sums for the first and the last step, then others evenly, while the budget lasts
+    budget = [EXPLAIN_BUDGET, time.perf_counter() + EXPLAIN_SECONDS]
+    spent = 0
+    for k in _priority(len(states)):
+        graph, mapping = graphs[k]
+        nodes = [None] * len(shown)
+        for v in _reachable(graph):
+            if id(v) in mapping:
+                nodes[mapping[id(v)]] = v
+        texts = _explanations(graph, nodes, labels, False, lang, budget)
+        spent += sum(len(t) for t in texts.values())
+        if spent > EXPLAIN_CHARACTERS:
+            break
+        states[k]["explanations"] = texts
     return states
 
 
-def _state(graph, mapping, edges, folded, named, shown, labels, lang, entry, budget=None):
+def _priority(count):
+    """0, the last, then the middle of the widest gap, and so on: the states that get path
+    sums first when not all of them can."""
+    order, seen, gaps = [], set(), [(0, count - 1)]
+    for k in (0, count - 1):
+        if k not in seen:
+            order.append(k)
+            seen.add(k)
+    while gaps:
+        gaps.sort(key=lambda g: g[1] - g[0])
+        low, high = gaps.pop()
+        middle = (low + high) // 2
+        if middle in seen:
+            continue
+        order.append(middle)
+        seen.add(middle)
+        gaps += [(low, middle), (middle, high)]
+    return order
+
+
+def _state(graph, mapping, edges, folded, named, shown, labels, lang, entry, explain=True):
     """One state: the values, gradients and local derivatives of the drawn nodes in ``graph``
     (mapped by ``mapping``: id(node) -> drawn id), backward's steps, the update."""
     size = len(shown)
@@ -373,8 +408,8 @@ def _state(graph, mapping, edges, folded, named, shown, labels, lang, entry, bud
         state.update({"epoch": entry["epoch"], "points": entry.get("points"),
                       "full": entry.get("full", True), "loss_after": _finite(entry.get(
                           "loss_after", math.nan)), "update": _update(entry, nodes)})
-    if budget is None or budget[0] > 0:
-        state["explanations"] = _explanations(graph, nodes, labels, folded, lang, budget)
+    if explain:
+        state["explanations"] = _explanations(graph, nodes, labels, folded, lang)
     return state
 
 
