@@ -3,7 +3,7 @@
 Writes examples/output/practice.html (the same page as `tinygrad-lite practice --html`), with
 five epochs on the slider; with --screenshot it opens the page in headless Chromium (Debian's
 chromium and chromium-driver, and selenium: the test extra), clicks θ12 and saves a PNG:
-docs/images/practice-page.png is made this way.
+docs/images/page-*.png are made this way.
 
 Run:  python3 examples/practice_page.py [--lang ko] [--screenshot FILE.png [--size phone]]
 (docs/images/page-{desktop,phone}-{en,ko}.png are made this way.)
