@@ -151,6 +151,12 @@ KOREAN_RUNS = [
     ["practice", "--explain", "θ12"],
     ["practice", "--bogus"],
     ["practice"],
+    ["practice", "--config", os.path.join(ROOT, "examples", "exercises", "classify.json")],
+    ["practice", "--config", os.path.join(ROOT, "examples", "exercises", "mazur.json"),
+     "--check", "∂L/∂w2_11 = (a2_11 - y11)·a1_11"],
+    ["practice", "--config", os.path.join(ROOT, "examples", "exercises", "mazur.json"),
+     "--lr", "1000", "--epochs", "20"],
+    ["grad", "x^2*y", "--at", "x=-3,y=2", "--check", "∂f/∂x = 2x y", "--report"],
 ]
 
 

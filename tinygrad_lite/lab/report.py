@@ -9,7 +9,7 @@ Numbers are rounded for people (--json does not round).  A long run shows its fi
 ten epochs (or steps); a run that diverged ends with the finding.
 """
 
-from ..console import rjust
+from ..console import ljust, rjust
 from ..nn.dense import tutorial_name
 from ..messages import say
 from .practice import is_default_exercise, parameter_names
@@ -37,11 +37,10 @@ def _matrix_lines(title, names, values, indent="  "):
 
 
 def format_report(result, lang="en"):
-    """The human-readable report of run_practice's result, in ``lang`` ("en" or "ko": the
-    tutorial's exercise is translated whole; other networks are reported in English)."""
+    """The human-readable report of run_practice's result, in ``lang`` ("en" or "ko")."""
     if is_default_exercise(result["config"]):
         return _tutorial_report(result, lang)
-    return _lab_report(result)
+    return _lab_report(result, lang)
 
 
 def _tutorial_report(result, lang="en"):
@@ -199,22 +198,22 @@ def network_title(config, lang="en"):
     return title, describe(config, lang)
 
 
-def _lab_report(result):
+def _lab_report(result, lang="en"):
     config, practice = result["config"], result["practice"]
     X, n = config["X"], len(config["X"][0])
-    lines = ([say("report.lab.exercise", "en", source=config["source"])]
-             if config.get("source") else []) + describe(config) + [""]
-    lines += _matrix_lines(f"Data: X is {len(X)}×{n} (rows = inputs, columns = data points)",
+    lines = ([say("report.lab.exercise", lang, source=config["source"])]
+             if config.get("source") else []) + describe(config, lang) + [""]
+    lines += _matrix_lines(say("lab.data", lang, d=len(X), n=n),
                            [[tutorial_name("X", j + 1, k + 1) for k in range(n)]
                             for j in range(len(X))], X)
-    lines += _label_lines(config)
+    lines += _label_lines(config, lang)
     lines.append("")
     network = result["network"]
-    lines.append("Initial parameters")
+    lines.append(say("lab.initial", lang))
     names = list(result["params"])
     for l, layer in enumerate(network, 1):
         rows = [[v.name for v in row] for row in layer.weight]
-        lines += _matrix_lines(f"  layer {l}: weights ({len(rows)}×{len(rows[0])}) and biases",
+        lines += _matrix_lines(say("lab.layer", lang, l=l, rows=len(rows), columns=len(rows[0])),
                                rows, [[result["params"][m] for m in row] for row in rows],
                                indent="    ")
         biases = [v.name for v in layer.bias]
@@ -223,29 +222,30 @@ def _lab_report(result):
     lines.append("")
     nodes = result["nodes"]
     if nodes is not None:
-        lines.append("Forward pass at the initial parameters, every named node with ∂L/∂·")
-        lines += _forward_lines(practice, nodes)
+        lines.append(say("lab.forward", lang))
+        lines += _forward_lines(practice, nodes, lang)
         lines.append("")
         data = [name for row in practice.X for name in (v.name for v in row)] + \
             [v.name for v in _labels_of(practice)]
-        lines.append("The data's own gradients at the initial parameters")
+        lines.append(say("lab.data_gradients", lang))
         for start in range(0, len(data), 4):
             lines.append("  " + "   ".join(f"∂L/∂{name} = {fmt(nodes[name][1])}"
                                            for name in data[start:start + 4]))
         lines.append("")
-        lines.append("Parameters: initial value, ∂L/∂· at the initial parameters, after "
-                     "training")
-        lines.append(f"  {'parameter':>10} {'initial':>11} {'∂L/∂·':>12} {'after training':>15}")
+        lines.append(say("lab.parameters", lang))
+        lines.append(f"  {rjust(say('report.column.parameter', lang), 10)} "
+                     f"{rjust(say('report.column.initial', lang), 11)} {'∂L/∂·':>12} "
+                     f"{rjust(say('lab.after_training', lang), 15)}")
         for name in names:
             lines.append(f"  {name:>10} {fmt(result['params'][name]):>11} "
                          f"{fmt(result['grads'][name]):>12} {fmt(result['updated'][name]):>15}")
         lines.append("")
-    lines += _training_lines(result, n)
+    lines += _training_lines(result, n, lang)
     diverged = result["diverged"]
     if diverged is not None:
-        lines += _divergence_lines(diverged)
+        lines += _divergence_lines(diverged, lang)
         return "\n".join(lines)
-    lines += _ending_lines(result, "")
+    lines += _ending_lines(result, "", lang)
     return "\n".join(lines)
 
 
@@ -255,10 +255,10 @@ def _labels_of(practice):
     return [v for v in flat if not isinstance(v, int)]
 
 
-def _label_lines(config):
+def _label_lines(config, lang="en"):
     y, n = config["y"], len(config["X"][0])
     if config["loss"] == "cross_entropy" and isinstance(y[0], int):
-        return [f"  classes: " + "   ".join(f"y{tutorial_name('', k + 1)} = {c}"
+        return ["  " + say("lab.classes", lang) + " " + "   ".join(f"y{tutorial_name('', k + 1)} = {c}"
                                             for k, c in enumerate(y))]
     if isinstance(y[0], list):
         return _matrix_lines("", [[tutorial_name("y", i + 1, k + 1) for k in range(n)]
@@ -266,12 +266,12 @@ def _label_lines(config):
     return _matrix_lines("", [[tutorial_name("y", k + 1) for k in range(n)]], [y])
 
 
-def _forward_lines(practice, nodes):
+def _forward_lines(practice, nodes, lang="en"):
     """Per data point, per layer: each unit's sum, its activation, the point's loss."""
     lines = []
     config = practice.network.config
     for c, k in enumerate(practice.points):
-        lines.append(f"  data point {k + 1}:")
+        lines.append("  " + say("lab.point", lang, k=k + 1))
         previous = [row[c] for row in practice.X]
         for l, (layer, (Z, A)) in enumerate(zip(practice.network, practice.layers), 1):
             activation = config["activation"][l - 1]
@@ -290,7 +290,7 @@ def _forward_lines(practice, nodes):
             previous = [row[c] for row in A]
         for v in practice.L_k:
             if v.name == tutorial_name("L", k + 1):
-                lines.append(f"    {v.name:>8} = the loss of data point {k + 1}".ljust(63) +
+                lines.append(ljust(f"    {v.name:>8} = " + say("lab.point_loss", lang, k=k + 1), 63) +
                              f" = {fmt(v.data):>10}   ∂L/∂· = {fmt(nodes[v.name][1])}")
     lines.append(f"  {'L':>10} = {LOSS_TEXT[config['loss']].split(', ')[0][4:]}".ljust(63) +
                  f" = {fmt(practice.L.data):>10}")
@@ -308,14 +308,15 @@ def _first_and_last(items, what, lines, lang="en"):
     yield from items[-SHOWN_EPOCHS:]
 
 
-def _training_lines(result, n):
-    lines = ["Training"]
+def _training_lines(result, n, lang="en"):
+    lines = [say("lab.training", lang)]
     steps = result["steps"]
     full = result["config"]["batch_size"] == n
-    for step in _first_and_last(steps, "steps", lines):
-        used = "" if full else f", data points {', '.join(map(str, step['points']))}"
-        lines.append(f"  epoch {step['epoch']:>3}{used}: L = {fmt(step['loss'])} before the "
-                     "update")
+    for step in _first_and_last(steps, say("lab.steps", lang), lines, lang):
+        used = "" if full else say("lab.points", lang,
+                                   points=", ".join(map(str, step["points"])))
+        lines.append(say("lab.step", lang, epoch=f"{step['epoch']:>3}", used=used,
+                         loss=fmt(step["loss"])))
     return lines
 
 
