@@ -30,9 +30,9 @@ import re
 import sys
 
 from .lab.check import check_expression, check_formula, read_formula_file
-from .console import columns, ljust, rjust, shorten, strict_json, write
+from .console import columns, ljust, printable, rjust, shorten, strict_json, visible, write
 from .explain import explain
-from .files import FileProblem
+from .files import FileProblem, write_atomically
 from .page import to_html
 from .lab.expression import build, load_exercise, parse_at
 from .lab.formula import FormulaError
@@ -85,6 +85,12 @@ class _Parser(argparse.ArgumentParser):
     said in the chosen language; an error it has no translation for stays English."""
 
     lang = "en"
+
+    def _print_message(self, message, file=None):
+        """--help and argparse's errors, readable on any console (ASCII, latin-1, cp949)."""
+        file = file or sys.stderr
+        if message:
+            file.write(printable(message, getattr(file, "encoding", None)))
 
     def error(self, message):
         if self.lang == "en":
@@ -255,7 +261,7 @@ def run_grad_command(args):
     if args.json:
         return _json_with(circuit.to_json(), args, checks, explanations), code
     lang = args.lang_chosen
-    lines = [f"f = {text}" + (f"    ({source})" if source else ""),
+    lines = [f"f = {visible(text)}" + (f"    ({visible(source)})" if source else ""),
              say("grad.at", lang, point=", ".join(f"{name} = {fmt(v)}"
                                                   for name, v in at.items())), "",
              "  " + " ".join([ljust(say("grad.node", lang), 26),
@@ -283,7 +289,7 @@ def run_grad_entries(config, entries):
         try:
             names = read_entries(text, list(practice.nodes), config)
         except FormulaError as error:
-            raise UsageError(_at(f"--grad {text!r}", error)) from None
+            raise UsageError(_at(f"--grad {visible(repr(text))}", error)) from None
         for name in names:
             v = practice.nodes[name]
             rows.append((name, v.data, 1.0 if name == "L" else v.grad))
@@ -295,16 +301,16 @@ def write_graph(config, path):
     practice = Practice(PracticeNetwork(config), config["X"], config["y"])
     practice.L.backward()
     text = to_dot(practice.L, title="tinygrad_lite practice: L = ½·Σ(y − q)²")
+    where = f"--dot {visible(path)}"
     try:
         if path.lower().endswith((".svg", ".png")):
             render(text, path)
         else:
-            with open(path, "w", encoding="utf-8") as file:
-                file.write(text)
-    except VizError as error:
-        raise UsageError(_at(f"--dot {path}", error)) from None
+            write_atomically(path, text)
+    except (VizError, FileProblem) as error:
+        raise UsageError(_at(where, error)) from None
     except OSError as error:
-        raise UsageError(Sentence("cli.cannot_write", where=f"--dot {path}",
+        raise UsageError(Sentence("cli.cannot_write", where=where,
                                   reason=error.strerror or message_of(error))) from None
 
 
@@ -387,7 +393,7 @@ def run_practice_command(args):
             try:
                 names = read_entries(text, [n for n in practice.nodes if n != "L"], config)
             except FormulaError as error:
-                raise UsageError(_at(f"--explain {text!r}", error)) from None
+                raise UsageError(_at(f"--explain {visible(repr(text))}", error)) from None
             explanations += [explain(practice.L, practice.nodes[name], **options)
                              for name in names]
     if args.dot:

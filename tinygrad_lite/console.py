@@ -1,6 +1,8 @@
 """What the command line writes: text any console can show, JSON any parser accepts.
 
     printable(text, encoding)   the text, with characters the encoding lacks spelled in ASCII
+    visible(text)               a user's text with control characters and combining marks
+                                escaped: the one way user text reaches a terminal
     write(text, stream)         print to a stream whatever its encoding (cp949, ASCII, ...)
     strict_json(document)       the document with NaN and ±inf as null, and where they were
     shorten(text, limit)        one long line cut in the middle with an ellipsis
@@ -16,7 +18,7 @@ place and value are listed under "nonfinite" (e.g. {"forward.q11": "inf"}).
 import math
 import unicodedata
 
-__all__ = ["printable", "write", "strict_json", "shorten", "rjust"]
+__all__ = ["printable", "visible", "write", "strict_json", "shorten", "rjust", "ljust"]
 
 ASCII_SPELLING = {
     "−": "-", "–": "-", "—": "-", "·": "*", "⋅": "*", "×": "x", "÷": "/", "→": "->",
@@ -28,7 +30,9 @@ ASCII_SPELLING = {
 
 
 def printable(text, encoding):
-    """``text`` with every character ``encoding`` cannot encode spelled in ASCII (or "?")."""
+    """``text`` with every character ``encoding`` cannot encode spelled in ASCII (or "?").
+    A caret line under a text (spaces and one ^, as a formula error prints) is moved so that it
+    still points at the same character of the respelled line above it."""
     encoding = encoding or "utf-8"
     try:
         text.encode(encoding)
@@ -37,6 +41,17 @@ def printable(text, encoding):
         pass
     except LookupError:                    # an encoding Python does not know: be safe
         encoding = "ascii"
+    lines, out = text.split("\n"), []
+    for k, line in enumerate(lines):
+        caret = line.rstrip()
+        if k and caret.endswith("^") and not caret[:-1].strip():
+            above = lines[k - 1][:len(caret) - 1]
+            line = " " * len(_respelled(above, encoding)) + "^"
+        out.append(_respelled(line, encoding))
+    return "\n".join(out)
+
+
+def _respelled(text, encoding):
     out = []
     for c in text:
         try:
@@ -45,6 +60,19 @@ def printable(text, encoding):
         except UnicodeEncodeError:
             out.append(ASCII_SPELLING.get(c, "?"))
     return "".join(out)
+
+
+def visible(text):
+    """A user's text as it may be echoed to a terminal: control characters, invisible format
+    characters (the right-to-left override), combining marks and unusual spaces spelled as
+    escapes (\\x1b, \\u202e, \\u0301), so nothing typed can move the cursor, hide text or
+    merge with the quote around it."""
+    if text.isprintable() and not any(unicodedata.category(c).startswith("M") for c in text):
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if (unicodedata.category(c)[0] in "CM" or
+                       (unicodedata.category(c)[0] == "Z" and c != " ")) else c
+                   for c in text)
 
 
 def write(text, stream):

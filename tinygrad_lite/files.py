@@ -16,7 +16,8 @@ import tempfile
 
 from .messages import LANGUAGES, Sentence, Translatable
 
-__all__ = ["read_text", "read_json", "write_atomically", "FileProblem", "CONFIG_LIMIT",
+__all__ = ["read_text", "read_json", "write_atomically", "FileProblem", "FileSystemProblem",
+           "CONFIG_LIMIT",
            "FORMULA_FILE_LIMIT", "MODEL_FILE_LIMIT"]
 
 CONFIG_LIMIT = 10 * 2 ** 20          # a practice config: 10 MiB
@@ -25,7 +26,13 @@ MODEL_FILE_LIMIT = 512 * 2 ** 20     # a saved model: 512 MiB
 CHUNK = 2 ** 20                      # read a MiB at a time
 
 class FileProblem(Translatable, ValueError):
-    """A file that cannot be used: missing, a directory, too large, not UTF-8 text, not JSON."""
+    """A file that cannot be used: too large, binary, not UTF-8 text, not JSON (its content is
+    at fault, so it is a ValueError)."""
+
+
+class FileSystemProblem(FileProblem, OSError):
+    """A file the system will not give or take: missing, a directory, unreadable, a name too
+    long, a folder that does not exist, a read-only file (an OSError, and a FileProblem)."""
 
 
 def _problem(kind, what, path, **values):
@@ -50,11 +57,11 @@ def read_text(path, limit, what="file"):
                 size += len(chunk)
             data = b"".join(chunks)
     except FileNotFoundError:
-        raise FileProblem(_problem("missing", what, path)) from None
+        raise FileSystemProblem(_problem("missing", what, path)) from None
     except IsADirectoryError:
-        raise FileProblem(_problem("directory", what, path)) from None
+        raise FileSystemProblem(_problem("directory", what, path)) from None
     except OSError as error:
-        raise FileProblem(_problem("unreadable", what, path,
+        raise FileSystemProblem(_problem("unreadable", what, path,
                                    reason=error.strerror or str(error))) from None
     if len(data) > limit:
         raise FileProblem(_problem("too_large", what, path, limit=f"{limit:,}"))
@@ -83,15 +90,23 @@ def write_atomically(path, text):
     so a crash mid-write leaves the previous file whole.  A symlink is followed (its target is
     replaced, the link stays); an existing file keeps its permission bits (a new one gets the
     usual 0666 less the umask); a target that is not a regular file (a directory, a device, a
-    pipe) is refused.  No temporary file is left behind, whatever fails."""
+    pipe) is refused, and so is a read-only file (even for root, who could write it) and an
+    empty name.  No temporary file is left behind, whatever fails: every failure is a
+    FileSystemProblem (an OSError) naming the file and the reason."""
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise FileSystemProblem(Sentence("file.empty_name"))
     target = os.path.realpath(path)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else None
         if os.path.exists(target) and not os.path.isfile(target):
-            raise FileProblem(Sentence("file.not_regular", path=path))
+            raise FileSystemProblem(Sentence("file.not_regular", path=path))
+        if mode is not None and not mode & 0o222:
+            raise FileSystemProblem(Sentence("file.read_only", path=path))
+    except FileSystemProblem:
+        raise
     except OSError as error:
-        raise FileProblem(Sentence("file.cannot_write", path=path,
-                                   reason=error.strerror or str(error))) from None
+        raise FileSystemProblem(Sentence("file.cannot_write", path=path,
+                                         reason=error.strerror or str(error))) from None
     if mode is None:
         mask = os.umask(0)
         os.umask(mask)
@@ -100,8 +115,8 @@ def write_atomically(path, text):
     try:
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
     except OSError as error:
-        raise FileProblem(Sentence("file.cannot_write_in", path=path, folder=folder,
-                                   reason=error.strerror or str(error))) from None
+        raise FileSystemProblem(Sentence("file.cannot_write_in", path=path, folder=folder,
+                                         reason=error.strerror or str(error))) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
@@ -109,6 +124,11 @@ def write_atomically(path, text):
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
+    except OSError as error:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise FileSystemProblem(Sentence("file.cannot_write", path=path,
+                                         reason=error.strerror or str(error))) from None
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)

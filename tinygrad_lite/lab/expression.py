@@ -17,6 +17,7 @@ import re
 
 from .. import files
 from ..engine import Value
+from ..console import visible
 from ..messages import Sentence, message_of
 from .formula import (FUNCTION, IDENT, NUMBER, FormulaError, MAX_LENGTH, _apply, _call,
                       arithmetic_token, to_rpn)
@@ -29,6 +30,7 @@ VARIABLE = re.compile(r"[A-Za-z_\u0370-\u03ff](?:_\{[A-Za-z0-9,]+\}|[A-Za-z0-9_\
 BRACED = re.compile(r"_\{([A-Za-z0-9,]+)\}")
 SPACE = re.compile(r"\s+")
 MAX_VARIABLES = 1000
+OUTPUT = "f"               # the expression's own name: ∂f/∂x
 LABEL_LENGTH = 24          # a node named by its expression while the text is this short
 
 
@@ -52,10 +54,21 @@ def parse_at(text):
             raise FormulaError(Sentence("expression.not_finite", name=name, number=number.strip()))
         if name in values:
             raise FormulaError(Sentence("expression.twice", name=name))
+        _not_taken(name)
         values[name] = value
     if len(values) > MAX_VARIABLES:
         raise FormulaError(Sentence("expression.too_many", limit=MAX_VARIABLES))
     return values
+
+
+def _not_taken(name):
+    """A variable may not be called like a function (exp=1 would read exp(x) as exp·x) or
+    like the expression itself (f)."""
+    if name in FUNCTIONS:
+        raise FormulaError(Sentence("expression.shadows_function", name=name,
+                                    functions=", ".join(FUNCTIONS)))
+    if name == OUTPUT:
+        raise FormulaError(Sentence("expression.shadows_output", name=name))
 
 
 def tokenize(text, variables, offset=0, full_text=None):
@@ -81,7 +94,7 @@ def tokenize(text, variables, offset=0, full_text=None):
         match = VARIABLE.match(text, i)
         if match:
             word = _spelled(match.group(), variables)
-            if word in FUNCTIONS and word not in variables:
+            if word in FUNCTIONS:
                 tokens.append((FUNCTION, word, column))
             elif word in variables:
                 tokens.append((IDENT, word, column))
@@ -92,7 +105,7 @@ def tokenize(text, variables, offset=0, full_text=None):
                                             functions=', '.join(FUNCTIONS)), where, column)
             i = match.end()
             continue
-        raise FormulaError(Sentence("formula.unexpected", character=repr(ch)), where, column)
+        raise FormulaError(Sentence("formula.unexpected", character=visible(repr(ch))), where, column)
     return tokens
 
 
@@ -130,7 +143,7 @@ class Circuit:
                 "grads": {name: v.grad for name, v in self.variables.items()}}
 
 
-def build(text, at, output="f"):
+def build(text, at, output=OUTPUT):
     """The expression at the point ``at`` ({name: number}) as named Values, differentiated.
 
     The text may be written as in notes (θ₁₂, x², ½, \\frac{1}{2}, \\cdot: see
@@ -241,5 +254,6 @@ def load_exercise(path):
                 not isinstance(value, (int, float)) or not math.isfinite(value):
             raise FormulaError(Sentence("expression.exercise_at", path=path, name=repr(name),
                                         value=repr(value)))
+        _not_taken(name)
         at[name] = float(value)
     return document["expression"], at, document.get("source")

@@ -18,8 +18,8 @@ no input, however nested, can exhaust the stack; and no input is ever executed.
 import difflib
 import math
 import re
-import unicodedata
 
+from ..console import visible
 from ..messages import Sentence, Translatable, say
 from .notation import normalize
 
@@ -57,8 +57,7 @@ def _window(text, column):
     pieces, caret = ["…"] if start else [], 1 if start else 0
     for i in range(start, end):
         ch = text[i]
-        shown = ch.encode("unicode_escape").decode("ascii") \
-            if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch
+        shown = visible(ch)               # control characters and combining marks escaped
         if i < column - 1:
             caret += len(shown)
         pieces.append(shown)
@@ -222,7 +221,7 @@ def tokenize(text, names, offset=0, full_text=None):
             tokens.append(_name_token(match, names, full_text, column))
             i = match.end()
             continue
-        raise FormulaError(Sentence("formula.unexpected", character=repr(ch)), full_text, column)
+        raise FormulaError(Sentence("formula.unexpected", character=visible(repr(ch))), full_text, column)
     return tokens
 
 

@@ -26,6 +26,7 @@ formula.py: our own parser (never eval), linear time, errors with their column.
 import math
 import re
 
+from ..console import visible
 from ..messages import Sentence
 from .formula import DERIVATIVE, FormulaError, MAX_LENGTH, _drain, _push_operator, split_sides
 from .notation import normalize
@@ -198,7 +199,7 @@ def _tokenize(text, offset, full_text, blocks):
             elif ch in ")]}":
                 tokens.append((")", ch, column))
             else:
-                raise FormulaError(Sentence("matrix.unexpected", character=repr(ch),
+                raise FormulaError(Sentence("matrix.unexpected", character=visible(repr(ch)),
                                             blocks=' '.join(blocks.shapes)), full_text, column)
             i += 1
             continue

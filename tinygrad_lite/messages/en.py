@@ -380,4 +380,8 @@ MESSAGES = {
     "lab.steps": "steps",
     "lab.points": ", data points {points}",
     "lab.step": "  epoch {epoch}{used}: L = {loss} before the update",
+    "file.empty_name": "the file name is empty: give a name such as page.html",
+    "file.read_only": "{path}: the file is read-only; it is left as it is (make it writable, or choose another name)",
+    "expression.shadows_function": "--at {name}=…: {name} is a function ({functions}); give the variable another name",
+    "expression.shadows_output": "--at {name}=…: {name} is the expression's own value (∂{name}/∂x); give the variable another name",
 }

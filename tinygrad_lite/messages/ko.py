@@ -371,4 +371,8 @@ MESSAGES = {
     "lab.steps": "단계",
     "lab.points": ", 데이터 {points}",
     "lab.step": "  에폭 {epoch}{used}: 갱신 전 L = {loss}",
+    "file.empty_name": "파일 이름이 비어 있습니다: page.html 같은 이름을 주세요",
+    "file.read_only": "{path}: 읽기 전용 파일이라 그대로 두었습니다 (쓰기를 허용하거나 다른 이름을 고르세요)",
+    "expression.shadows_function": "--at {name}=…: {name:는} 함수 이름입니다 ({functions}). 변수에 다른 이름을 주세요",
+    "expression.shadows_output": "--at {name}=…: {name:는} 식 자신의 값(∂{name}/∂x)입니다. 변수에 다른 이름을 주세요",
 }
