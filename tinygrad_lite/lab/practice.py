@@ -551,6 +551,7 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
             diverged = Divergence(1, losses, params, config["lr"])
     loader = DataLoader(list(range(n)), batch_size=config["batch_size"], shuffle=not full_batch,
                         seed=config["seed"])
+    previous = None           # (epoch, the largest gradient entry) of the last finite step
     for epoch in range(config["epochs"] if diverged is None else 0):
         for batch in (loader if not full_batch else [list(range(n))]):
             points = sorted(batch)
@@ -558,11 +559,14 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
                 if not (epoch == 0 and full_batch):       # the first full batch is done above
                     loss, _ = evaluate.step(None if full_batch else points)
             except (OverflowError, ValueError, ZeroDivisionError) as error:
-                diverged = Divergence(epoch + 1, losses, params, config["lr"], message_of(error))
+                diverged = Divergence(epoch + 1, losses, params, config["lr"], message_of(error),
+                                      previous)
                 break
             if not _finite(loss, params):
-                diverged = Divergence(epoch + 1, losses, params, config["lr"])
+                diverged = Divergence(epoch + 1, losses, params, config["lr"], previous=previous)
                 break
+            previous = (epoch + 1, max(((name, v.grad) for name, v in params.items()),
+                                       key=lambda entry: abs(entry[1]), default=None))
             steps.append({"epoch": epoch + 1, "points": [k + 1 for k in points], "loss": loss})
             last = epoch + 1 == config["epochs"] and points == sorted(batch) and \
                 len(steps) == config["epochs"] * per_epoch
@@ -588,10 +592,11 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
             final_loss = evaluate.loss()
         except (OverflowError, ValueError, ZeroDivisionError) as error:
             diverged = Divergence(config["epochs"] + 1, losses, params, config["lr"],
-                                  message_of(error))
+                                  message_of(error), previous)
         else:
             if not math.isfinite(final_loss):
-                diverged = Divergence(config["epochs"] + 1, losses, params, config["lr"])
+                diverged = Divergence(config["epochs"] + 1, losses, params, config["lr"],
+                                      previous=previous)
                 final_loss = None
     predictions = [{"input": list(x), "output": network.predict(list(x))} for x in predict] \
         if diverged is None else []
@@ -651,13 +656,14 @@ class Divergence:
 
     ``epoch``: the epoch whose pass failed (1 = the first); ``losses``: the finite losses before
     it; ``largest``: (name, value) of the gradient entry largest in size at that moment (a
-    non-finite one first), or None if the forward pass itself failed; ``reason``: what failed;
-    ``hint``: what to try instead.
+    non-finite one first), or None if the forward pass itself failed; ``previous``: (epoch,
+    (name, value)) of the largest gradient entry at the last step whose numbers were all finite,
+    or None; ``reason``: what failed; ``hint``: what to try instead.
     """
 
-    def __init__(self, epoch, losses, params, lr, error=None):
-        from ..messages import say
+    def __init__(self, epoch, losses, params, lr, error=None, previous=None):
         self.epoch, self.losses, self.lr = epoch, list(losses), lr
+        self.previous = previous
         self.largest, self.error = None, error
         if error is None:
             entries = [(name, v.grad) for name, v in params.items()]
@@ -690,8 +696,12 @@ class Divergence:
         largest = None if self.largest is None else \
             {"name": self.largest[0], "value": _json_number(self.largest[1]),
              "nonfinite": None if math.isfinite(self.largest[1]) else repr(self.largest[1])}
+        previous = None if self.previous is None or self.previous[1] is None else \
+            {"epoch": self.previous[0], "name": self.previous[1][0],
+             "value": _json_number(self.previous[1][1])}
         return {"epoch": self.epoch, "reason": self.reason, "losses": self.losses,
-                "largest_gradient": largest, "hint": self.hint}
+                "largest_gradient": largest, "largest_finite_before": previous,
+                "hint": self.hint}
 
 
 def _json_number(x):

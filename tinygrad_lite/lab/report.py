@@ -9,6 +9,8 @@ Numbers are rounded for people (--json does not round).  A long run shows its fi
 ten epochs (or steps); a run that diverged ends with the finding.
 """
 
+import math
+
 from ..console import ljust, rjust
 from ..nn.dense import tutorial_name
 from ..messages import say
@@ -123,15 +125,19 @@ def _divergence_lines(diverged, lang="en"):
     """The finding of a run that diverged: when, why, the largest gradient, what to try."""
     lines = ["", say("diverged.title", lang, epoch=diverged.epoch,
                      reason=diverged.reason_in(lang))]
-    if diverged.largest is not None:
+    if diverged.largest is not None and math.isfinite(diverged.largest[1]):
         name, value = diverged.largest
         lines.append(say("diverged.largest", lang, name=name, value=fmt(value)))
+    if diverged.previous is not None and diverged.previous[1] is not None:
+        epoch, (name, value) = diverged.previous
+        lines.append(say("diverged.previous", lang, name=name, value=fmt(value), epoch=epoch))
     if diverged.losses:
         count = len(diverged.losses)
         lines.append(say("diverged.losses", lang, first=fmt(diverged.losses[0]),
                          last=fmt(diverged.losses[-1]), count=count,
                          epoch_word=say("word.epoch" if count == 1 else "word.epochs", lang)))
-    lines.append(say("diverged.experiment", lang, lr=fmt(diverged.lr)))
+        if diverged.losses[-1] > diverged.losses[0]:      # the loss grew: the step is too big
+            lines.append(say("diverged.grew", lang, lr=fmt(diverged.lr)))
     lines.append(say("diverged.try", lang, hint=diverged.hint_in(lang), code=EXIT_DIVERGED))
     return lines
 

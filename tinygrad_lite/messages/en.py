@@ -26,10 +26,8 @@ MESSAGES = {
     "diverged.reason.forward": "the forward pass failed: {error}",
     "diverged.largest": "  the largest gradient entry then: ∂L/∂{name} = {value}",
     "diverged.losses": "  the loss went from {first} to {last} in {count} {epoch_word} before that",
-    "diverged.experiment": "  This is the exploding-gradient experiment of the tutorial: each "
-                           "update overshoots, with η = {lr}.",
     "diverged.try": "  Try {hint}.  (exit code {code})",
-    "diverged.hint.lr": "a smaller learning rate, such as --lr {lr}",
+    "diverged.hint.lr": "a smaller learning rate, such as --lr {lr} (a tenth; lower still if that diverges too)",
     "diverged.hint.first": "smaller inputs or initial parameters (the first pass already fails)",
     "cli.error": "{prog} {command}: error: {message}",
     "cli.interrupted": "{prog} {command}: interrupted",
@@ -384,4 +382,6 @@ MESSAGES = {
     "file.read_only": "{path}: the file is read-only; it is left as it is (make it writable, or choose another name)",
     "expression.shadows_function": "--at {name}=…: {name} is a function ({functions}); give the variable another name",
     "expression.shadows_output": "--at {name}=…: {name} is the expression's own value (∂{name}/∂x); give the variable another name",
+    "diverged.previous": "  the largest finite gradient before it (epoch {epoch}): ∂L/∂{name} = {value}",
+    "diverged.grew": "  With η = {lr} the updates made the loss larger instead of smaller: the steps are too big for this problem.",
 }

@@ -25,10 +25,8 @@ MESSAGES = {
     "diverged.reason.forward": "순전파가 실패했습니다: {error}",
     "diverged.largest": "  그때 가장 큰 기울기: ∂L/∂{name} = {value}",
     "diverged.losses": "  그 전 {count}{epoch_word} 동안 손실이 {first}에서 {last:로} 커졌습니다.",
-    "diverged.experiment": "  튜토리얼의 기울기 폭발 실험입니다: 학습률 η = {lr}에서는 "
-                           "갱신할 때마다 너무 멀리 갑니다.",
     "diverged.try": "  {hint}  (종료 코드 {code})",
-    "diverged.hint.lr": "--lr {lr}처럼 더 작은 학습률로 다시 실행해 보세요.",
+    "diverged.hint.lr": "--lr {lr}처럼 더 작은 학습률로 다시 실행해 보세요 (10분의 1; 그래도 발산하면 더 작게).",
     "diverged.hint.first": "더 작은 입력이나 초기 매개변수로 다시 실행해 보세요 (첫 순전파부터 실패합니다).",
     "cli.error": "{prog} {command}: 오류: {message}",
     "cli.interrupted": "{prog} {command}: 중단되었습니다",
@@ -375,4 +373,6 @@ MESSAGES = {
     "file.read_only": "{path}: 읽기 전용 파일이라 그대로 두었습니다 (쓰기를 허용하거나 다른 이름을 고르세요)",
     "expression.shadows_function": "--at {name}=…: {name:는} 함수 이름입니다 ({functions}). 변수에 다른 이름을 주세요",
     "expression.shadows_output": "--at {name}=…: {name:는} 식 자신의 값(∂{name}/∂x)입니다. 변수에 다른 이름을 주세요",
+    "diverged.previous": "  그 직전의 가장 큰 유한한 기울기(에폭 {epoch}): ∂L/∂{name} = {value}",
+    "diverged.grew": "  η = {lr}에서는 갱신이 손실을 줄이지 못하고 키웠습니다. 이 문제에는 보폭이 너무 큽니다.",
 }
