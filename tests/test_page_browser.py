@@ -252,7 +252,7 @@ def test_every_state_of_a_five_epoch_page_is_the_librarys(browser, practice_page
             assert close(shown[name][0], value) and close(shown[name][1], grad), (epoch, name)
         assert close(shown["L"][0], document["losses"][epoch - 1])
         status = browser.find_element(By.ID, "status").text
-        assert status.startswith(f"epoch {epoch} (step of the run {epoch} of 5)")
+        assert status.startswith(f"epoch {epoch} (update step {epoch} of 5)")
         assert f"L = {document['losses'][epoch - 1]:.6g}" in status
         mark = browser.find_element(By.ID, "loss-mark")
         assert float(mark.get_attribute("cx")) > 0

@@ -146,7 +146,8 @@ def document(view):
                   f'</button> <button id="state-next" type="button" '
                   f'aria-label="{e(words["next"])}">▶</button>'
                   f'<input id="state" type="range" min="0" max="{len(states) - 1}" value="0" '
-                  f'step="1" aria-label="{e(words["state"])}">{_loss_svg(view)}</section>')
+                  f'step="1" aria-label="{e(words["state"])}">{_loss_svg(view)}'
+                  f'<p id="curve-note" class="note"></p></section>')
     update_button = (f'<button id="phase-update" type="button" aria-pressed="false">'
                      f'{e(words["update"])}</button>') if has_update else ""
     update_box = '<section id="update" aria-live="polite"></section>' if has_update else ""
@@ -177,9 +178,9 @@ def document(view):
 <button id="zoom-out" type="button" aria-label="{e(words["zoom_out"])}">－</button>
 <button id="zoom-fit" type="button">{e(words["fit"])}</button>
 <button id="reset-edits" type="button" hidden>{e(words["reset_edits"])}</button></span>
-</nav>
 <p id="status" aria-live="polite"></p>
 <p id="step-text" aria-live="polite"></p>
+</nav>
 <main>
 <div id="canvas">{_svg(view)}</div>
 <aside>

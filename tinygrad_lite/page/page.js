@@ -28,6 +28,9 @@
     return t;
   }
   function text(s) { return document.createTextNode(s); }
+  // ∂L/∂(y1 − q11): a label that is a formula goes in brackets
+  function d(label) { return /[\s+\-−·×÷^\/()…,]/.test(label) ? "(" + label + ")" : label; }
+  function partial(top, bottom) { return "∂" + d(top) + "/∂" + d(bottom); }
   function make(tag, attrs, children) {
     var e = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
@@ -41,6 +44,7 @@
   function current() { return model.edited || states[model.state]; }
   function set(changes) {
     Object.keys(changes).forEach(function (key) { model[key] = changes[key]; });
+    if (!("error" in changes)) { model.error = ""; }
     render();
   }
   function goState(s) {
@@ -91,7 +95,7 @@
     st.grads.forEach(function (g) { if (g !== null && Math.abs(g) > scale) { scale = Math.abs(g); } });
     var K = st.steps.length, k = model.phase === "backward" ? model.k : model.phase === "update" ? K : -1;
     var done = {}, cur = null;
-    for (var j = 0; j < Math.min(Math.max(k, 0), K); j++) { done[st.steps[j].node] = true; }
+    for (var j = 0; j < Math.min(Math.max(k, 0), K) && k < K; j++) { done[st.steps[j].node] = true; }
     if (model.phase === "backward" && k > 0 && k < K) { cur = st.steps[k - 1].node; }
     var missing = {};
     st.missing.forEach(function (i) { missing[i] = true; });
@@ -117,6 +121,10 @@
       box.classList.toggle("selected", n.id === model.selected);
       box.classList.toggle("updated", updated[n.id] !== undefined);
       box.classList.toggle("edited", model.edits[n.id] !== undefined);
+      box.setAttribute("aria-label", n.label + ", " + W.value + " " + box.querySelector(".v")
+        .textContent + ", " + W.grad + " " + box.querySelector(".g").textContent);
+      var op = st.ops && st.ops[n.id];
+      if (op !== undefined) { box.querySelector(".head").textContent = n.label + "  " + op; }
     });
     Array.prototype.forEach.call(document.querySelectorAll(".edge"), function (e) {
       var from = Number(e.getAttribute("data-from")), to = Number(e.getAttribute("data-to"));
@@ -130,24 +138,26 @@
     var slider = el("state");
     if (slider) { slider.value = String(model.state); slider.disabled = false; }
     el("phase-forward").setAttribute("aria-pressed", String(model.phase === "forward"));
-    el("phase-backward").setAttribute("aria-pressed", String(model.phase === "backward"));
+    el("phase-backward").setAttribute("aria-pressed",
+                                      String(model.phase === "backward" && k >= K));
     if (el("phase-update")) {
       el("phase-update").setAttribute("aria-pressed", String(model.phase === "update"));
     }
     el("reset-edits").hidden = !model.edited;
+    el("edit-error").textContent = model.error || "";
     if (cur !== null) { keepInView(cur); }
   }
 
   function renderStatus(st, K, k, cur) {
     var parts = [];
     if (st.epoch !== undefined) {
-      parts.push(W.epoch + " " + st.epoch + " (" + W.state + " " + (model.state + 1) + " " + W.of +
-                 " " + states.length + ")");
+      parts.push(W.epoch + " " + st.epoch + (states.length > 1 ? " (" + W.state + " " +
+                 (model.state + 1) + " " + W.of + " " + states.length + ")" : ""));
       if (st.points) { parts.push(W.points + " " + st.points.join(", ")); }
     }
     parts.push(nodes[view.output].label + " = " + fmt(st.values[view.output]));
     var phase = model.phase === "forward" ? W.forward : model.phase === "update" ? W.update :
-      (k >= K ? W.gradients : W.backward + " " + W.step + " " + k + " / " + K);
+      (k >= K ? W.gradients : W.backward_phase + " " + k + " / " + K);
     parts.push(W.phase + ": " + phase);
     if (model.phase === "update" && st.loss_after !== undefined) {
       parts.push(W.loss_after + " = " + fmt(st.loss_after));
@@ -157,8 +167,8 @@
     var line = "";
     if (model.phase === "backward" && k > 0 && k < K) {
       var v = st.steps[k - 1].node;
-      line = W.step + " " + k + " / " + K + ": " + nodes[v].label + ", ∂" +
-        nodes[view.output].label + "/∂" + nodes[v].label + " = " + fmt(st.steps[k - 1].grad);
+      line = W.step + " " + k + " / " + K + ": " + nodes[v].label + ", " +
+        partial(nodes[view.output].label, nodes[v].label) + " = " + fmt(st.steps[k - 1].grad);
     }
     el("step-text").textContent = line;
   }
@@ -168,15 +178,19 @@
     panel.textContent = "";
     var i = model.selected;
     if (i === null) { panel.appendChild(make("p", {}, [W.select])); return; }
-    var n = nodes[i], out = nodes[view.output];
+    var n = nodes[i], out = nodes[view.output], missing = st.missing.indexOf(i) >= 0;
+    var op = (st.ops && st.ops[i] !== undefined) ? st.ops[i] : n.op;
     panel.appendChild(make("h2", { id: "panel-title" },
-                           [n.label + (n.op ? "  (" + n.op + ")" : "")]));
+                           [n.label + (op.indexOf(" ") >= 0 ? "  (" + op + ")" : "")]));
     if (n.formula && n.formula !== n.label) {
       panel.appendChild(make("p", { id: "panel-formula" }, [W.formula + ": " + n.formula]));
     }
-    var g = shown[i];
-    panel.appendChild(make("p", { id: "panel-grad" }, [W.value + " = " + fmt(st.values[i]) +
-      ";  ∂" + out.label + "/∂" + n.label + " = " + (g === undefined ? W.not_yet : fmt(g))]));
+    var g = shown[i], after = updatedValue(st, i);
+    var valueText = missing ? W.not_in_batch : fmt(st.values[i]) +
+      (after !== undefined ? " → " + fmt(after) : "");
+    panel.appendChild(make("p", { id: "panel-grad" }, [W.value + " = " + valueText + ";  " +
+      partial(out.label, n.label) + " = " + (missing ? W.not_in_batch :
+                                             g === undefined ? W.not_yet : fmt(g))]));
     if (n.leaf && view.editable) {
       var input = make("input", { id: "edit-value", type: "text", inputmode: "decimal",
                                   "aria-label": W.edit + " " + n.label,
@@ -198,16 +212,25 @@
       if (!rows.length) { panel.appendChild(text(W.none)); return; }
       var table = make("table", {}, []);
       rows.forEach(function (r) {
+        var gone = st.missing.indexOf(r[0].to) >= 0 || st.missing.indexOf(r[0].from) >= 0;
         table.appendChild(make("tr", {}, [make("td", {}, [
-          "∂" + nodes[r[0].to].label + "/∂" + nodes[r[0].from].label + " = " + fmt(r[1])])]));
+          partial(nodes[r[0].to].label, nodes[r[0].from].label) + " = " +
+          (gone ? W.not_in_batch : fmt(r[1]))])]));
       });
       panel.appendChild(table);
     });
     panel.appendChild(make("h2", {}, [W.paths]));
     var e = model.edited ? undefined : st.explanations[String(i)];
     panel.appendChild(make("pre", { id: "panel-paths" }, [
-      i === view.output ? "∂" + n.label + "/∂" + n.label + " = 1" :
-        (e === undefined ? W.no_paths : e)]));
+      i === view.output ? partial(n.label, n.label) + " = 1" :
+        g === undefined || missing ? W.not_yet :            // not before backward reaches it
+          (e === undefined ? W.no_paths : e)]));
+  }
+
+  function updatedValue(st, i) {
+    if (model.phase !== "update" || !st.update) { return undefined; }
+    var row = st.update.rows.filter(function (r) { return r[0] === i; })[0];
+    return row ? row[3] : undefined;
   }
 
   function renderUpdate(st) {
@@ -223,16 +246,20 @@
       return;
     }
     var lr = model.lr !== null ? model.lr : st.update.lr;
-    var rule = make("p", { id: "update-rule" }, [W.update_rule + "  "]);
+    var rule = make("p", { id: "update-rule" }, [(st.update.text || W.update_rule) + "  "]);
     if (view.editable && st.update.rule === "sgd") {
       var input = make("input", { id: "edit-lr", type: "text", inputmode: "decimal",
                                   "aria-label": W.lr, value: String(lr), size: "8" });
       input.addEventListener("keydown", function (ev) {
         if (ev.key === "Enter") { edit(null, input.value); }
       });
+      var setLr = make("button", { type: "button", id: "edit-lr-apply" }, [W.edit]);
+      setLr.addEventListener("click", function () { edit(null, input.value); });
       rule.appendChild(make("label", {}, ["η = ", input]));
+      rule.appendChild(text(" "));
+      rule.appendChild(setLr);
     } else {
-      rule.appendChild(text("η = " + fmt(lr)));
+      rule.appendChild(text(st.update.text ? fmt(lr) : "η = " + fmt(lr)));
     }
     box.appendChild(rule);
     var table = make("table", { id: "update-table" }, []);
@@ -254,6 +281,8 @@
   function renderCurve() {
     var mark = el("loss-mark");
     if (!mark) { return; }
+    mark.setAttribute("visibility", model.edited ? "hidden" : "visible");
+    el("curve-note").textContent = model.edited ? W.original_run : "";
     var pts = (document.querySelector("#loss polyline").getAttribute("points") || "").split(" ");
     var xy = (pts[model.state] || "-10,-10").split(",");
     mark.setAttribute("cx", xy[0]);
@@ -331,18 +360,19 @@
     });
     return values;
   }
+  var DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
   function edit(i, typed) {
-    var x = Number(String(typed).trim().replace("−", "-"));
-    if (String(typed).trim() === "" || !isFinite(x)) {
-      el("edit-error").textContent = W.not_number + ": " + String(typed).slice(0, 40);
+    var t = String(typed).trim().replace("−", "-"), x = Number(t);
+    if (!DECIMAL.test(t) || !isFinite(x)) {
+      set({ error: W.not_number + ": " + t.slice(0, 40) });
       return;
     }
-    el("edit-error").textContent = "";
     var edits = Object.assign({}, model.edits);
     var lr = model.lr !== null ? model.lr : (states[model.state].update || {}).lr;
     if (i === null) { lr = x; } else { edits[i] = x; }
     var st = evaluate(states[model.state], edits, lr);
-    set({ edited: st, edits: edits, lr: lr });
+    var finite = st.values[view.output] !== null && st.grads.every(function (g) { return g !== null; });
+    set({ edited: st, edits: edits, lr: lr, error: finite ? "" : W.overflow });
   }
 
   // ---- the viewport: fit, pan and zoom with pointer, wheel and touch ----
@@ -447,7 +477,9 @@
   nodes.forEach(function (n) {
     var g = el("n" + n.id);
     g.addEventListener("click", function () {
-      if (!svg.classList.contains("panning")) { set({ selected: n.id }); }
+      if (svg.classList.contains("panning")) { return; }
+      set({ selected: n.id });
+      if (window.innerWidth < 900) { el("panel").scrollIntoView({ block: "nearest" }); }
     });
     g.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); set({ selected: n.id }); }
@@ -455,7 +487,10 @@
   });
   el("next").addEventListener("click", function () { stepBy(1); });
   el("prev").addEventListener("click", function () { stepBy(-1); });
-  el("reset").addEventListener("click", function () { set({ phase: "forward" }); });
+  el("reset").addEventListener("click", function () {
+    goState(model.state);
+    set({ phase: "forward" });
+  });
   el("phase-forward").addEventListener("click", function () { set({ phase: "forward" }); });
   el("phase-backward").addEventListener("click", function () {
     set({ phase: "backward", k: current().steps.length });
@@ -463,7 +498,9 @@
   if (el("phase-update")) {
     el("phase-update").addEventListener("click", function () { set({ phase: "update" }); });
   }
-  el("reset-edits").addEventListener("click", function () { goState(model.state); });
+  el("reset-edits").addEventListener("click", function () {
+    set({ edited: null, edits: {}, lr: null });
+  });
   el("zoom-in").addEventListener("click", function () { zoom(1 / 1.3); });
   el("zoom-out").addEventListener("click", function () { zoom(1.3); });
   el("zoom-fit").addEventListener("click", fit);
@@ -474,7 +511,7 @@
     el("state-next").addEventListener("click", function () { goState(model.state + 1); });
   }
   document.addEventListener("keydown", function (ev) {
-    if (ev.target && (ev.target.tagName === "INPUT" || ev.target.tagName === "BUTTON")) { return; }
+    if (ev.target && ev.target.tagName === "INPUT") { return; }
     if (ev.key === "ArrowRight") { ev.preventDefault(); stepBy(1); }
     else if (ev.key === "ArrowLeft") { ev.preventDefault(); stepBy(-1); }
     else if (ev.key === "+" || ev.key === "=") { zoom(1 / 1.3); }

@@ -23,7 +23,7 @@ import time
 
 from ..engine import Value, _constants, backward_order
 from ..explain import NamedGraph, explain
-from ..messages import say
+from ..messages import LANGUAGES, say
 from .evaluator import program
 
 __all__ = ["graph_view", "MAX_NODES", "MAX_STATES", "MAX_NUMBERS"]
@@ -280,18 +280,19 @@ def graph_view(output, lang="en", run=None, title=None, subtitle=(), max_nodes=M
             "program": code, "note": note, "total_nodes": len(everything),
             "editable": code is not None and all(s.get("full", True) for s in states),
             "words": {key[len("page."):]: say(key, lang) for key in _WORDS}}
+    view["words"]["select"] = say("page.select", lang, output=labels[id(output)])
     return view
 
 
 _WORDS = ["page.value", "page.grad", "page.local", "page.inputs", "page.used_by", "page.paths",
           "page.no_paths", "page.step", "page.previous", "page.next", "page.reset",
-          "page.epoch", "page.loss", "page.legend", "page.keys", "page.select", "page.leaf",
+          "page.epoch", "page.loss", "page.legend", "page.keys", "page.leaf",
           "page.none", "page.backward", "page.loss_curve", "page.not_yet", "page.forward",
           "page.gradients", "page.update", "page.update_rule", "page.loss_after", "page.fit",
           "page.zoom_in", "page.zoom_out", "page.points", "page.not_in_batch", "page.edit",
           "page.edited", "page.edit_off", "page.formula", "page.phase", "page.of",
           "page.reset_edits", "page.lr", "page.new_value", "page.state", "page.not_number",
-          "page.how"]
+          "page.how", "page.backward_phase", "page.overflow", "page.original_run"]
 
 
 # ---- states: one per step of the run ---------------------------------------------------------------
@@ -373,6 +374,7 @@ def _priority(count):
 
 
 def _state(graph, mapping, edges, folded, named, shown, labels, lang, entry, explain=True):
+    entry = dict(entry, lang=lang) if entry is not None else None
     """One state: the values, gradients and local derivatives of the drawn nodes in ``graph``
     (mapped by ``mapping``: id(node) -> drawn id), backward's steps, the update."""
     size = len(shown)
@@ -400,7 +402,9 @@ def _state(graph, mapping, edges, folded, named, shown, labels, lang, entry, exp
                     summed[k] = summed.get(k, 0.0) + local      # a * a: the shares summed
             for k, local in summed.items():
                 locals_[k] = _finite(local)
-    state = {"values": values, "grads": grads, "locals": locals_,
+    ops = {i: _op_text(v) for i, v in enumerate(nodes)
+           if v is not None and v is not shown[i] and _op_text(v) != _op_text(shown[i])}
+    state = {"values": values, "grads": grads, "locals": locals_, "ops": ops,
              "steps": _backward_steps(graph, mapping),
              "missing": [i for i in range(size) if nodes[i] is None],
              "loss": _finite(graph.data), "explanations": {}}
@@ -422,7 +426,12 @@ def _update(entry, nodes):
     for i, v in enumerate(nodes):
         if v is not None and v.name in after:
             rows.append([i, _finite(v.data), _finite(v.grad), _finite(after[v.name])])
-    return {"lr": entry.get("lr"), "rule": entry.get("rule", "sgd"), "rows": rows}
+    rule = entry.get("rule", "sgd")
+    return {"lr": entry.get("lr"), "rule": rule, "rows": rows,
+            "text": None if rule == "sgd" else say(
+                "page.update_other", entry["lang"],
+                optimizer=say("report.optimizer." + rule, entry["lang"])
+                if "report.optimizer." + rule in LANGUAGES["en"] else rule)}
 
 
 def _backward_steps(output, mapping):
