@@ -28,6 +28,7 @@ import json
 import os
 import re
 import sys
+import time
 
 from .lab.check import check_expression, check_formula, read_formula_file
 from .console import columns, ljust, printable, rjust, shorten, strict_json, visible, write
@@ -40,8 +41,9 @@ from .lab.names import read_entries
 from .messages import Sentence, Translatable, gloss, language, say, message_of
 from .lab.report import fmt, format_report, json_document, network_title
 from .viz import VizError, render, to_dot
-from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, Practice, PracticeNetwork, read_config,
-                       load_config, parameter_names, run_practice, validate_config)
+from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, LINKS_PER_SECOND, Practice,
+                           PracticeNetwork, read_config, load_config, parameter_names,
+                           run_practice, run_work, validate_config)
 
 __all__ = ["main"]
 
@@ -247,9 +249,8 @@ def run_grad_command(args):
         circuit = build(text, at)
     except FormulaError as error:
         raise UsageError(error) from None
-    explanations = [explain(circuit.output, v) for v in circuit.variables.values()] \
-        if args.explain else []
-    if args.html:
+    explanations, skipped = _explain_inputs(circuit) if args.explain else ([], 0)
+    if args.html is not None:
         write_page(circuit.output, args.html, args.lang_chosen, title=f"f = {text}")
     checks = []
     for i, formula in enumerate(args.check, 1):
@@ -274,7 +275,28 @@ def run_grad_command(args):
                                      for name, v in circuit.variables.items())]
     sections = [] if checks and not args.report else ["\n".join(lines)]
     sections += [e.text(args.lang_chosen) for e in explanations]
+    if skipped:
+        sections.append(say("cli.explain_budget", args.lang_chosen, done=len(explanations),
+                            total=len(explanations) + skipped))
     return _verdicts_first(checks, sections, args), code
+
+
+EXPLAIN_WORK = 300_000     # node visits grad --explain spends (one explanation walks the graph)
+EXPLAIN_SECONDS = 3.0
+
+
+def _explain_inputs(circuit):
+    """explain() for each input while the budget lasts: (explanations, how many were left out).
+    An explanation walks the whole graph, so a 1,000-input sum would otherwise cost 1,000
+    walks; the first inputs are explained and the note says how many more there were."""
+    size = max(1, len(circuit.nodes))
+    deadline = time.perf_counter() + EXPLAIN_SECONDS
+    explanations, inputs = [], list(circuit.variables.values())
+    for k, v in enumerate(inputs):
+        if (k + 1) * size > EXPLAIN_WORK and k or time.perf_counter() > deadline:
+            return explanations, len(inputs) - k
+        explanations.append(explain(circuit.output, v))
+    return explanations, 0
 
 
 def run_grad_entries(config, entries):
@@ -396,11 +418,11 @@ def run_practice_command(args):
                 raise UsageError(_at(f"--explain {visible(repr(text))}", error)) from None
             explanations += [explain(practice.L, practice.nodes[name], **options)
                              for name in names]
-    if args.dot:
+    if args.dot is not None:
         write_graph(config, args.dot)
     if args.grad:                   # just these entries (and any checks and explanations)
         rows = run_grad_entries(config, args.grad)
-        if args.html:
+        if args.html is not None:
             _practice_page(config, args.html, args.lang_chosen)
         code = _checks_code(checks)
         if args.json:
@@ -412,8 +434,9 @@ def run_practice_command(args):
                               for name, value, grad in rows)]
         return _verdicts_first(checks, sections + [e.text(args.lang_chosen)
                                                    for e in explanations], args), code
-    result = run_practice(config, predict=inputs, compiled=args.compiled)
-    if args.html:
+    result = run_practice(config, predict=inputs, compiled=args.compiled,
+                          progress=Progress.for_run(config, args.lang_chosen, sys.stderr))
+    if args.html is not None:
         _practice_page(config, args.html, args.lang_chosen)
     code = EXIT_DIVERGED if result["diverged"] is not None else _checks_code(checks)
     if args.json:
@@ -426,6 +449,35 @@ def run_practice_command(args):
 def _verdicts_first(checks, sections, args):
     """The verdicts on the checked formulas first, then the other sections."""
     return "\n\n".join([c.text(args.lang_chosen) for c in checks] + sections)
+
+
+class Progress:
+    """A long run's progress on a terminal: the share done and the time left, on one line
+    rewritten in place at most every half second (nothing when stderr is not a terminal)."""
+
+    def __init__(self, stream, lang):
+        self.stream, self.lang = stream, lang
+        self.start = self.shown = time.perf_counter()
+
+    @classmethod
+    def for_run(cls, config, lang, stream):
+        """A Progress for a run expected to take more than two seconds, else None."""
+        isatty = getattr(stream, "isatty", None)
+        if not (isatty and isatty()) or run_work(config) / LINKS_PER_SECOND < 2:
+            return None
+        return cls(stream, lang)
+
+    def __call__(self, step, steps, epoch):
+        now = time.perf_counter()
+        if now - self.shown < 0.5 and step < steps:
+            return
+        self.shown = now
+        left = (now - self.start) / step * (steps - step)
+        line = say("cli.progress", self.lang, percent=f"{100 * step / steps:.0f}", epoch=epoch,
+                   seconds=f"{left:.0f}")
+        self.stream.write("\r" + printable(line, getattr(self.stream, "encoding", None)) +
+                          ("\n" if step >= steps else ""))
+        self.stream.flush()
 
 
 def _checks_code(checks):

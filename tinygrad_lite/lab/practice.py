@@ -175,8 +175,47 @@ def validate_config(raw):
     config["batch_size"] = _whole("batch_size", raw.get("batch_size", n), 1)
     if config["batch_size"] > n:
         raise ConfigError(Sentence("config.batch_size", batch_size=config["batch_size"], n=n))
+    links = graph_links(sizes, n)
+    if links > MAX_GRAPH:                   # one graph over all the data is built at least once
+        raise ConfigError(Sentence("config.graph_too_large", links=f"{links:,}",
+                                   limit=f"{MAX_GRAPH:,}"))
     _parameters(config, raw, merged, sizes)
     return config
+
+
+# ---- the budget: what a run may cost before it starts -------------------------------------------
+# A step's graph has, per data point, out·(2·in + 1) operand links per layer (a linear node reads
+# every weight and input, and the bias) and out more for the activation; the loss adds a few.
+# The engine follows about LINKS_PER_SECOND links a second, forward and backward (3.3 M/s
+# measured on a 10-100-100-1 tanh network on the 2-core build machine).  A run is refused up
+# front when one graph would hold more than MAX_GRAPH links (about a GB) or the run would
+# follow more than MAX_WORK in all (about five minutes), with the estimate in the message.
+
+MAX_GRAPH = 10_000_000
+MAX_WORK = 1_000_000_000
+LINKS_PER_SECOND = 3_000_000
+
+
+def graph_links(sizes, n):
+    """Operand links in a graph of the layers ``sizes`` (inputs first) over n data points."""
+    per_point = sum(b * (2 * a + 1) + b for a, b in zip(sizes, sizes[1:])) + 3 * sizes[-1]
+    return per_point * n
+
+
+def run_work(config):
+    """Links the whole run follows: the first pass, every epoch over all the data, the last."""
+    sizes = [len(config["X"])] + config["layers"]
+    n = len(config["X"][0])
+    return graph_links(sizes, n) * (config["epochs"] + 2)
+
+
+def check_work(config):
+    """A ConfigError, with the estimate, for a run that would take more than MAX_WORK."""
+    work = run_work(config)
+    if work > MAX_WORK:
+        raise ConfigError(Sentence("config.too_much_work", links=f"{work:,}",
+                                   minutes=f"{work / LINKS_PER_SECOND / 60:,.0f}",
+                                   limit_minutes=f"{MAX_WORK / LINKS_PER_SECOND / 60:.0f}"))
 
 
 def _labels(y, loss, m, n):
@@ -497,7 +536,7 @@ def _sum(values):
 HISTORY_STEPS = 60        # steps of a run the page keeps (evenly spaced, the last kept)
 
 
-def run_practice(config=None, predict=(), compiled=False, history=False):
+def run_practice(config=None, predict=(), compiled=False, history=False, progress=None):
     """Train the configured network for config["epochs"] epochs.
 
     Returns a dict with the keys of ``tinygrad-lite practice --json``: X, y, lr, epochs,
@@ -512,7 +551,9 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
     "copies": {id(node): its copy}, "practice": that pass, "steps": [each recorded step (at
     most HISTORY_STEPS, evenly spaced): its epoch, data points, a copy of its graph as it was
     before the update, the learning rate, the update rule, the parameters after the update
-    and the loss over all the data after it]}.
+    and the loss over all the data after it]}.  ``progress(step, steps, epoch)``, if given, is
+    called after each step.  A run that would cost more than MAX_WORK (see check_work) is a
+    ConfigError before it starts.
 
     A run whose loss or gradient stops being a finite number (too large a learning rate: the
     tutorial's exploding gradients) is not an error but a finding: training stops before the
@@ -520,6 +561,7 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
     are the finite ones before it, and forward/grads are None if even the first pass failed.
     """
     config = validate_config(config or {})
+    check_work(config)
     n = len(config["X"][0])
     network = PracticeNetwork(config)
     params = network.named()
@@ -567,6 +609,8 @@ def run_practice(config=None, predict=(), compiled=False, history=False):
                 break
             previous = (epoch + 1, max(((name, v.grad) for name, v in params.items()),
                                        key=lambda entry: abs(entry[1]), default=None))
+            if progress is not None:
+                progress(len(steps) + 1, config["epochs"] * per_epoch, epoch + 1)
             steps.append({"epoch": epoch + 1, "points": [k + 1 for k in points], "loss": loss})
             last = epoch + 1 == config["epochs"] and points == sorted(batch) and \
                 len(steps) == config["epochs"] * per_epoch

@@ -388,4 +388,8 @@ MESSAGES = {
     "page.update_other": "the {optimizer} update (it keeps its own state, such as momentum or moments): the new values are the library's; η =",
     "page.overflow": "the numbers are no longer finite (an overflow): try a smaller value",
     "page.original_run": "the loss curve is the recorded run's; the dot is hidden while numbers are edited",
+    "cli.explain_budget": "(--explain: the first {done} of the {total} inputs are explained; an explanation walks the whole graph, so the rest are left out to keep the answer quick)",
+    "config.graph_too_large": "the network over the data would be a graph of {links} operand links, more than the limit of {limit} (about a GB): use fewer units or data points",
+    "config.too_much_work": "this run would follow {links} operand links, about {minutes} minutes here; the limit is about {limit_minutes} minutes: use fewer epochs, data points or units",
+    "cli.progress": "training: {percent}% done (epoch {epoch}), about {seconds} s left  ",
 }

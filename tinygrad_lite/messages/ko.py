@@ -379,4 +379,8 @@ MESSAGES = {
     "page.update_other": "{optimizer}의 갱신 (모멘텀이나 모멘트 같은 자기 상태를 가짐): 새 값은 라이브러리가 계산한 값입니다. η =",
     "page.overflow": "수가 더 이상 유한하지 않습니다(넘침). 더 작은 값을 넣어 보세요",
     "page.original_run": "손실 곡선은 기록된 학습의 것입니다. 값을 고치는 동안 점은 숨깁니다",
+    "cli.explain_budget": "(--explain: 입력 {total}개 중 처음 {done}개만 설명했습니다. 설명 하나가 그래프 전체를 훑으므로 빨리 답하려고 나머지는 뺐습니다)",
+    "config.graph_too_large": "데이터 전체에 대한 신경망 그래프가 연결 {links}개로, 한도 {limit}개(약 1 GB)보다 큽니다. 유닛이나 데이터를 줄이세요",
+    "config.too_much_work": "이 학습은 연결 {links}개를 따라가야 해서 여기서 약 {minutes}분 걸립니다. 한도는 약 {limit_minutes}분입니다. 에폭, 데이터, 유닛을 줄이세요",
+    "cli.progress": "학습: {percent}% (에폭 {epoch}), 약 {seconds}초 남음  ",
 }
