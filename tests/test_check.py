@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from tinygrad_lite.check import check_formula, read_formula_file
+from tinygrad_lite.lab.check import check_formula, read_formula_file
 from tinygrad_lite.cli import main
-from tinygrad_lite.formula import FormulaError
-from tinygrad_lite.practice import DEFAULT_CONFIG
+from tinygrad_lite.lab.formula import FormulaError
+from tinygrad_lite.lab.practice import DEFAULT_CONFIG
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIAL = os.path.join(ROOT, "examples", "tutorial_formulas.txt")

@@ -18,7 +18,7 @@ def load(name):
 
 def test_practice_example():
     from test_practice import hand_gradients
-    from tinygrad_lite.practice import DEFAULT_CONFIG
+    from tinygrad_lite.lab.practice import DEFAULT_CONFIG
     g = hand_gradients(DEFAULT_CONFIG)          # the chain-rule algebra, by hand
     text = load("practice").main()
     for name in ("θ12", "b2", "δ13", "d1"):

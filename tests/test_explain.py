@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 from tinygrad_lite import Value
 from tinygrad_lite.autograd import grad
 from tinygrad_lite.explain import explain, local_derivatives
-from tinygrad_lite.practice import DEFAULT_CONFIG, Practice, PracticeNetwork
+from tinygrad_lite.lab.practice import DEFAULT_CONFIG, Practice, PracticeNetwork
 from tinygrad_lite.symbolic import Sym
 from strategies import programs
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tinygrad_lite.check import practice_names
-from tinygrad_lite.formula import FormulaError, parse_formula, parse_name
+from tinygrad_lite.lab.check import practice_names
+from tinygrad_lite.lab.formula import FormulaError, parse_formula, parse_name
 
 NAMES = practice_names(2)
 POINT = {name: float(i + 1) / 7 for i, name in enumerate(NAMES)}
@@ -276,7 +276,7 @@ MATRIX_TOKENS = ["W1", "W2", "Θ", "Δ", "b", "d1", "X", "Y", "P", "Q", "1_n", "
 @given(st.sampled_from(["∂L/∂W1", "∂L/∂W2", "∂L/∂b", "∂L/∂P", "∂L/∂Q"]),
        st.lists(st.sampled_from(MATRIX_TOKENS), max_size=20))
 def test_random_matrix_formulas_raise_only_formula_errors(left, tokens):
-    from tinygrad_lite.matrix_formula import parse_matrix_formula
+    from tinygrad_lite.lab.matrix_formula import parse_matrix_formula
     try:
         formula = parse_matrix_formula(left + " = " + "".join(tokens), 2)
     except FormulaError:

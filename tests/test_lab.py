@@ -384,14 +384,29 @@ def test_a_configured_network_that_does_not_fit_its_loss_is_refused():
         parse_at("x")
 
 
-def test_the_old_module_paths_still_import_the_same_objects():
+def test_no_module_is_only_a_re_export_shim():
+    import importlib
+    import pkgutil
     import tinygrad_lite
-    from tinygrad_lite import check, formula, practice
-    from tinygrad_lite.lab import check as lab_check, formula as lab_formula, \
-        practice as lab_practice
-    assert check.check_formula is lab_check.check_formula is tinygrad_lite.check_formula
-    assert formula.parse_formula is lab_formula.parse_formula
-    assert practice.run_practice is lab_practice.run_practice
+    from tinygrad_lite.lab import check as lab_check
+    assert lab_check.check_formula is tinygrad_lite.check_formula
+    for name in ("check", "formula", "practice", "matrix_formula"):
+        with pytest.raises(ImportError):
+            importlib.import_module(f"tinygrad_lite.{name}")
+    import ast
+    for module in pkgutil.walk_packages(tinygrad_lite.__path__, "tinygrad_lite."):
+        if module.ispkg:
+            continue
+        path = importlib.util.find_spec(module.name).origin
+        with open(path, encoding="utf-8") as file:
+            body = ast.parse(file.read()).body
+        statements = [s for s in body if not (isinstance(s, ast.Expr) and
+                                              isinstance(s.value, ast.Constant))]
+        only_imports = all(isinstance(s, (ast.Import, ast.ImportFrom)) or
+                           (isinstance(s, ast.Assign) and
+                            [t.id for t in s.targets if isinstance(t, ast.Name)] == ["__all__"])
+                           for s in statements)
+        assert not only_imports, f"{module.name} only re-exports"
 
 
 def test_results_answer_to_every_spelling_of_a_name():

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tinygrad_lite.cli import main
-from tinygrad_lite.practice import DEFAULT_CONFIG, run_practice, parameter_names
+from tinygrad_lite.lab.practice import DEFAULT_CONFIG, run_practice, parameter_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
