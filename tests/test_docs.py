@@ -15,6 +15,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCUMENTS = [os.path.join(ROOT, "README.md"), os.path.join(ROOT, "README.ko.md")] + \
     sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + \
+    sorted(glob.glob(os.path.join(ROOT, "docs", "reference", "*.md"))) + \
     sorted(glob.glob(os.path.join(ROOT, "docs", "ko", "*.md")))
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
