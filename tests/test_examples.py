@@ -156,3 +156,22 @@ def test_the_moons_figure_has_a_legend_for_each_class(monkeypatch):
     labels = [c[2]["label"] for c in axes.calls if c[0] == "scatter"]
     assert len(labels) == 2 and labels[0].startswith("class +1") and labels[1].startswith("class -1")
     assert {"set_xlabel", "set_ylabel", "set_title", "legend"} <= {c[0] for c in axes.calls}
+
+
+def test_the_notebook_runs_top_to_bottom():
+    nbformat = pytest.importorskip("nbformat", reason="the notebook test needs nbformat "
+                                   "(pip install -e '.[test]')")
+    nbclient = pytest.importorskip("nbclient", reason="the notebook test needs nbclient "
+                                   "(pip install -e '.[test]')")
+    pytest.importorskip("ipykernel", reason="the notebook test needs ipykernel")
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples",
+                        "worked_example.ipynb")
+    notebook = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": os.path.dirname(path)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "θ12 =" in text and "WRONG" in text and "after training: L =" in text
+    html = [o for o in outputs if "text/html" in o.get("data", {})]
+    assert html and "<iframe" in html[0]["data"]["text/html"]        # the page, inline
