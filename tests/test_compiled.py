@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from tinygrad_lite import Value, compiled, manual_seed, nn, optim, rolling
 from tinygrad_lite.cli import main
-from tinygrad_lite.compiled import GraphError, Placeholder, compile, placeholder
+from tinygrad_lite.compiled import GraphError, Placeholder, compile, placeholder, schedule
 from tinygrad_lite.engine import forward_order as _forward_order, linear, maximum
 from tinygrad_lite.data import DataLoader
 from tinygrad_lite.nested import entries, map_leaves
@@ -117,14 +117,14 @@ def test_a_graph_built_in_a_loop_compiles_to_the_same_bits(program, copies, labe
     expected_named = {n.name: (bits(n.data), bits(n.grad)) for n in _forward_order(total)
                       if n.name}
     # as compiled, and with short repeats rolled too (so that small graphs exercise it)
-    for window, least in ((rolling.WINDOW, compiled.MIN_ROLLED), (3, 2)):
-        saved = rolling.WINDOW, compiled.MIN_ROLLED
-        rolling.WINDOW, compiled.MIN_ROLLED = window, least
+    for window, least in ((rolling.WINDOW, schedule.MIN_ROLLED), (3, 2)):
+        saved = rolling.WINDOW, schedule.MIN_ROLLED
+        rolling.WINDOW, schedule.MIN_ROLLED = window, least
         try:
             total, shared, fed = looped(program, copies, labels)
             graph = compile(total, mode="code")    # (a program may leave an input unused)
         finally:
-            rolling.WINDOW, compiled.MIN_ROLLED = saved
+            rolling.WINDOW, schedule.MIN_ROLLED = saved
         for v in fed:
             v.data *= scale
         leaves = shared + fed
@@ -226,7 +226,7 @@ def test_batched_layers_are_written_once_per_sample_and_give_the_same_bits(
     forward = forward or (lambda m, x: m(x))
     manual_seed(1)
     rolled = _layer_equality(make_layer, make_input, forward, "code")
-    monkeypatch.setattr(compiled, "MIN_ROLLED", 10 ** 9)       # nothing rolled
+    monkeypatch.setattr(schedule, "MIN_ROLLED", 10 ** 9)       # nothing rolled
     manual_seed(1)
     written_out = _layer_equality(make_layer, make_input, forward, "code")
     assert rolled.source_lines < 0.75 * written_out.source_lines

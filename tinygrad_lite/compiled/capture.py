@@ -1,0 +1,98 @@
+"""Capturing a graph: number its nodes once, find its placeholders, leaves and names, and
+work out the order backward() processes it in; the rest of compiled/ works on these lists.
+
+    placeholder(name, value=0.0)   a named input whose value is fed at each run
+    Placeholder, GraphError
+    Recording(output, inputs, params)   the numbered graph: ops, operands, order, names, leaves
+"""
+
+from ..engine import Value, _NARY, backward_positions, numbered
+
+__all__ = ["placeholder", "Placeholder", "GraphError", "Recording"]
+
+
+class GraphError(ValueError):
+    """A feed that does not fit the compiled graph, or a graph that went stale."""
+
+
+class Placeholder(Value):
+    """A named input whose value is supplied at each run of a compiled graph (a feed).
+    Everywhere else it is an ordinary leaf Value holding its last value."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"Placeholder({self.name!r}, data={self.data!r})"
+
+
+def placeholder(name, value=0.0):
+    """A Placeholder called ``name`` (a str), starting at ``value``."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"placeholder(name): a non-empty str, got {name!r}")
+    return Placeholder(value, name=name)
+
+
+class Recording:
+    """``output``'s graph numbered once (operands before the nodes that use them): each node's
+    op and operand numbers, the order engine.backward processes them in (the same counts and
+    stack, so gradients accumulate in the same order, bit for bit), the names, the leaves read
+    at every run and the placeholders fed."""
+
+    def __init__(self, output, inputs=None, params=None):
+        if not isinstance(output, Value):
+            raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
+        nodes, operands_of, index = numbered(output)
+        self.output_index = index[id(output)]
+        # one pass over the nodes: names, placeholders, other leaves, ops, n-ary nodes
+        self.names, self.ids, self.named, self.nary = {}, {}, set(), set()
+        self.ops, found, self.leaves = [], [], []
+        for i, node in enumerate(nodes):
+            name = node.name
+            if name is not None:
+                self.names.setdefault(name, i)
+                self.named.add(i)
+                self.ids[id(node)] = i
+            if node._a is None:
+                self.ids[id(node)] = i
+                if isinstance(node, Placeholder):
+                    found.append(node)
+                else:
+                    self.leaves.append((i, node))
+            elif node._b is _NARY:
+                self.nary.add(i)
+            self.ops.append(node._op)
+        self.inputs, self.unused_inputs, self.input_slots = _inputs(inputs, found, index)
+        self.module = params if hasattr(params, "parameters") else None
+        self.params_snapshot = list(params.parameters()) if self.module is not None else None
+        if params is not None and self.module is None:
+            stray = [p for p in list(params) if id(p) not in index]
+            if stray:
+                raise GraphError(f"compile: parameter {stray[0]!r} is not in the graph")
+        self.operands = operands_of
+        self.order = backward_positions(self.output_index, operands_of, self.nary)
+        self.values = [node.data for node in nodes]      # the leaves' data is read at each run
+        self.size = len(nodes)
+        self.output_is_leaf = not operands_of[self.output_index]
+
+
+def _inputs(inputs, found, index):
+    """(the placeholders fed, the names of those the graph does not use, their slots)."""
+    inputs = list(found if inputs is None else inputs)
+    for k, p in enumerate(inputs):
+        if not isinstance(p, Placeholder):
+            raise TypeError(f"compile: inputs[{k}] is {type(p).__name__}, not a Placeholder "
+                            "(make inputs with placeholder(name))")
+    seen_names, duplicates = set(), []
+    for p in inputs:
+        if p.name in seen_names:
+            duplicates.append(p.name)
+        seen_names.add(p.name)
+    if duplicates:
+        raise GraphError(f"compile: two placeholders share the name {duplicates[0]!r}")
+    given = {id(p) for p in inputs}
+    missing = [p.name for p in found if id(p) not in given]
+    if missing:
+        raise GraphError(f"compile: the graph uses placeholder {missing[0]!r}, which is not "
+                         "among the inputs")
+    return inputs, [p.name for p in inputs if id(p) not in index], \
+        [index.get(id(p)) for p in inputs]
