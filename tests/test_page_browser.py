@@ -468,3 +468,19 @@ def test_a_screenshot_of_the_practice_page(browser, practice_page, tmp_path):
     shot = tmp_path / "practice-page.png"
     assert browser.save_screenshot(str(shot))
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_the_path_sum_follows_an_edit(browser, one_epoch_page):
+    from tinygrad_lite.lab.practice import DEFAULT_CONFIG
+    open_page(browser, one_epoch_page)
+    node(browser, "δ11").click()
+    type_into(browser, "edit-value", 0.7)
+    node(browser, "θ12").click()
+    paths = browser.find_element(By.ID, "panel-paths").text
+    # by hand: ∂L/∂θ12 = Σ_k (q_1k − y_k)·δ11·X2k with δ11 = 0.7: two paths
+    config = json.loads(json.dumps({k: DEFAULT_CONFIG[k] for k in
+                                    ("X", "y", "theta", "b", "delta", "d1")}))
+    config["delta"][0] = 0.7
+    expected = library_nodes(config)["θ12"][1]
+    assert "the sum over 2 paths" in paths and f"= {expected:.6g}" in paths
+    assert "the path with the largest |product|: θ12 → p1" in paths

@@ -392,4 +392,7 @@ MESSAGES = {
     "config.graph_too_large": "the network over the data would be a graph of {links} operand links, more than the limit of {limit} (about a GB): use fewer units or data points",
     "config.too_much_work": "this run would follow {links} operand links, about {minutes} minutes here; the limit is about {limit_minutes} minutes: use fewer epochs, data points or units",
     "cli.progress": "training: {percent}% done (epoch {epoch}), about {seconds} s left  ",
+    "page.path_sum": "{what} = the sum over {count} paths of the product of the local derivatives along each = {total} (worked out in the page for the edited numbers)",
+    "page.largest_path": "the path with the largest |product|",
+    "page.product": "product",
 }

@@ -383,4 +383,7 @@ MESSAGES = {
     "config.graph_too_large": "데이터 전체에 대한 신경망 그래프가 연결 {links}개로, 한도 {limit}개(약 1 GB)보다 큽니다. 유닛이나 데이터를 줄이세요",
     "config.too_much_work": "이 학습은 연결 {links}개를 따라가야 해서 여기서 약 {minutes}분 걸립니다. 한도는 약 {limit_minutes}분입니다. 에폭, 데이터, 유닛을 줄이세요",
     "cli.progress": "학습: {percent}% (에폭 {epoch}), 약 {seconds}초 남음  ",
+    "page.path_sum": "{what} = 경로 {count}개 각각에서 국소 도함수를 곱한 값을 모두 더한 것 = {total} (고친 값으로 페이지에서 계산함)",
+    "page.largest_path": "곱의 절댓값이 가장 큰 경로",
+    "page.product": "곱",
 }

@@ -220,11 +220,51 @@
       panel.appendChild(table);
     });
     panel.appendChild(make("h2", {}, [W.paths]));
-    var e = model.edited ? undefined : st.explanations[String(i)];
+    var e = model.edited ? pathSum(st, i) : st.explanations[String(i)];
     panel.appendChild(make("pre", { id: "panel-paths" }, [
       i === view.output ? partial(n.label, n.label) + " = 1" :
         g === undefined || missing ? W.not_yet :            // not before backward reaches it
           (e === undefined ? W.no_paths : e)]));
+  }
+
+  // After an edit the path sum is worked out here, from the edited state's local derivatives:
+  // the number of paths and their sum by dynamic programming over the drawn graph (consumers
+  // first), and the path with the largest |product| (the best completion of every node).
+  function pathSum(st, i) {
+    if (!view.program) { return undefined; }
+    var order = view.program.code.map(function (c) { return c[0]; });
+    var inOrder = {};
+    order.forEach(function (v) { inOrder[v] = true; });
+    nodes.forEach(function (n) { if (!inOrder[n.id]) { order.unshift(n.id); } });
+    var out = {};
+    edges.forEach(function (e, k) { (out[e.from] = out[e.from] || []).push([e.to, k]); });
+    var count = {}, sum = {}, best = {}, next = {};
+    count[view.output] = 1; sum[view.output] = 1; best[view.output] = 1;
+    for (var r = order.length - 1; r >= 0; r--) {
+      var v = order[r];
+      if (v === view.output) { continue; }
+      (out[v] || []).forEach(function (edge) {
+        var w = edge[0], d = st.locals[edge[1]];
+        if (count[w] === undefined || d === null) { return; }
+        count[v] = (count[v] || 0) + count[w];
+        sum[v] = (sum[v] || 0) + d * sum[w];
+        var here = Math.abs(d) * best[w];
+        if (best[v] === undefined || here > best[v]) { best[v] = here; next[v] = [w, d]; }
+      });
+    }
+    if (count[i] === undefined) { return undefined; }
+    var route = [nodes[i].label], factors = [], product = 1, v = i;
+    while (v !== view.output && next[v]) {
+      factors.push(partial(nodes[next[v][0]].label, nodes[v].label) + " = " + fmt(next[v][1]));
+      product *= next[v][1];
+      v = next[v][0];
+      route.push(nodes[v].label);
+    }
+    var top = nodes[view.output].label;
+    return W.path_sum.replace("{what}", partial(top, nodes[i].label))
+      .replace("{count}", String(count[i])).replace("{total}", fmt(sum[i])) + "\n" +
+      W.largest_path + ": " + route.join(" → ") + "\n  " + factors.join("\n  ") +
+      "\n  " + W.product + " = " + fmt(product);
   }
 
   function updatedValue(st, i) {

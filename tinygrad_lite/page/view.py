@@ -23,7 +23,7 @@ import time
 
 from ..engine import Value, _constants, backward_order
 from ..explain import NamedGraph, explain
-from ..messages import LANGUAGES, say
+from ..messages import LANGUAGES, placeholders, say
 from .evaluator import program
 
 __all__ = ["graph_view", "MAX_NODES", "MAX_STATES", "MAX_NUMBERS"]
@@ -279,9 +279,15 @@ def graph_view(output, lang="en", run=None, title=None, subtitle=(), max_nodes=M
             "edges": [{"from": u, "to": v} for u, v in edges], "states": states,
             "program": code, "note": note, "total_nodes": len(everything),
             "editable": code is not None and all(s.get("full", True) for s in states),
-            "words": {key[len("page."):]: say(key, lang) for key in _WORDS}}
+            "words": {key[len("page."):]: _word(key, lang) for key in _WORDS}}
     view["words"]["select"] = say("page.select", lang, output=labels[id(output)])
     return view
+
+
+def _word(key, lang):
+    """A word of the page; a template ({what}, {count}) is kept for page.js to fill in."""
+    text = LANGUAGES.get(lang, LANGUAGES["en"]).get(key, LANGUAGES["en"][key])
+    return text if placeholders(text) else say(key, lang)
 
 
 _WORDS = ["page.value", "page.grad", "page.local", "page.inputs", "page.used_by", "page.paths",
@@ -292,7 +298,8 @@ _WORDS = ["page.value", "page.grad", "page.local", "page.inputs", "page.used_by"
           "page.zoom_in", "page.zoom_out", "page.points", "page.not_in_batch", "page.edit",
           "page.edited", "page.edit_off", "page.formula", "page.phase", "page.of",
           "page.reset_edits", "page.lr", "page.new_value", "page.state", "page.not_number",
-          "page.how", "page.backward_phase", "page.overflow", "page.original_run"]
+          "page.how", "page.backward_phase", "page.overflow", "page.original_run",
+          "page.path_sum", "page.largest_path", "page.product"]
 
 
 # ---- states: one per step of the run ---------------------------------------------------------------
