@@ -13,7 +13,7 @@ is called as a function at run time instead.
 import math
 import re
 
-__all__ = ["Rule", "value_mark"]
+__all__ = ["Rule", "value_mark", "every_way", "joined"]
 
 # ---- code-building stand-ins -------------------------------------------------------------------
 
@@ -140,41 +140,61 @@ def _derive(rule, *args):
     Statements for spilled temporaries are left in _Code.spilled for the caller to emit.
     A rule that branches on comparisons is run once per way through them, and each result
     becomes ``(a if condition else b)``: the same comparison, the same arithmetic."""
+    def call():
+        _Code.spilled = []
+        result = rule(*args)
+        texts = [_text(r) for r in result] if isinstance(result, tuple) else _text(result)
+        return texts, list(_Code.spilled)
+    runs = every_way(call)
+    if runs is None or (len(runs) > 1 and any(spilled for _, (_, spilled) in runs)):
+        return None                              # temporaries of several runs would clash
+    _Code.spilled = runs[-1][1][1] if len(runs) == 1 else []
+    return joined([(taken, texts) for taken, (texts, _) in runs],
+                  lambda condition, yes, no: f"({yes} if {condition} else {no})")
+
+
+def every_way(call):
+    """[(decisions, call())] for each way through the comparisons ``call`` branches on (each a
+    _Condition, whose decisions the run records), or None if it needs the numbers otherwise
+    (a domain check, a power) or branches more than MAX_BRANCHES times."""
     runs, pending = [], [[]]
     while pending:
         planned = pending.pop()
-        _Code.spilled, _Condition.decisions = [], ([], planned)
+        _Condition.decisions = ([], planned)
         try:
-            result = rule(*args)
-            texts = [_text(r) for r in result] if isinstance(result, tuple) else _text(result)
+            result = call()
         except (_NeedsValue, TypeError, AttributeError, ValueError, ArithmeticError):
             return None                          # it needs the numbers (or checks a domain)
         finally:
             taken, _ = _Condition.decisions
             _Condition.decisions = None
-        if taken and _Code.spilled:
-            return None                          # temporaries of several runs would clash
-        runs.append((taken, texts))
+        runs.append((taken, result))
         pending += [[go for _, go in taken[:depth]] + [False]
                     for depth in range(len(planned), len(taken))]
         if len(runs) > 2 ** MAX_BRANCHES:
             return None
+    return runs
+
+
+def joined(runs, choose):
+    """One text (or one per operand) from every_way's runs: ``choose(condition, yes, no)``
+    writes a conditional expression in the language being generated."""
     if len(runs) == 1:
         return runs[0][1]
     if isinstance(runs[0][1], list):
-        return [_branches([(taken, texts[n]) for taken, texts in runs], 0)
+        return [_branches([(taken, texts[n]) for taken, texts in runs], 0, choose)
                 for n in range(len(runs[0][1]))]
-    return _branches(runs, 0)
+    return _branches(runs, 0, choose)
 
 
-def _branches(runs, depth):
+def _branches(runs, depth, choose):
     """The conditional expression choosing among ``runs`` [(decisions, text)] from ``depth``."""
     if len(runs) == 1:
         return runs[0][1]
     condition = runs[0][0][depth][0]
     yes = [run for run in runs if run[0][depth][1]]
     no = [run for run in runs if not run[0][depth][1]]
-    return f"({_branches(yes, depth + 1)} if {condition} else {_branches(no, depth + 1)})"
+    return choose(condition, _branches(yes, depth + 1, choose), _branches(no, depth + 1, choose))
 
 
 MARK = re.compile(r"@(\d+|o)@")     # an operand's (or the result's) place in a worked-out rule

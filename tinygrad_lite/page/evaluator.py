@@ -17,19 +17,15 @@ and compares every number on the page with the library's.
 import math
 
 from .. import engine
+from ..compiled.rules import _Condition, _NeedsValue, every_way, joined
 
 __all__ = ["program", "op_code"]
-
-
-class _NeedsValue(Exception):
-    """A rule that cannot be written as an expression (it needs the numbers)."""
 
 
 class _JS:
     """Stands in for a float while an engine rule runs: collects JavaScript text."""
 
     __slots__ = ("text",)
-    branches = None           # (taken, planned) while a rule runs: see _Branch
 
     def __init__(self, text):
         self.text = text
@@ -43,7 +39,7 @@ class _JS:
 
     def _compare(symbol):
         def compare(self, other):
-            return _Branch(f"({self.text} {symbol} {_js(other)})")
+            return _Condition(f"({self.text} {symbol} {_js(other)})")
         return compare
 
     __eq__, __ne__ = _compare("==="), _compare("!==")
@@ -87,22 +83,6 @@ class _JS:
         return _JS(f"(1 / (1 + Math.exp(-{self.text})))")
 
 
-class _Branch:
-    """A comparison a rule branches on: the rule is run once per way through its branches,
-    and the results become ``(condition ? a : b)``."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __bool__(self):
-        taken, planned = _JS.branches
-        if len(taken) >= 3:
-            raise _NeedsValue
-        go = planned[len(taken)] if len(taken) < len(planned) else True
-        taken.append((self.text, go))
-        return go
-
-
 def _js(x):
     if isinstance(x, _JS):
         return x.text
@@ -116,38 +96,14 @@ def _js(x):
 
 
 def _derive(rule, args):
-    """``rule(*args)`` on stand-ins: JavaScript text (or a list of them), or None."""
-    runs, pending = [], [[]]
-    while pending:
-        planned = pending.pop()
-        _JS.branches = ([], planned)
-        try:
-            result = rule(*args)
-            texts = [_js(r) for r in result] if isinstance(result, (tuple, list)) else \
-                _js(result)
-        except (_NeedsValue, TypeError, AttributeError, ValueError, ArithmeticError):
-            return None
-        finally:
-            taken, _ = _JS.branches
-            _JS.branches = None
-        runs.append((taken, texts))
-        pending += [[go for _, go in taken[:depth]] + [False]
-                    for depth in range(len(planned), len(taken))]
-        if len(runs) > 8:
-            return None
-    if isinstance(runs[0][1], list):
-        return [_choose([(taken, texts[k]) for taken, texts in runs], 0)
-                for k in range(len(runs[0][1]))]
-    return _choose(runs, 0)
-
-
-def _choose(runs, depth):
-    if len(runs) == 1:
-        return runs[0][1]
-    condition = runs[0][0][depth][0]
-    yes = [run for run in runs if run[0][depth][1]]
-    no = [run for run in runs if not run[0][depth][1]]
-    return f"({condition} ? {_choose(yes, depth + 1)} : {_choose(no, depth + 1)})"
+    """``rule(*args)`` on stand-ins, once per way through its comparisons (the compiled
+    graphs' own enumeration, rules.every_way): JavaScript text (or a list), or None."""
+    def call():
+        result = rule(*args)
+        return [_js(r) for r in result] if isinstance(result, (tuple, list)) else _js(result)
+    runs = every_way(call)
+    return None if runs is None else \
+        joined(runs, lambda condition, yes, no: f"({condition} ? {yes} : {no})")
 
 
 # The elementary functions: Python's math lowered to JavaScript's Math (a forward only; every
