@@ -27,6 +27,7 @@ import unicodedata
 from fractions import Fraction
 
 from ..messages import Sentence
+from .errors import FormulaError
 
 __all__ = ["normalize", "Normalized"]
 
@@ -90,7 +91,6 @@ class Normalized:
 def normalize(text):
     """The plain text the formula parsers read, from LaTeX or Unicode as pasted (see the module
     docstring); a FormulaError for what cannot be read, with its column."""
-    from .formula import FormulaError
     out, origin = [], []
     frames = []                # open braces: "plain", "numerator", "denominator" or "drop"
     aligned = False
@@ -173,7 +173,6 @@ DENOMINATOR = re.compile(r"\s*(?:(?P<open>\{)|(?P<one>[0-9A-Za-z]))")
 
 def _close(text, i, frames, emit):
     """A '}' at ``i``: close the innermost frame; returns where reading goes on."""
-    from .formula import FormulaError
     frame = frames.pop() if frames else "plain"
     if frame == "plain":
         emit("}", i)
