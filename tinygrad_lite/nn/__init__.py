@@ -1,6 +1,8 @@
 """tinygrad_lite.nn: layers built from Values, with PyTorch's names and parameter layouts.
 
     Module, Sequential, StateDictError          module.py      (save/load: JSON, atomic)
+        ModuleList, ModuleDict
+    LayerNorm, BatchNorm1d                      normalization.py (running statistics)
     Dense (= Linear), ReLU, Tanh, Sigmoid,      dense.py
         Identity, LeakyReLU, GELU, ELU, SiLU,
         Softmax, LogSoftmax, MLP
@@ -17,7 +19,8 @@
     functional: activations, softmax, log_softmax, attention, losses
 """
 
-from .module import Module, Sequential, StateDictError
+from .module import Module, Sequential, ModuleList, ModuleDict, StateDictError
+from .normalization import LayerNorm, BatchNorm1d
 from .dense import (Dense, Linear, ReLU, Tanh, Sigmoid, Identity, LeakyReLU, GELU, ELU, SiLU,
                     Softmax, LogSoftmax, MLP)
 from .embedding import Embedding
@@ -31,7 +34,8 @@ from .utils import clip_grad_norm, clip_grad_norm_, grad_norm
 from .bridge import to_torch, from_torch
 from . import functional
 
-__all__ = ["Module", "Sequential", "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "LayerNorm", "BatchNorm1d",
+           "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
            "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU", "SiLU", "Softmax", "LogSoftmax",
            "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
            "AvgPool2d", "Flatten",

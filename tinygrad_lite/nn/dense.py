@@ -149,8 +149,23 @@ class LeakyReLU(_Elementwise):
 
 
 class GELU(_Elementwise):
-    """x·Φ(x) elementwise, exact (torch.nn.GELU with approximate='none')."""
-    function = Value.gelu
+    """x·Φ(x) elementwise (torch.nn.GELU): approximate='none' is exact (the engine's gelu op);
+    approximate='tanh' is torch's ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), composed of ops."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def one(self, v):
+        if self.approximate == "none":
+            return v.gelu()
+        inner = (v + v * v * v * 0.044715) * math.sqrt(2.0 / math.pi)
+        return v * 0.5 * (inner.tanh() + 1.0)
+
+    def extra_repr(self):
+        return "" if self.approximate == "none" else "approximate='tanh'"
 
 
 class ELU(_Elementwise):

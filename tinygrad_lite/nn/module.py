@@ -3,6 +3,7 @@
     Module          parameters, named_parameters, zero_grad, train/eval, repr,
                     state_dict / load_state_dict, save / load (JSON, atomic, no pickle)
     Sequential      layers applied in order, named "0", "1", ... as in PyTorch
+    ModuleList      a list of modules ("0", "1", …), ModuleDict: modules by name
     StateDictError  a state dict or file that does not fit the model
 
 A parameter is a tensor kept as a nested list of Values with PyTorch's layout (a Dense
@@ -19,7 +20,7 @@ from .. import files
 from ..engine import Value
 from ..nested import shape_of, entries, index_label, leaves_of_shape
 
-__all__ = ["Module", "Sequential", "StateDictError"]
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "StateDictError"]
 
 FORMAT = "tinygrad_lite.state_dict"
 FORMAT_VERSION = 1
@@ -41,6 +42,7 @@ class Module:
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -72,6 +74,20 @@ class Module:
         self._parameters[name] = tensor
         object.__setattr__(self, name, tensor)
         return tensor
+
+    def register_buffer(self, name, value):
+        """Make ``value`` (a number, or a nested list of numbers) a buffer called ``name``: state
+        that is saved and loaded with the parameters but not trained (BatchNorm's running
+        statistics), as torch's register_buffer."""
+        self._buffers[name] = value
+        object.__setattr__(self, name, value)
+        return value
+
+    def named_buffers(self):
+        """Yield (state-dict key, value) for every buffer: "0.running_mean", ..."""
+        for module_name, module in self.named_modules():
+            for name, value in module._buffers.items():
+                yield (f"{module_name}.{name}" if module_name else name), getattr(module, name)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -140,8 +156,16 @@ class Module:
     # ---- saving and loading ---------------------------------------------------------------
 
     def state_dict(self):
-        """OrderedDict of PyTorch-style key -> nested list of floats (a copy)."""
-        return OrderedDict((key, _to_floats(tensor)) for key, tensor in self.named_tensors())
+        """OrderedDict of PyTorch-style key -> nested list of floats (a copy): each module's
+        parameters, then its buffers, as torch orders them."""
+        state = OrderedDict()
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, tensor in module._parameters.items():
+                state[prefix + name] = _to_floats(tensor)
+            for name in module._buffers:
+                state[prefix + name] = _copy(getattr(module, name))
+        return state
 
     def load_state_dict(self, state):
         """Copy the numbers of ``state`` into the parameters.  Every key must be present, none
@@ -151,8 +175,9 @@ class Module:
             raise StateDictError(f"load_state_dict: expected a dict of key -> nested list, "
                                  f"got {type(state).__name__}")
         tensors = OrderedDict(self.named_tensors())
-        missing = [key for key in tensors if key not in state]
-        extra = [key for key in state if key not in tensors]
+        buffers = OrderedDict(self.named_buffers())
+        missing = [key for key in list(tensors) + list(buffers) if key not in state]
+        extra = [key for key in state if key not in tensors and key not in buffers]
         if missing or extra:
             parts = []
             if missing:
@@ -172,8 +197,25 @@ class Module:
                     raise StateDictError(f"load_state_dict: {key}{index_label(index)} is "
                                          f"{x!r}, not a number")
                 updates.append((v, float(x)))
+        loaded = []
+        for key, value in buffers.items():
+            try:
+                numbers = leaves_of_shape(state[key], shape_of(value), key)
+            except ValueError as error:
+                raise StateDictError(f"load_state_dict: {error}") from None
+            if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in numbers):
+                raise StateDictError(f"load_state_dict: {key} holds something not a number")
+            loaded.append((key, _copy(state[key])))
         for v, x in updates:
             v.data = x
+        owners = {}
+        for module_name, module in self.named_modules():
+            for name in module._buffers:
+                owners[(f"{module_name}." if module_name else "") + name] = (module, name)
+        for key, value in loaded:
+            module, name = owners[key]
+            module.register_buffer(name, type(getattr(module, name))(value)
+                                   if not isinstance(value, list) else value)
 
     def save(self, path):
         """Write the state dict to ``path`` as JSON, atomically: a crash mid-write leaves the
@@ -199,6 +241,11 @@ def _to_floats(tensor):
     if isinstance(tensor, list):
         return [_to_floats(item) for item in tensor]
     return tensor.data
+
+
+def _copy(value):
+    """A copy of a buffer: a number, or a nested list of numbers."""
+    return [_copy(item) for item in value] if isinstance(value, list) else value
 
 
 def read_json(path, expected_format, expected_version):
@@ -243,6 +290,129 @@ class Sequential(Module):
         for layer in self._modules.values():
             x = layer(x)
         return x
+
+
+class ModuleList(Module):
+    """A list of modules, registered as "0", "1", … (torch.nn.ModuleList): index, slice,
+    append, extend, insert, iterate; its parameters are its modules' parameters.  It has no
+    forward of its own: a model loops over it."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self.extend(modules or [])
+
+    def _renumber(self, modules):
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"ModuleList: entry {i} is {type(module).__name__}, not a Module")
+            self._modules[str(i)] = module
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(list(self._modules.values()))
+
+    def __getitem__(self, i):
+        modules = list(self._modules.values())
+        if isinstance(i, slice):
+            return ModuleList(modules[i])
+        if not isinstance(i, int) or isinstance(i, bool) or not -len(modules) <= i < len(modules):
+            raise IndexError(f"ModuleList index {i!r} out of range for {len(modules)} modules")
+        return modules[i]
+
+    def __setitem__(self, i, module):
+        modules = list(self._modules.values())
+        modules[self._index(i, len(modules))] = module
+        self._renumber(modules)
+
+    def __delitem__(self, i):
+        modules = list(self._modules.values())
+        del modules[i if isinstance(i, slice) else self._index(i, len(modules))]
+        self._renumber(modules)
+
+    @staticmethod
+    def _index(i, n):
+        if not isinstance(i, int) or isinstance(i, bool) or not -n <= i < n:
+            raise IndexError(f"ModuleList index {i!r} out of range for {n} modules")
+        return i % n
+
+    def append(self, module):
+        """Add ``module`` at the end; returns self."""
+        self._renumber(list(self._modules.values()) + [module])
+        return self
+
+    def extend(self, modules):
+        """Add every module of ``modules`` at the end; returns self."""
+        self._renumber(list(self._modules.values()) + list(modules))
+        return self
+
+    def insert(self, index, module):
+        """Put ``module`` before position ``index`` (the later ones are renumbered)."""
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+
+
+class ModuleDict(Module):
+    """Modules by name, in insertion order (torch.nn.ModuleDict): d["encoder"] = Dense(…),
+    keys, values, items, update, pop, clear, in, len; state-dict keys "encoder.weight"."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        self.update(modules or {})
+
+    def __getitem__(self, key):
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict has no module {key!r}; it has "
+                           f"{', '.join(map(repr, self._modules)) or 'none'}")
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        if not isinstance(key, str) or not key or "." in key:
+            raise KeyError(f"ModuleDict: a key is a non-empty str without '.', got {key!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict[{key!r}] is {type(module).__name__}, not a Module")
+        setattr(self, key, module)
+
+    def __delitem__(self, key):
+        self[key]                                       # the same KeyError for a missing key
+        del self._modules[key]
+        object.__delattr__(self, key)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(list(self._modules))
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return list(self._modules.keys())
+
+    def values(self):
+        return list(self._modules.values())
+
+    def items(self):
+        return list(self._modules.items())
+
+    def update(self, modules):
+        """Add (or replace) modules from a dict or from (key, module) pairs."""
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self):
+        for key in list(self._modules):
+            del self[key]
 
 
 class Lambda(Module):

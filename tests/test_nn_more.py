@@ -1,0 +1,233 @@
+"""The modules a student meets in the next chapter (issue 29): ModuleList, ModuleDict, LayerNorm,
+BatchNorm1d (training and evaluation, running statistics) and GELU's tanh approximation —
+checked against hand formulas and central differences, and against PyTorch (float64) where it
+is installed."""
+
+import json
+import math
+import random
+
+import pytest
+
+from tinygrad_lite import Value, nn
+from tinygrad_lite.nn import BatchNorm1d, GELU, LayerNorm, ModuleDict, ModuleList
+
+try:
+    import torch
+except ImportError:                                  # pragma: no cover - an optional extra
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="the torch cross-check needs the torch "
+                                 "extra (pip install -e '.[test,torch]')")
+
+
+def values(rows):
+    return [[Value(x) for x in row] for row in rows]
+
+
+def numeric_grad(f, xs, k, h=1e-6):
+    up = list(xs)
+    down = list(xs)
+    up[k] += h
+    down[k] -= h
+    return (f(up) - f(down)) / (2 * h)
+
+
+# ---- containers ---------------------------------------------------------------------------------
+
+def test_module_list_indexes_slices_grows_and_keeps_torchs_keys():
+    layers = ModuleList([nn.Dense(2, 3), nn.Dense(3, 1)])
+    layers.append(nn.Dense(1, 1))
+    layers.insert(0, nn.Dense(2, 2))
+    assert len(layers) == 4 and isinstance(layers[1:], ModuleList) and len(layers[1:]) == 3
+    assert list(layers.state_dict())[:4] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert layers[-1] is list(layers)[-1]
+    del layers[0]
+    assert [type(m).__name__ for m in layers] == ["Dense"] * 3 and "0.weight" in layers.state_dict()
+    assert len(layers.parameters()) == (2 * 3 + 3) + (3 + 1) + (1 + 1)
+    with pytest.raises(IndexError, match="out of range"):
+        layers[7]
+    with pytest.raises(TypeError, match="not a Module"):
+        layers.append(3)
+
+
+def test_module_dict_by_name():
+    parts = ModuleDict({"encoder": nn.Dense(2, 2)})
+    parts["decoder"] = nn.Dense(2, 1)
+    assert list(parts) == ["encoder", "decoder"] and "decoder" in parts
+    assert list(parts.state_dict()) == ["encoder.weight", "encoder.bias", "decoder.weight",
+                                        "decoder.bias"]
+    assert parts.pop("encoder") is not None and list(parts.keys()) == ["decoder"]
+    with pytest.raises(KeyError, match="no module 'missing'"):
+        parts["missing"]
+    with pytest.raises(KeyError, match="without '.'"):
+        parts["a.b"] = nn.Dense(1, 1)
+
+
+# ---- LayerNorm ------------------------------------------------------------------------------------
+
+def test_layer_norm_by_hand_and_by_central_differences():
+    norm = LayerNorm(3)
+    xs = [0.5, -1.0, 2.0]
+    out = norm([Value(x) for x in xs])
+    mean = sum(xs) / 3
+    var = sum((x - mean) ** 2 for x in xs) / 3
+    for o, x in zip(out, xs):
+        assert o.data == pytest.approx((x - mean) / math.sqrt(var + 1e-5), rel=1e-12)
+    # d(Σ_i c_i·y_i)/dx_k against central differences
+    weights = [0.3, -1.2, 0.7]
+
+    def f(point):
+        ys = LayerNorm(3)([Value(x) for x in point])
+        return sum(w * y.data for w, y in zip(weights, ys))
+    inputs = [Value(x) for x in xs]
+    total = sum((w * y for w, y in zip(weights, LayerNorm(3)(inputs))), Value(0.0))
+    total.backward()
+    for k in range(3):
+        assert inputs[k].grad == pytest.approx(numeric_grad(f, xs, k), rel=1e-6, abs=1e-9)
+
+
+def test_layer_norm_refuses_a_shape_that_does_not_fit():
+    with pytest.raises(ValueError, match="last dimensions are"):
+        LayerNorm(4)([[1.0, 2.0, 3.0]])
+    with pytest.raises(ValueError, match="normalized_shape"):
+        LayerNorm(0)
+
+
+# ---- BatchNorm1d ------------------------------------------------------------------------------------
+
+def test_batch_norm_trains_on_the_batch_and_evaluates_on_running_statistics():
+    norm = BatchNorm1d(2, momentum=0.1)
+    batch = [[1.0, 10.0], [3.0, 14.0], [5.0, 12.0]]
+    out = norm(values(batch))
+    # channel 0: mean 3, biased var 8/3 → (x − 3)/√(8/3 + eps)
+    assert out[0][0].data == pytest.approx((1 - 3) / math.sqrt(8 / 3 + 1e-5), rel=1e-12)
+    # running: 0.9·0 + 0.1·3, and 0.9·1 + 0.1·(unbiased var 4)
+    assert norm.running_mean[0] == pytest.approx(0.3) and norm.running_var[0] == pytest.approx(1.3)
+    assert norm.num_batches_tracked == 1
+    norm.eval()
+    y = norm(values([[2.0, 11.0]]))
+    assert y[0][0].data == pytest.approx((2.0 - 0.3) / math.sqrt(1.3 + 1e-5), rel=1e-12)
+    assert norm.num_batches_tracked == 1                         # eval does not count
+    state = norm.state_dict()
+    assert list(state) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    fresh = BatchNorm1d(2)
+    fresh.load_state_dict(json.loads(json.dumps(state)))
+    assert fresh.running_var == norm.running_var and fresh.num_batches_tracked == 1
+
+
+def test_batch_norm_refuses_one_value_per_channel_in_training():
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        BatchNorm1d(2)(values([[1.0, 2.0]]))
+    with pytest.raises(ValueError, match=r"expected input \(N, 3\)"):
+        BatchNorm1d(3)(values([[1.0, 2.0]]))
+
+
+# ---- against PyTorch ------------------------------------------------------------------------------
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 5)])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_matches_torch(shape, momentum):
+    rng = random.Random(len(shape) * 7 + (momentum is None))
+    ours = BatchNorm1d(3, momentum=momentum)
+    theirs = torch.nn.BatchNorm1d(3, momentum=momentum).double()
+    with torch.no_grad():
+        for k in range(3):
+            w, b = rng.uniform(0.5, 2), rng.uniform(-1, 1)
+            ours.weight[k].data, ours.bias[k].data = w, b
+            theirs.weight[k], theirs.bias[k] = w, b
+    for step in range(3):                      # three training steps, then evaluation
+        data = torch.tensor([[[rng.uniform(-2, 2) for _ in range(shape[2])]
+                              for _ in range(shape[1])] for _ in range(shape[0])] if len(shape) == 3
+                            else [[rng.uniform(-2, 2) for _ in range(shape[1])]
+                                  for _ in range(shape[0])], dtype=torch.float64,
+                            requires_grad=True)
+        x = data.tolist()
+        ours_in = [[[Value(v) for v in row] for row in sample] for sample in x] \
+            if len(shape) == 3 else values(x)
+        out = ours(ours_in)
+        expected = theirs(data)
+        flat = [v for sample in out for row in (sample if len(shape) == 3 else [sample])
+                for v in row]
+        weights = [rng.uniform(-1, 1) for _ in flat]
+        total = sum((w * v for w, v in zip(weights, flat)), Value(0.0))
+        total.backward()
+        (expected.flatten() * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+        assert [v.data for v in flat] == pytest.approx(expected.flatten().tolist(), rel=1e-12,
+                                                       abs=1e-12)
+        ours_grads = [v.grad for sample in ours_in for row in
+                      (sample if len(shape) == 3 else [sample]) for v in row]
+        assert ours_grads == pytest.approx(data.grad.flatten().tolist(), rel=1e-9, abs=1e-12)
+        assert [w.grad for w in ours.weight] == pytest.approx(theirs.weight.grad.tolist(),
+                                                              rel=1e-9, abs=1e-12)
+        theirs.weight.grad = None
+        theirs.bias.grad = None
+        ours.zero_grad()
+        assert ours.running_mean == pytest.approx(theirs.running_mean.tolist(), rel=1e-12)
+        assert ours.running_var == pytest.approx(theirs.running_var.tolist(), rel=1e-12)
+    ours.eval()
+    theirs.eval()
+    probe = [[0.3, -0.7, 1.1]] if len(shape) == 2 else [[[0.3, 0.1], [-0.7, 0.2], [1.1, 0.0]]]
+    got = ours(values(probe) if len(shape) == 2 else
+               [[[Value(v) for v in row] for row in sample] for sample in probe])
+    want = theirs(torch.tensor(probe, dtype=torch.float64)).flatten().tolist()
+    flat = [v.data for sample in got for row in (sample if len(shape) == 3 else [sample])
+            for v in row]
+    assert flat == pytest.approx(want, rel=1e-12, abs=1e-12)
+    assert set(ours.state_dict()) == set(theirs.state_dict())
+
+
+@needs_torch
+@pytest.mark.parametrize("normalized", [3, (2, 3)])
+def test_layer_norm_matches_torch(normalized):
+    rng = random.Random(3)
+    shape = (4, 3) if normalized == 3 else (2, 2, 3)
+    ours = LayerNorm(normalized)
+    theirs = torch.nn.LayerNorm(normalized).double()
+    data = torch.rand(*shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    data = (data * 4 - 2).requires_grad_()
+    x = data.tolist()
+
+    def wrap(item):
+        return [wrap(i) for i in item] if isinstance(item, list) else Value(item)
+    ours_in = wrap(x)
+    out = ours(ours_in)
+
+    def flat(item):
+        return [v for i in item for v in flat(i)] if isinstance(item, list) else [item]
+    weights = [rng.uniform(-1, 1) for _ in flat(out)]
+    sum((w * v for w, v in zip(weights, flat(out))), Value(0.0)).backward()
+    expected = theirs(data)
+    (expected.flatten() * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+    assert [v.data for v in flat(out)] == pytest.approx(expected.flatten().tolist(), rel=1e-12,
+                                                        abs=1e-12)
+    assert [v.grad for v in flat(ours_in)] == pytest.approx(data.grad.flatten().tolist(),
+                                                            rel=1e-9, abs=1e-12)
+    assert set(ours.state_dict()) == set(theirs.state_dict())
+
+
+@needs_torch
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_matches_torch(approximate):
+    xs = [-3.0, -1.0, -0.2, 0.0, 0.4, 1.5, 4.0]
+    ours = [Value(x) for x in xs]
+    out = GELU(approximate=approximate)(ours)
+    sum(out, Value(0.0)).backward()
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.GELU(approximate=approximate)(t)
+    expected.sum().backward()
+    assert [v.data for v in out] == pytest.approx(expected.tolist(), rel=1e-12, abs=1e-15)
+    assert [v.grad for v in ours] == pytest.approx(t.grad.tolist(), rel=1e-9, abs=1e-12)
+
+
+def test_gelu_tanh_by_central_differences_and_bad_arguments():
+    for x in (-1.3, 0.2, 2.5):
+        v = Value(x)
+        GELU(approximate="tanh")([v])[0].backward()
+
+        def f(point):
+            return GELU(approximate="tanh")([Value(point[0])])[0].data
+        assert v.grad == pytest.approx(numeric_grad(f, [x], 0), rel=1e-7)
+    with pytest.raises(ValueError, match="approximate must be"):
+        GELU(approximate="fast")
+
