@@ -231,3 +231,92 @@ def test_gelu_tanh_by_central_differences_and_bad_arguments():
     with pytest.raises(ValueError, match="approximate must be"):
         GELU(approximate="fast")
 
+
+
+# ---- reductions keep the input's shape; weights broadcast as torch's ------------------------------
+
+from tinygrad_lite import losses as L  # noqa: E402
+from tinygrad_lite.nested import entries, shape_of  # noqa: E402
+
+X = [[0.5, -1.0, 2.0], [0.3, 0.0, -0.4]]
+Y = [[1.0, 0.0, 0.5], [0.0, 1.0, 1.0]]
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss",
+                                  "binary_cross_entropy_with_logits"])
+def test_reduction_none_keeps_the_inputs_shape(name):
+    out = getattr(L, name)(X, Y, reduction="none")
+    assert shape_of(out) == (2, 3) and isinstance(out[1][2], Value)
+    single = getattr(L, name)(0.5, 1.0, reduction="none")
+    assert isinstance(single, Value)                              # one number: one Value
+
+
+def test_one_unbatched_sample_with_reduction_none_is_one_value():
+    assert isinstance(L.cross_entropy([1.0, 2.0, 0.5], 1, reduction="none"), Value)
+    assert isinstance(L.nll_loss([-1.0, -0.5], 0, reduction="none"), Value)
+    assert shape_of(L.cross_entropy([[1.0, 2.0], [0.5, 0.1]], [0, 1], reduction="none")) == (2,)
+
+
+@pytest.mark.parametrize("weight", [[[2.0, 1.0, 0.5], [1.0, 3.0, 1.0]], [[2.0, 1.0, 0.5]],
+                                    [[2.0], [3.0]], [0.5, 1.0, 2.0], 1.5])
+def test_bce_weights_broadcast_by_hand(weight):
+    probs = [[0.2, 0.7, 0.9], [0.4, 0.5, 0.1]]
+    out = L.binary_cross_entropy(probs, Y, weight=weight, reduction="none")
+    full = weight if isinstance(weight, float) else None
+    for i in range(2):
+        for j in range(3):
+            w = full if full is not None else (
+                weight[j] if not isinstance(weight[0], list) else
+                weight[min(i, len(weight) - 1)][min(j, len(weight[0]) - 1)])
+            p, y = probs[i][j], Y[i][j]
+            assert out[i][j].data == pytest.approx(-w * (y * math.log(p) + (1 - y) * math.log(1 - p)),
+                                                   rel=1e-12)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        L.binary_cross_entropy(probs, Y, weight=[[1.0, 2.0]])
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weight", [None, [[2.0, 1.0, 0.5], [1.0, 3.0, 1.0]], [[2.0, 1.0, 0.5]],
+                                    [[2.0], [3.0]]])
+@pytest.mark.parametrize("pos_weight", [None, [1.0, 2.0, 0.5]])
+def test_bce_with_logits_grid_matches_torch(reduction, weight, pos_weight):
+    F = torch.nn.functional
+    xs = [[Value(v) for v in row] for row in X]
+    ours = L.binary_cross_entropy_with_logits(xs, Y, weight=weight, reduction=reduction,
+                                              pos_weight=pos_weight)
+    tx = torch.tensor(X, dtype=torch.float64, requires_grad=True)
+    theirs = F.binary_cross_entropy_with_logits(
+        tx, torch.tensor(Y, dtype=torch.float64), reduction=reduction,
+        weight=None if weight is None else torch.tensor(weight, dtype=torch.float64),
+        pos_weight=None if pos_weight is None else torch.tensor(pos_weight, dtype=torch.float64))
+    flat = [v for _, v in entries(ours)] if isinstance(ours, list) else [ours]
+    assert (shape_of(ours) if isinstance(ours, list) else ()) == tuple(theirs.shape)
+    assert [v.data for v in flat] == pytest.approx(theirs.flatten().tolist(), rel=1e-12)
+    sum(flat[1:], flat[0]).backward()
+    theirs.sum().backward()
+    assert [v.grad for row in xs for v in row] == pytest.approx(tx.grad.flatten().tolist(),
+                                                               rel=1e-10, abs=1e-14)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+@pytest.mark.parametrize("shape", [(4,), (2, 3), (2, 2, 3)])
+def test_elementwise_losses_none_shape_grid_matches_torch(name, shape):
+    rng = random.Random(len(shape))
+    count = math.prod(shape)
+    a = [rng.uniform(-2, 2) for _ in range(count)]
+    b = [rng.uniform(-2, 2) for _ in range(count)]
+
+    def nest(flat):
+        rows = list(flat)
+        for size in reversed(shape[1:]):
+            rows = [rows[i:i + size] for i in range(0, len(rows), size)]
+        return rows
+    ours = getattr(L, name)(nest(a), nest(b), reduction="none")
+    theirs = getattr(torch.nn.functional, name)(torch.tensor(nest(a), dtype=torch.float64),
+                                                torch.tensor(nest(b), dtype=torch.float64),
+                                                reduction="none")
+    assert shape_of(ours) == tuple(theirs.shape)
+    assert [v.data for _, v in entries(ours)] == pytest.approx(theirs.flatten().tolist(),
+                                                               rel=1e-12)

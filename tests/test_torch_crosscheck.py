@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch")
 
 from tinygrad_lite import nn, optim  # noqa: E402
 from tinygrad_lite.losses import mse_loss  # noqa: E402
+from tinygrad_lite.nested import entries, shape_of  # noqa: E402
 
 X = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5], [-1.0, 1.0, 1.0], [0.0, -2.0, 0.5]]
 Y = [1.0, -0.5, 0.25, 2.0]
@@ -390,8 +391,10 @@ def test_loss_modules_match_torch(name, kwargs, kind):
     tx = _t(x).requires_grad_()
     tloss = getattr(F, name)(**torch_kwargs)(tx, ttarget)
     if isinstance(loss, list):
-        assert [v.data for v in loss] == pytest.approx(tloss.flatten().tolist(), rel=1e-12)
-        total = sum(loss[1:], loss[0])
+        assert shape_of(loss) == tuple(tloss.shape)           # reduction='none': torch's shape
+        flat = [v for _, v in entries(loss)]
+        assert [v.data for v in flat] == pytest.approx(tloss.flatten().tolist(), rel=1e-12)
+        total = sum(flat[1:], flat[0])
         tloss = tloss.sum()
     else:
         assert loss.data == pytest.approx(tloss.item(), rel=1e-12)
@@ -724,8 +727,9 @@ def test_batched_losses_match_torch():
         for reduction in ("mean", "sum", "none"):
             ours = getattr(ours_losses, name)(x, y, reduction=reduction)
             theirs = getattr(F, name)(_t(x), _t(y), reduction=reduction)
-            got = [v.data for v in ours] if isinstance(ours, list) else [ours.data]
+            got = [v.data for _, v in entries(ours)] if isinstance(ours, list) else [ours.data]
             assert got == pytest.approx(theirs.flatten().tolist(), rel=1e-12)
+            assert (shape_of(ours) if isinstance(ours, list) else ()) == tuple(theirs.shape)
 
 
 def test_an_inner_gradient_keeps_a_negative_zero_first_share_as_torch_does():

@@ -31,8 +31,11 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _pair(input, target, where):
+    """(inputs, targets) flattened, and the input's shape (torch's reduction='none' gives the
+    losses back in it); a number's shape is ()."""
+    shape = shape_of(input) if isinstance(input, (list, tuple)) else ()
     if isinstance(input, (list, tuple)) and input and isinstance(input[0], (list, tuple)):
-        shape = shape_of(input)                     # a batch: N×C nested lists, flattened
+        # a batch: N×C nested lists, flattened
         try:
             input = leaves_of_shape(input, shape, "input")
             target = leaves_of_shape(target, shape, "target")
@@ -46,15 +49,19 @@ def _pair(input, target, where):
         raise ValueError(f"{where}: input has {len(inputs)} entries, target {len(targets)}")
     if not inputs:
         raise ValueError(f"{where}: no samples")
-    return inputs, targets
+    return inputs, targets, shape
 
 
-def _reduce(losses, reduction, where):
+def _reduce(losses, reduction, where, shape=None):
+    """The losses' mean or sum, or (reduction='none') the losses in the input's ``shape``: a
+    nested list for a nested input, one Value for one number, as torch returns them."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")
     if reduction == "none":
-        return losses
+        if shape == ():
+            return losses[0]
+        return _shaped(losses, shape) if shape and len(shape) > 1 else losses
     total = losses[0]
     for loss in losses[1:]:
         total = total + loss
@@ -65,16 +72,25 @@ def _reduce(losses, reduction, where):
     raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _shaped(flat, shape):
+    """The flat list ``flat`` as a nested list of ``shape`` (row-major)."""
+    rows = list(flat)
+    for size in reversed(shape[1:]):
+        rows = [rows[i:i + size] for i in range(0, len(rows), size)]
+    return rows
+
+
 def half_sum_of_squares(input, target):
     """L = ½ Σ_k (target_k - input_k)²: the tutorial's loss; dL/d input_k = -(target_k - input_k)."""
-    inputs, targets = _pair(input, target, "half_sum_of_squares")
+    inputs, targets, _ = _pair(input, target, "half_sum_of_squares")
     return 0.5 * _reduce([(y - q) ** 2 for q, y in zip(inputs, targets)], "sum", "")
 
 
 def mse_loss(input, target, reduction="mean"):
     """(1/n) Σ (input - target)² (or the sum, or the list)."""
-    inputs, targets = _pair(input, target, "mse_loss")
-    return _reduce([(q - y) ** 2 for q, y in zip(inputs, targets)], reduction, "mse_loss")
+    inputs, targets, shape = _pair(input, target, "mse_loss")
+    return _reduce([(q - y) ** 2 for q, y in zip(inputs, targets)], reduction, "mse_loss",
+                   shape)
 
 
 def rmse_loss(input, target, reduction="mean"):
@@ -83,23 +99,25 @@ def rmse_loss(input, target, reduction="mean"):
     is an op, so a compiled graph follows it at every run.)  The reduction applies to the
     squared errors under the root: √mean, √sum, or each entry's √((input − target)²)."""
     if reduction == "none":
-        return [apply(SQRT_ZERO_AT_ZERO, e) for e in mse_loss(input, target, "none")]
+        inputs, targets, shape = _pair(input, target, "rmse_loss")
+        return _reduce([apply(SQRT_ZERO_AT_ZERO, (q - y) ** 2) for q, y in zip(inputs, targets)],
+                       "none", "rmse_loss", shape)
     return apply(SQRT_ZERO_AT_ZERO, mse_loss(input, target, reduction))
 
 
 def l1_loss(input, target, reduction="mean"):
     """mean |input - target| (torch's L1Loss); the derivative at 0 is 0, as torch's sign."""
-    inputs, targets = _pair(input, target, "l1_loss")
-    return _reduce([abs(q - y) for q, y in zip(inputs, targets)], reduction, "l1_loss")
+    inputs, targets, shape = _pair(input, target, "l1_loss")
+    return _reduce([abs(q - y) for q, y in zip(inputs, targets)], reduction, "l1_loss", shape)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """½d² where |d| < delta, else delta·(|d| − ½·delta), d = input − target (torch's
     HuberLoss).  The branch is an op, so a compiled graph follows it at every input."""
-    inputs, targets = _pair(input, target, "huber_loss")
+    inputs, targets, shape = _pair(input, target, "huber_loss")
     op = huber_op(float(delta))
     return _reduce([apply(op, q - y) for q, y in zip(inputs, targets)], reduction,
-                   "huber_loss")
+                   "huber_loss", shape)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -109,7 +127,20 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     ``input`` is one list of logits and ``target`` a class index (or a list of class
     probabilities), or a list of logit lists and a list of indices (or of probability lists).
     ``weight``: one weight per class; ``ignore_index``: a class index whose samples count for
-    nothing; ``label_smoothing`` ε: the target is (1 − ε)·target + ε/C."""
+    nothing; ``label_smoothing`` ε: the target is (1 − ε)·target + ε/C.  One sample with
+    reduction='none' gives one Value, as torch gives a 0-d tensor."""
+    result = _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    return _one_sample(input, reduction, result)
+
+
+def _one_sample(input, reduction, result):
+    """torch's 0-d result for one unbatched sample with reduction='none'."""
+    batch = bool(input) and isinstance(input[0], (list, tuple))
+    return result[0] if reduction == "none" and not batch and isinstance(result, list) else \
+        result
+
+
+def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing):
     where = "cross_entropy"
     batch = bool(input) and isinstance(input[0], (list, tuple))
     samples = input if batch else [input]
@@ -168,7 +199,12 @@ def _soft_cross_entropy(log_ps, targets, w, reduction, eps, where):
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """-log_probs[class] (torch's NLLLoss): ``input`` holds log-probabilities (the output of
-    log_softmax), one list per sample."""
+    log_softmax), one list per sample (or one sample: with reduction='none', one Value)."""
+    return _one_sample(input, reduction, _nll_loss(input, target, weight, ignore_index,
+                                                   reduction))
+
+
+def _nll_loss(input, target, weight, ignore_index, reduction):
     where = "nll_loss"
     batch = bool(input) and isinstance(input[0], (list, tuple))
     samples, targets = (input, target) if batch else ([input], [target])
@@ -232,7 +268,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     BCELoss: each log floored at -100, and the gradient (p - y) / max(p(1 - p), 1e-12), so
     that p = 0 or 1 gives a large finite gradient, not 0 or inf.  Either outside [0, 1] is
     an error.  ``weight`` multiplies each entry's loss."""
-    inputs, targets = _pair(input, target, "binary_cross_entropy")
+    inputs, targets, shape = _pair(input, target, "binary_cross_entropy")
     for where, values in (("input", inputs), ("target", targets)):
         for i, v in enumerate(values):
             if not 0.0 <= v.data <= 1.0:
@@ -241,8 +277,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                 raise ValueError(f"binary_cross_entropy: {where} {i} is {v.data!r}, not in "
                                  f"[0, 1]{hint}")
     losses = [apply(BINARY_CROSS_ENTROPY, p, y) for p, y in zip(inputs, targets)]
-    return _reduce(_weighted(losses, weight, "binary_cross_entropy"), reduction,
-                   "binary_cross_entropy")
+    return _reduce(_weighted(losses, weight, "binary_cross_entropy", shape), reduction,
+                   "binary_cross_entropy", shape)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -251,29 +287,48 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     overflow; the gradient is sigmoid(x) - y everywhere.  With ``pos_weight`` p (one number, or
     one per entry of a sample) the positive term weighs p times: (1 − y)·x +
     (1 + (p − 1)·y)·softplus(−x), as torch computes it; ``weight`` multiplies each loss."""
-    inputs, targets = _pair(input, target, "binary_cross_entropy_with_logits")
+    inputs, targets, shape = _pair(input, target, "binary_cross_entropy_with_logits")
     if pos_weight is None:
         losses = [x.softplus() - x * y for x, y in zip(inputs, targets)]
     else:
-        pw = _broadcast(pos_weight, len(inputs), "binary_cross_entropy_with_logits: pos_weight")
+        pw = _broadcast(pos_weight, shape, "binary_cross_entropy_with_logits: pos_weight")
         losses = [(1 - y) * x + (1 + (p - 1) * y) * (-x).softplus()
                   for x, y, p in zip(inputs, targets, pw)]
-    return _reduce(_weighted(losses, weight, "binary_cross_entropy_with_logits"), reduction,
-                   "binary_cross_entropy_with_logits")
+    return _reduce(_weighted(losses, weight, "binary_cross_entropy_with_logits", shape),
+                   reduction, "binary_cross_entropy_with_logits", shape)
 
 
-def _broadcast(values, count, where):
-    """One number for every entry, or a list repeated over the samples (torch broadcasting of
-    a per-class vector over a batch)."""
-    if isinstance(values, (int, float, Value)):
-        return [values] * count
-    values = list(values)
-    if not values or count % len(values):
-        raise ValueError(f"{where}: {len(values)} entries do not divide {count}")
-    return values * (count // len(values))
+def _broadcast(values, shape, where):
+    """``values`` (a number, or a nested list) broadcast as torch broadcasts it against a loss
+    of ``shape`` (dimensions aligned at the right, each 1 or equal), flattened row-major."""
+    count = 1
+    for size in shape:
+        count *= size
+    if isinstance(values, (int, float, Value)) and not isinstance(values, bool):
+        return [values] * max(count, 1)
+    own = shape_of(values)
+    if len(own) > len(shape) or any(a not in (1, b) for a, b in
+                                    zip(own[::-1], shape[::-1])):
+        raise ValueError(f"{where}: shape {list(own)} does not broadcast to the loss's shape "
+                         f"{list(shape)}")
+    flat = leaves_of_shape(values, own, where)
+    full = (1,) * (len(shape) - len(own)) + tuple(own)
+    return [flat[_flat_index(k, shape, full)] for k in range(max(count, 1))]
 
 
-def _weighted(losses, weight, where):
+def _flat_index(k, shape, full):
+    """The row-major position in a tensor of shape ``full`` that entry k of ``shape`` reads."""
+    position, stride, rest = 0, 1, k
+    for size, mine in zip(reversed(shape), reversed(full)):
+        at = rest % size
+        rest //= size
+        position += (0 if mine == 1 else at) * stride
+        stride *= mine
+    return position
+
+
+def _weighted(losses, weight, where, shape=None):
     if weight is None:
         return losses
-    return [loss * w for loss, w in zip(losses, _broadcast(weight, len(losses), where + ": weight"))]
+    shape = shape if shape else (len(losses),)
+    return [loss * w for loss, w in zip(losses, _broadcast(weight, shape, where + ": weight"))]
