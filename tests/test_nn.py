@@ -447,8 +447,12 @@ def test_mlp_is_micrograds_shape_and_optimizers_say_what_to_pass():
     assert mlp[0].activation_name == "relu" and mlp[2].activation_name is None
     with pytest.raises(TypeError, match=r"pass its parameters: SGD\(model.parameters\(\), …\)"):
         optim.SGD(mlp, lr=0.1)
-    with pytest.raises(ValueError, match="only the last axis"):
-        nn.Softmax(dim=0)([[1.0, 2.0], [3.0, 4.0]])
+    # any axis, as torch: dim=0 normalises each column
+    columns = nn.Softmax(dim=0)([[1.0, 2.0], [3.0, 4.0]])
+    assert columns[0][0].data + columns[1][0].data == pytest.approx(1.0, rel=1e-15)
+    assert columns[0][0].data == pytest.approx(1 / (1 + math.exp(2)), rel=1e-14)
+    with pytest.raises(ValueError, match="has 2 dimensions"):
+        nn.Softmax(dim=2)([[1.0, 2.0], [3.0, 4.0]])
 
 
 def test_embedding_padding_row_gets_no_gradient_and_indices_of_any_shape():

@@ -320,3 +320,46 @@ def test_elementwise_losses_none_shape_grid_matches_torch(name, shape):
     assert shape_of(ours) == tuple(theirs.shape)
     assert [v.data for _, v in entries(ours)] == pytest.approx(theirs.flatten().tolist(),
                                                                rel=1e-12)
+
+
+# ---- round trips keep everything -----------------------------------------------------------------
+
+@needs_torch
+@pytest.mark.parametrize("make", [
+    lambda: LayerNorm(3, eps=1e-3), lambda: LayerNorm((2, 3), elementwise_affine=False),
+    lambda: BatchNorm1d(3, momentum=0.3), lambda: BatchNorm1d(3, affine=False, momentum=None),
+    lambda: GELU(approximate="tanh"), lambda: nn.Softmax(dim=0),
+    lambda: ModuleList([nn.Dense(3, 2), LayerNorm(2)]),
+    lambda: ModuleDict({"a": nn.Dense(3, 3), "norm": BatchNorm1d(3)})])
+@pytest.mark.parametrize("training", [True, False])
+def test_round_trips_keep_weights_buffers_and_mode(make, training):
+    ours = make()
+    rng = random.Random(5)
+    for v in ours.parameters():
+        v.data = rng.uniform(-1, 1)
+    for _, module in ours.named_modules():
+        if isinstance(module, BatchNorm1d):
+            module.register_buffer("running_mean", [0.1, -0.2, 0.3])
+            module.register_buffer("running_var", [1.5, 0.5, 2.0])
+            module.register_buffer("num_batches_tracked", 4)
+    ours.train(training)
+    theirs = nn.to_torch(ours)
+    assert theirs.training == training
+    assert set(theirs.state_dict()) == set(ours.state_dict())
+    back = nn.from_torch(theirs)
+    assert back.training == training and type(back) is type(ours)
+    assert json.dumps(back.state_dict()) == json.dumps(ours.state_dict())
+
+
+@needs_torch
+def test_a_torch_checkpoint_loads_into_the_converted_model():
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(),
+                                 torch.nn.Linear(3, 1)).double()
+    ours = nn.from_torch(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == \
+        ["0.weight", "0.bias", "2.weight", "2.bias"]
+    checkpoint = {k: v.tolist() for k, v in theirs.state_dict().items()}
+    ours.load_state_dict(checkpoint)                      # the same keys: it loads
+    x = [0.3, -0.8]
+    assert ours(x)[0].data == pytest.approx(theirs(torch.tensor(x, dtype=torch.float64)).item(),
+                                            rel=1e-12)

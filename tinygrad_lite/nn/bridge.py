@@ -4,9 +4,10 @@
     from_torch(module)   the equivalent tinygrad_lite.nn module, with the same weights
 
 For every layer of tinygrad_lite.nn.  A Dense with an activation becomes torch's Linear
-followed by the activation (in a Sequential); a Sequential's layers are converted one by one,
-so its indices can shift where an activation was folded in or out — the weights and the
-function computed are the same.  Inputs differ only in the batch axis: tinygrad_lite takes one
+followed by the activation (in a Sequential), so a Sequential of such layers has torch indices
+that count the activations; from_torch keeps torch's layers one for one (a Linear and its
+activation stay two layers), so a torch state_dict loads into the converted model under the
+same keys.  Weights, buffers (BatchNorm's running statistics) and the training mode go across.  Inputs differ only in the batch axis: tinygrad_lite takes one
 sample, torch takes that sample as it is (unbatched) or a batch.  Needs torch (pip install -e
 '.[torch]'); without it, a clear ImportError.
 """
@@ -17,7 +18,8 @@ from .dense import (Dense, ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, SiL
                     Softmax, Tanh)
 from .dropout import Dropout
 from .embedding import Embedding
-from .module import Sequential
+from .module import ModuleDict, ModuleList, Sequential
+from .normalization import BatchNorm1d, LayerNorm
 from .recurrent import GRU, LSTM, RNN
 
 __all__ = ["to_torch", "from_torch"]
@@ -36,13 +38,37 @@ def _torch():
 
 
 def to_torch(model):
-    """The torch.nn module (float64) computing what ``model`` computes, with its weights."""
+    """The torch.nn module (float64) computing what ``model`` computes, with its weights,
+    buffers and training mode."""
+    return _to_torch(model).train(model.training)
+
+
+def from_torch(module):
+    """The tinygrad_lite.nn module computing what the torch ``module`` computes, with its
+    weights, buffers and training mode."""
+    return _from_torch(module).train(module.training)
+
+
+def _to_torch(model):
     torch = _torch()
     nn = torch.nn
+    if isinstance(model, ModuleList):
+        return nn.ModuleList([to_torch(m) for m in model])
+    if isinstance(model, ModuleDict):
+        return nn.ModuleDict({key: to_torch(m) for key, m in model.items()})
+    if isinstance(model, LayerNorm):
+        module = nn.LayerNorm(model.normalized_shape, eps=model.eps,
+                              elementwise_affine=model.elementwise_affine, bias=model.has_bias)
+        return _load(module.double(), model)
+    if isinstance(model, BatchNorm1d):
+        module = nn.BatchNorm1d(model.num_features, eps=model.eps, momentum=model.momentum,
+                                affine=model.affine,
+                                track_running_stats=model.track_running_stats)
+        return _load(module.double(), model)
     if isinstance(model, Sequential):
         converted = []
         for layer in model:
-            module = to_torch(layer)
+            module = _to_torch(layer)
             converted += list(module) if isinstance(module, nn.Sequential) and \
                 isinstance(layer, Dense) else [module]
         return nn.Sequential(*converted).double()
@@ -57,10 +83,10 @@ def to_torch(model):
         return nn.Sequential(linear, getattr(nn, ACTIVATION_MODULES[name])()).double()
     simple = {ReLU: lambda m: nn.ReLU(), Tanh: lambda m: nn.Tanh(),
               Sigmoid: lambda m: nn.Sigmoid(), Identity: lambda m: nn.Identity(),
-              GELU: lambda m: nn.GELU(), SiLU: lambda m: nn.SiLU(),
+              GELU: lambda m: nn.GELU(approximate=m.approximate), SiLU: lambda m: nn.SiLU(),
               LeakyReLU: lambda m: nn.LeakyReLU(m.negative_slope),
-              ELU: lambda m: nn.ELU(m.alpha), Softmax: lambda m: nn.Softmax(dim=-1),
-              LogSoftmax: lambda m: nn.LogSoftmax(dim=-1),
+              ELU: lambda m: nn.ELU(m.alpha), Softmax: lambda m: nn.Softmax(dim=m.dim),
+              LogSoftmax: lambda m: nn.LogSoftmax(dim=m.dim),
               Flatten: lambda m: nn.Flatten(m.start_dim, m.end_dim),
               Dropout: lambda m: nn.Dropout(m.p)}
     for kind, make in simple.items():
@@ -103,34 +129,35 @@ def _load(module, model, keys=None):
     return module
 
 
-def from_torch(module):
-    """The tinygrad_lite.nn module computing what the torch ``module`` computes."""
+def _from_torch(module):
     torch = _torch()
     nn = torch.nn
-    if isinstance(module, nn.Sequential):
-        layers = list(module)
-        converted, i = [], 0
-        while i < len(layers):
-            layer = layers[i]
-            follower = layers[i + 1] if i + 1 < len(layers) else None
-            fold = isinstance(layer, nn.Linear) and type(follower) in _ACTIVATIONS_BACK(nn) \
-                and _default_parameters(follower, nn)
-            converted.append(_linear_back(layer, _ACTIVATIONS_BACK(nn)[type(follower)])
-                             if fold else from_torch(layer))
-            i += 2 if fold else 1
-        return Sequential(*converted)
+    if isinstance(module, nn.ModuleList):
+        return ModuleList([from_torch(m) for m in module])
+    if isinstance(module, nn.ModuleDict):
+        return ModuleDict({key: from_torch(m) for key, m in module.items()})
+    if isinstance(module, nn.LayerNorm):
+        ours = LayerNorm(module.normalized_shape, eps=module.eps,
+                         elementwise_affine=module.elementwise_affine,
+                         bias=module.bias is not None)
+        return _load_back(ours, module)
+    if isinstance(module, nn.BatchNorm1d) and type(module) is nn.BatchNorm1d:
+        ours = BatchNorm1d(module.num_features, eps=module.eps, momentum=module.momentum,
+                           affine=module.affine, track_running_stats=module.track_running_stats)
+        return _load_back(ours, module)
+    if isinstance(module, nn.Sequential):          # layer by layer: torch's indices, torch's keys
+        return Sequential(*(from_torch(layer) for layer in module))
     if isinstance(module, nn.Linear):
-        return _linear_back(module, None)
+        return _linear_back(module)
     back = {nn.ReLU: lambda m: ReLU(), nn.Tanh: lambda m: Tanh(), nn.Sigmoid: lambda m: Sigmoid(),
-            nn.Identity: lambda m: Identity(), nn.GELU: lambda m: GELU(),
+            nn.Identity: lambda m: Identity(),
+            nn.GELU: lambda m: GELU(approximate=m.approximate),
             nn.SiLU: lambda m: SiLU(), nn.LeakyReLU: lambda m: LeakyReLU(m.negative_slope),
             nn.ELU: lambda m: ELU(m.alpha), nn.Softmax: lambda m: Softmax(m.dim),
             nn.LogSoftmax: lambda m: LogSoftmax(m.dim),
             nn.Flatten: lambda m: Flatten(m.start_dim, m.end_dim),
             nn.Dropout: lambda m: Dropout(m.p)}
     if type(module) in back:
-        if isinstance(module, nn.GELU) and module.approximate != "none":
-            raise TypeError("from_torch: GELU(approximate='tanh') has no equivalent here")
         return back[type(module)](module)
     if isinstance(module, nn.Embedding):
         ours = Embedding(module.num_embeddings, module.embedding_dim,
@@ -165,26 +192,8 @@ def from_torch(module):
     return _load_back(ours, module)
 
 
-def _default_parameters(activation, nn):
-    """Whether a torch activation is what a Dense's activation name means (default slope,
-    alpha, exact GELU); otherwise it stays a module of its own."""
-    if isinstance(activation, nn.LeakyReLU):
-        return activation.negative_slope == 0.01
-    if isinstance(activation, nn.ELU):
-        return activation.alpha == 1.0
-    if isinstance(activation, nn.GELU):
-        return activation.approximate == "none"
-    return True
-
-
-def _ACTIVATIONS_BACK(nn):
-    return {nn.ReLU: "relu", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.SiLU: "silu",
-            nn.GELU: "gelu", nn.ELU: "elu", nn.LeakyReLU: "leaky_relu"}
-
-
-def _linear_back(linear, activation):
-    ours = Dense(linear.in_features, linear.out_features, bias=linear.bias is not None,
-                 activation=activation)
+def _linear_back(linear):
+    ours = Dense(linear.in_features, linear.out_features, bias=linear.bias is not None)
     return _load_back(ours, linear)
 
 

@@ -10,7 +10,7 @@ import math
 from ..engine import Value
 from ..functional import dot, activation as lookup_activation, as_values, \
     softmax as _softmax, log_softmax as _log_softmax
-from ..nested import full, map_leaves
+from ..nested import full, leaves_of_shape, map_leaves, shape_of
 from ..seeding import resolve_rng
 from .module import Module, Sequential
 
@@ -188,45 +188,57 @@ class SiLU(_Elementwise):
     function = Value.silu
 
 
-class _AlongLastAxis(Module):
-    """A function of a whole vector, applied along the last axis of a nested list."""
+class _AlongAxis(Module):
+    """A function of a whole vector, applied along one axis of a nested list (torch's ``dim``,
+    negative counting from the end).  ``dim=None`` is torch's legacy choice, with its warning
+    left out: axis 0 for 0-, 1- and 3-dimensional input, else axis 1."""
     function = None
 
-    def __init__(self, dim=-1):
+    def __init__(self, dim=None):
         super().__init__()
-        if dim not in (-1, None) and not (isinstance(dim, int) and dim >= 0):
-            raise ValueError(f"{type(self).__name__}: dim must be an int, got {dim!r}")
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int)):
+            raise ValueError(f"{type(self).__name__}: dim must be an int or None, got {dim!r}")
         self.dim = dim
 
     def forward(self, x):
+        name = type(self).__name__
         if not isinstance(x, (list, tuple)) or not x:
-            raise TypeError(f"{type(self).__name__}: expected a non-empty list, got "
-                            f"{type(x).__name__}")
-        depth, probe = 0, x
-        while isinstance(probe, (list, tuple)):
-            depth, probe = depth + 1, probe[0] if probe else None
-        if self.dim not in (-1, None, depth - 1):
-            raise ValueError(f"{type(self).__name__}(dim={self.dim}): only the last axis "
-                             f"(dim=-1 or {depth - 1}) is supported; this differs from torch")
-        function = type(self).function
-
-        def apply(item):
-            if item and isinstance(item[0], (list, tuple)):
-                return [apply(sub) for sub in item]
-            return function(item)
-        return apply(x)
+            raise TypeError(f"{name}: expected a non-empty list, got {type(x).__name__}")
+        shape = shape_of(x)
+        rank = len(shape)
+        dim = (0 if rank in (0, 1, 3) else 1) if self.dim is None else self.dim
+        if not -rank <= dim < rank:
+            raise ValueError(f"{name}(dim={self.dim}): the input has {rank} dimensions "
+                             f"(shape {list(shape)})")
+        dim %= rank
+        flat = leaves_of_shape(x, shape, name)
+        stride = 1
+        for size in shape[dim + 1:]:
+            stride *= size
+        out = list(flat)
+        length, block = shape[dim], shape[dim] * stride
+        for start in range(0, len(flat), block):            # every vector along the axis
+            for offset in range(stride):
+                positions = [start + offset + k * stride for k in range(length)]
+                for position, y in zip(positions,
+                                       type(self).function([flat[p] for p in positions])):
+                    out[position] = y
+        rows = out
+        for size in reversed(shape[1:]):
+            rows = [rows[i:i + size] for i in range(0, len(rows), size)]
+        return rows
 
     def extra_repr(self):
         return f"dim={self.dim}"
 
 
-class Softmax(_AlongLastAxis):
-    """softmax along the last axis (torch.nn.Softmax(dim=-1))."""
+class Softmax(_AlongAxis):
+    """softmax along ``dim`` (torch.nn.Softmax)."""
     function = staticmethod(lambda xs: _softmax(xs))
 
 
-class LogSoftmax(_AlongLastAxis):
-    """log softmax along the last axis (torch.nn.LogSoftmax(dim=-1)), computed stably."""
+class LogSoftmax(_AlongAxis):
+    """log softmax along ``dim`` (torch.nn.LogSoftmax), computed stably."""
     function = staticmethod(lambda xs: _log_softmax(xs))
 
 
