@@ -223,10 +223,10 @@ def test_rnn_errors():
         nn.RNN(2, 3)([[1.0, 2.0], [1.0]])
     with pytest.raises(ValueError, match="nonlinearity must be"):
         nn.RNN(1, 1, nonlinearity="gelu")
-    with pytest.raises(ValueError, match=r"h0\[0\] vector of 3"):
-        nn.RNN(2, 3)([[1.0, 2.0]], h0=[0.0])
-    with pytest.raises(ValueError, match=r"expected h0 of 4 vectors of 3 \(layers × directions\)"):
-        nn.RNN(2, 3, num_layers=2, bidirectional=True)([[1.0, 2.0]], h0=[[0.0] * 3])
+    with pytest.raises(ValueError, match=r"hx\[0\] vector of 3"):
+        nn.RNN(2, 3)([[1.0, 2.0]], hx=[0.0])
+    with pytest.raises(ValueError, match=r"expected hx of 4 vectors of 3 \(layers × directions\)"):
+        nn.RNN(2, 3, num_layers=2, bidirectional=True)([[1.0, 2.0]], hx=[[0.0] * 3])
     with pytest.raises(ValueError, match=r"hx must be the pair \(h0, c0\)"):
         nn.LSTM(2, 3)([[1.0, 2.0]], [[0.0] * 3])
 

@@ -363,3 +363,44 @@ def test_a_torch_checkpoint_loads_into_the_converted_model():
     x = [0.3, -0.8]
     assert ours(x)[0].data == pytest.approx(theirs(torch.tensor(x, dtype=torch.float64)).item(),
                                             rel=1e-12)
+
+
+# ---- the recurrent API -------------------------------------------------------------------------
+
+def test_recurrent_layers_take_torchs_hx_keyword_and_lstm_a_list():
+    rnn = nn.RNN(2, 3, rng=random.Random(0))
+    seq = [[0.5, -1.0], [1.0, 0.2]]
+    assert rnn(seq, hx=[0.1, 0.0, -0.1])[1][0][0].data == rnn(seq, [0.1, 0.0, -0.1])[1][0][0].data
+    lstm = nn.LSTM(2, 3, rng=random.Random(0))
+    pair = ([0.1, 0.0, -0.1], [0.0, 0.2, 0.0])
+    a, b = lstm(seq, hx=list(pair)), lstm(seq, hx=pair)
+    assert [v.data for v in a[0][-1]] == [v.data for v in b[0][-1]]
+
+
+@pytest.mark.parametrize("layer", [lambda: nn.RNN(2, 3), lambda: nn.GRU(2, 3)])
+def test_a_batch_and_an_initial_state_of_another_batch_size_are_refused(layer):
+    batch = [[[0.5, -1.0], [1.0, 0.2]]]                # (L=1, N=2, input=2)
+    with pytest.raises(ValueError, match=r"a batch of 2, but hx\[0\] has 3 entries"):
+        layer()(batch, hx=[[[0.0] * 3] * 3])
+    with pytest.raises(ValueError, match=r"a batch of 2, but hx\[0\] \(h0\)\[0\] has 3"):
+        nn.LSTM(2, 3)(batch, hx=([[[0.0] * 3] * 3], [[[0.0] * 3] * 2]))
+
+
+def test_dropout_between_stacked_layers_only_in_training():
+    rnn = nn.RNN(2, 4, num_layers=2, dropout=0.5, rng=random.Random(1))
+    seq = [[0.5, -1.0], [1.0, 0.2], [0.3, 0.3]]
+    rnn.eval()
+    quiet = [v.data for v in rnn(seq)[0][-1]]
+    assert quiet == [v.data for v in rnn(seq)[0][-1]]        # eval: no draws, the same
+    rnn.train()
+    noisy = [[v.data for v in rnn(seq)[0][-1]] for _ in range(4)]
+    assert any(run != quiet for run in noisy)
+    with pytest.raises(ValueError, match="dropout must be a probability"):
+        nn.LSTM(2, 3, dropout=1.5)
+
+
+@needs_torch
+def test_recurrent_dropout_goes_across_in_both_directions():
+    theirs = torch.nn.GRU(2, 3, num_layers=2, dropout=0.25)
+    ours = nn.from_torch(theirs)
+    assert ours.dropout == 0.25 and nn.to_torch(ours).dropout == 0.25

@@ -122,7 +122,7 @@ def test_rnn_matches_torch():
     ours = nn.RNN(3, 4)
     theirs = _load_into_torch(ours, torch.nn.RNN(3, 4))
     seq = [[0.5, -1.0, 0.25], [1.0, 0.0, -0.5], [-0.3, 0.8, 0.1]]
-    outputs, (h,) = ours(seq, h0=[0.1, -0.2, 0.3, 0.0])
+    outputs, (h,) = ours(seq, hx=[0.1, -0.2, 0.3, 0.0])
     sum(h[1:], h[0]).backward()
     tout, th = theirs(_t(seq), _t([[0.1, -0.2, 0.3, 0.0]]))
     th.sum().backward()

@@ -111,7 +111,7 @@ def _to_torch(model):
         extra = {"nonlinearity": model.nonlinearity} if isinstance(model, RNN) else {}
         module = getattr(nn, type(model).__name__)(
             model.input_size, model.hidden_size, num_layers=model.num_layers,
-            bias=model.has_bias, batch_first=model.batch_first,
+            bias=model.has_bias, batch_first=model.batch_first, dropout=model.dropout,
             bidirectional=model.directions == 2, **extra)
     elif isinstance(model, MultiheadAttention):
         module = nn.MultiheadAttention(model.embed_dim, model.num_heads, bias=model.has_bias)
@@ -182,7 +182,7 @@ def _from_torch(module):
         extra = {"nonlinearity": module.nonlinearity} if isinstance(module, nn.RNN) else {}
         ours = {nn.RNN: RNN, nn.LSTM: LSTM, nn.GRU: GRU}[type(module)](
             module.input_size, module.hidden_size, num_layers=module.num_layers,
-            bias=module.bias, batch_first=module.batch_first,
+            bias=module.bias, batch_first=module.batch_first, dropout=module.dropout,
             bidirectional=module.bidirectional, **extra)
     elif isinstance(module, nn.MultiheadAttention):
         ours = MultiheadAttention(module.embed_dim, module.num_heads,

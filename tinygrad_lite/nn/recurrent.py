@@ -1,12 +1,14 @@
 """Recurrent layers with PyTorch's equations, parameter names, layouts and shapes.
 
     RNN(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-        batch_first=False, bidirectional=False)
+        batch_first=False, dropout=0.0, bidirectional=False)
         h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
-    LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, bidirectional=False)
+    LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+         bidirectional=False)
         i, f, g, o = σ, σ, tanh, σ of (W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), in that order
         c_t = f ⊙ c_{t-1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
-    GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, bidirectional=False)
+    GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+        bidirectional=False)
         r, z = σ(W_ir x + b_ir + W_hr h + b_hr), σ(W_iz x + b_iz + W_hz h + b_hz)
         n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),   h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
 
@@ -15,13 +17,13 @@ in torch's order: weight_ih_l{l} (gates·hidden × input: the gates stacked as t
 them), weight_hh_l{l} (gates·hidden × hidden), bias_ih_l{l}, bias_hh_l{l}; all start
 U(-1/√hidden, 1/√hidden), as in torch.
 
-``forward(sequence, hx=None)`` takes one sequence — a list of input vectors, torch's unbatched
+``forward(input, hx=None)`` takes one sequence — a list of input vectors, torch's unbatched
 (L, input_size) — or a batch, (L, N, input_size) or with ``batch_first`` (N, L, input_size),
 and returns (outputs, h_n) with outputs the vectors of the last layer (both directions
 concatenated), laid out as the input, and h_n the final state of every layer and direction,
 (num_layers·directions) vectors, or (num_layers·directions, N, hidden) for a batch; LSTM's hx
 and second result are the pairs (h, c).  A one-layer, one-direction h0 may be given as one
-vector.
+vector.  ``dropout`` drops the outputs of every layer but the last, in training mode, as torch.
 """
 
 import math
@@ -43,15 +45,20 @@ class _Recurrent(Module):
     kind = "RNN"
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 bidirectional=False, rng=None):
+                 dropout=0.0, bidirectional=False, rng=None):
         super().__init__()
         name = type(self).__name__
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or \
+                not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
+        self.dropout = float(dropout)
         self.input_size = positive_int(name, "input_size", input_size)
         self.hidden_size = positive_int(name, "hidden_size", hidden_size)
         self.num_layers = positive_int(name, "num_layers", num_layers)
         self.has_bias, self.batch_first = bool(bias), bool(batch_first)
         self.directions = 2 if bidirectional else 1
         rng = resolve_rng(rng, name)
+        object.__setattr__(self, "rng", rng)     # also draws the dropout masks
         bound = 1.0 / math.sqrt(hidden_size)
         rows = self.gates * hidden_size
         for layer in range(num_layers):
@@ -111,15 +118,34 @@ class _Recurrent(Module):
                 outputs_by_direction.append(outs)
                 finals.append(state)
             xs = [[v for outs in outputs_by_direction for v in outs[t]] for t in range(len(xs))]
+            if self.training and self.dropout and layer < self.num_layers - 1:
+                xs = self._dropped(xs)           # between stacked layers, as torch
         return xs, finals
 
-    def forward(self, sequence, h0=None):
-        """(outputs, h_n) for one sequence or a batch (see the module docstring)."""
-        samples = self._batch(sequence)
+    def _dropped(self, xs):
+        keep = 0.0 if self.dropout == 1.0 else 1.0 / (1.0 - self.dropout)
+        return [[v * (0.0 if self.rng.random() < self.dropout else keep) for v in x] for x in xs]
+
+    def forward(self, input, hx=None):
+        """(outputs, h_n) for one sequence or a batch (see the module docstring); ``hx`` the
+        initial states, torch's keyword."""
+        samples = self._batch(input)
         if samples is not None:
-            return self._join([self.forward(x, self._sample_state(h0, n))
+            self._check_batch(hx, len(samples), "hx")
+            return self._join([self.forward(x, self._sample_state(hx, n))
                                for n, x in enumerate(samples)])
-        return self._run(sequence, self._states(h0, "h0"))
+        return self._run(input, self._states(hx, "hx"))
+
+    def _check_batch(self, state, n, what):
+        """A batched initial state must be (layers·directions, N, hidden) for this batch's N."""
+        if state is None:
+            return
+        for i, layer in enumerate(state):
+            if not isinstance(layer, (list, tuple)) or len(layer) != n:
+                got = len(layer) if isinstance(layer, (list, tuple)) else "no"
+                raise ValueError(f"{self._where()}: the input is a batch of {n}, but {what}[{i}] "
+                                 f"has {got} entries (expected (layers·directions, {n}, "
+                                 f"{self.hidden_size}))")
 
     def _batch(self, sequence):
         """The samples of a batched sequence — (L, N, input) or, with batch_first, (N, L,
@@ -152,6 +178,8 @@ class _Recurrent(Module):
         text = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
         if self.directions == 2:
             text += ", bidirectional=True"
         return text
@@ -169,11 +197,11 @@ class RNN(_Recurrent):
     gates = 1
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, bidirectional=False, rng=None):
+                 batch_first=False, dropout=0.0, bidirectional=False, rng=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, bidirectional,
-                         rng)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, rng)
         self.nonlinearity = nonlinearity
 
     def cell(self, x, h, params):
@@ -198,20 +226,22 @@ class LSTM(_Recurrent):
         h = [ok.sigmoid() * ck.tanh() for ok, ck in zip(o, c)]
         return h, c
 
-    def forward(self, sequence, hx=None):
+    def forward(self, input, hx=None):
         if hx is None:
             h0 = c0 = None
-        elif isinstance(hx, tuple) and len(hx) == 2:
+        elif isinstance(hx, (tuple, list)) and len(hx) == 2:
             h0, c0 = hx
         else:
             raise ValueError(f"{self._where()}: hx must be the pair (h0, c0), as in torch")
-        samples = self._batch(sequence)
+        samples = self._batch(input)
         if samples is not None:
+            self._check_batch(h0, len(samples), "hx[0] (h0)")
+            self._check_batch(c0, len(samples), "hx[1] (c0)")
             return self._join([self.forward(x, None if hx is None else
                                             (self._sample_state(h0, n), self._sample_state(c0, n)))
                                for n, x in enumerate(samples)])
         states = list(zip(self._states(h0, "h0"), self._states(c0, "c0")))
-        outputs, finals = self._run(sequence, states)
+        outputs, finals = self._run(input, states)
         return outputs, ([h for h, _ in finals], [c for _, c in finals])
 
 
