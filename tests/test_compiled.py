@@ -194,7 +194,9 @@ def vector(n):
     ("RNN", lambda: nn.RNN(3, 4), lambda r: [vector(3)(r) for _ in range(4)],
      lambda m, x: m(x)[0]),
     ("MultiheadAttention", lambda: nn.MultiheadAttention(4, 2),
-     lambda r: [vector(4)(r) for _ in range(3)], lambda m, x: m(x, is_causal=True)[0]),
+     lambda r: [vector(4)(r) for _ in range(3)],
+     lambda m, x: m(x, attn_mask=[[j > i for j in range(3)] for i in range(3)],
+                    is_causal=True)[0]),
     ("Dropout (eval)", lambda: nn.Sequential(nn.Dense(3, 3), nn.Dropout(0.5)).eval(),
      vector(3), None),
 ])

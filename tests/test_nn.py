@@ -293,7 +293,9 @@ def test_multihead_attention_gradients(dims, length, causal, seed):
     for v in mha.parameters():                  # non-zero biases, so they are checked too
         v.data += rng.uniform(-0.1, 0.1)
     seq = [[rng.uniform(-1, 1) for _ in range(embed)] for _ in range(length)]
-    assert layer_gradcheck(mha, seq, forward=lambda m, s: m(s, is_causal=causal)[0])
+    mask = [[j > i for j in range(len(seq))] for i in range(len(seq))] if causal else None
+    assert layer_gradcheck(mha, seq, forward=lambda m, s: m(s, attn_mask=mask,
+                                                            is_causal=causal)[0])
 
 
 def test_multihead_attention_layout_and_errors():

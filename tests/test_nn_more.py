@@ -404,3 +404,79 @@ def test_recurrent_dropout_goes_across_in_both_directions():
     theirs = torch.nn.GRU(2, 3, num_layers=2, dropout=0.25)
     ours = nn.from_torch(theirs)
     assert ours.dropout == 0.25 and nn.to_torch(ours).dropout == 0.25
+
+
+# ---- attention: batch checks, masks, round trips ----------------------------------------------
+
+def mha(**options):
+    return nn.MultiheadAttention(4, 2, rng=random.Random(0), **options)
+
+
+BATCH = [[[0.1 * (i + j + k) for k in range(4)] for j in range(2)] for i in range(3)]   # L, N, E
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda m: m(BATCH, key=[[step[0]] for step in BATCH]),          # a batch of 1
+     "the query is a batch of 2, but key has 1"),
+    (lambda m: m(BATCH, key_padding_mask=[[False] * 3] * 3),
+     "the query is a batch of 2, but key_padding_mask has 3"),
+    (lambda m: m(BATCH, attn_mask=[[[False] * 3] * 3] * 3),
+     "needs 4 masks, got 3"),
+])
+def test_batch_sizes_that_differ_are_errors_naming_both(call, says):
+    with pytest.raises(ValueError, match=says):
+        call(mha())
+
+
+def test_a_shape_error_in_a_batch_says_which_sample_and_reads_plainly():
+    bad = [[list(BATCH[0][0]), [0.1, 0.2]], [list(BATCH[1][0]), list(BATCH[1][1])]]
+    with pytest.raises(ValueError) as info:
+        mha()(bad)
+    text = str(info.value)
+    assert "MultiheadAttention(4, 2) expected a query[0] vector of 4 numbers, got 2" in text
+    assert "(sample 1 of a batch of 2)" in text and text.count("MultiheadAttention") == 1
+
+
+def test_is_causal_needs_its_mask_as_torch_requires():
+    seq = [row[0] for row in BATCH]
+    with pytest.raises(ValueError, match="give attn_mask too"):
+        mha()(seq, is_causal=True)
+    causal = [[j > i for j in range(3)] for i in range(3)]
+    out, _ = mha()(seq, attn_mask=causal, is_causal=True)
+    assert len(out) == 3
+
+
+def test_a_query_whose_every_key_is_masked_gets_nan_as_in_torch():
+    seq = [row[0] for row in BATCH]
+    out, weights = mha()(seq, attn_mask=[[True, True, True], [False, True, True],
+                                         [False, False, True]])
+    assert all(math.isnan(v.data) for v in out[0]) and math.isnan(weights[0][0].data)
+    assert not any(math.isnan(v.data) for v in out[1])
+
+
+@needs_torch
+def test_an_all_masked_row_matches_torch():
+    ours = mha()
+    theirs = nn.to_torch(ours)
+    seq = [row[0] for row in BATCH]
+    mask = [[True, True, True], [False, True, True], [False, False, True]]
+    out, _ = ours(seq, attn_mask=mask)
+    t_out, _ = theirs(*(torch.tensor(seq, dtype=torch.float64),) * 3,
+                      attn_mask=torch.tensor(mask))
+    for row, t_row in zip(out, t_out.tolist()):
+        for v, t in zip(row, t_row):
+            assert (math.isnan(v.data) and math.isnan(t)) or v.data == pytest.approx(t, rel=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("options", [dict(batch_first=True), dict(dropout=0.25),
+                                     dict(kdim=3, vdim=5), dict(bias=False)])
+def test_attention_round_trips_keep_every_argument(options):
+    ours = mha(**options)
+    theirs = nn.to_torch(ours)
+    assert theirs.batch_first == ours.batch_first and theirs.dropout == ours.dropout.p
+    assert (theirs.kdim, theirs.vdim) == (ours.kdim, ours.vdim)
+    back = nn.from_torch(theirs)
+    assert (back.batch_first, back.dropout.p, back.kdim, back.vdim, back.has_bias) == \
+        (ours.batch_first, ours.dropout.p, ours.kdim, ours.vdim, ours.has_bias)
+    assert json.dumps(back.state_dict()) == json.dumps(ours.state_dict())

@@ -134,7 +134,8 @@ def test_multihead_attention_matches_torch():
     ours = nn.MultiheadAttention(4, 2)
     theirs = _load_into_torch(ours, torch.nn.MultiheadAttention(4, 2))
     seq = [[0.5, -1.0, 0.25, 0.0], [1.0, 0.0, -0.5, 0.3], [-0.3, 0.8, 0.1, -0.7]]
-    out, weights = ours(seq, is_causal=True)
+    out, weights = ours(seq, attn_mask=[[j > i for j in range(3)] for i in range(3)],
+                        is_causal=True)
     total = sum(_flat_values(out)[1:], _flat_values(out)[0])
     total.backward()
     mask = torch.triu(torch.ones(3, 3, dtype=torch.bool), diagonal=1)   # True = masked

@@ -22,11 +22,12 @@ from .module import Module
 __all__ = ["scaled_dot_product_attention", "MultiheadAttention"]
 
 
-def _sequence(name, xs, dim=None):
+def _sequence(name, xs, dim=None, layer="scaled_dot_product_attention"):
+    """``xs`` (called ``name``) as a list of vectors of ``dim`` Values; errors say ``layer``."""
     if not isinstance(xs, (list, tuple)) or not xs:
-        raise TypeError(f"{name} must be a non-empty list of vectors")
+        raise TypeError(f"{layer}: {name} must be a non-empty list of vectors")
     dim = len(xs[0]) if dim is None else dim
-    return [as_vector(name, x, dim, f"{name}[{t}]") for t, x in enumerate(xs)]
+    return [as_vector(layer, x, dim, f"{name}[{t}]") for t, x in enumerate(xs)]
 
 
 def _allowed(attn_mask, is_causal, L, S):
@@ -50,8 +51,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
 
     ``attn_mask``: L×S booleans or floats added to the scores.  A boolean mask here keeps
     the meaning of ``torch.nn.functional.scaled_dot_product_attention``: True = this key
-    *takes part* (the opposite of ``MultiheadAttention``'s, where True = masked out). ``is_causal``: query i attends to keys 0…i.  A query that may attend to no key is
-    an error (PyTorch would return NaN).  With ``return_weights`` also returns the L×S weights.
+    *takes part* (the opposite of ``MultiheadAttention``'s, where True = masked out).
+    ``is_causal``: query i attends to keys 0…i.  A query that may attend to no key gets NaN
+    outputs and weights, as in PyTorch.  With ``return_weights`` also returns the L×S weights.
     """
     q = _sequence("query", query)
     k = _sequence("key", key, len(q[0]))
@@ -63,8 +65,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     outputs, weights = [], []
     for i, qi in enumerate(q):
         keys = [j for j in range(len(k)) if allowed[i][j]]
-        if not keys:
-            raise ValueError(f"scaled_dot_product_attention: query {i} may attend to no key")
+        if not keys:                         # every key masked: NaN, as torch's softmax gives
+            outputs.append([Value(math.nan) for _ in range(len(v[0]))])
+            weights.append([Value(math.nan) for _ in range(len(k))])
+            continue
         scores = []
         for j in keys:
             s = dot(qi, k[j]) * scale
@@ -96,9 +100,11 @@ class MultiheadAttention(Module):
     what they mean in torch.nn.MultiheadAttention: True = this query may NOT attend to this
     key (the opposite of ``scaled_dot_product_attention``'s); ``key_padding_mask`` (one entry
     per key) masks a key for every query; float masks are added to the scores.
-    ``is_causal=True`` masks the future by itself (torch takes it as a hint beside attn_mask).
-    For a batch, key_padding_mask is N × S and attn_mask L × S or (N·num_heads) × L × S; the
-    weights come per sample (N × L × S, or N × heads × L × S).
+    ``is_causal=True`` is torch's hint that attn_mask is the causal mask, so attn_mask must be
+    given with it (as torch requires).  A query whose every key is masked gets NaN, as in torch.
+    For a batch, key_padding_mask is N × S and attn_mask L × S or (N·num_heads) × L × S, and
+    key and value have the query's batch size; a size that differs is a ValueError naming
+    both.  The weights come per sample (N × L × S, or N × heads × L × S).
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, kdim=None, vdim=None,
@@ -143,6 +149,10 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key=None, value=None, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
+        if is_causal and attn_mask is None:
+            raise ValueError(f"{self._name()}: is_causal=True is a hint that attn_mask is the "
+                             "causal mask, so give attn_mask too, as torch requires (True above "
+                             "the diagonal: [[j > i for j in range(S)] for i in range(L)])")
         if _rank(query) == 3:                   # a batch: (L, N, E), or (N, L, E) batch_first
             return self._batched(query, key, value, key_padding_mask, need_weights, attn_mask,
                                  average_attn_weights, is_causal)
@@ -157,16 +167,26 @@ class MultiheadAttention(Module):
             return [list(s) for s in x] if self.batch_first else \
                 [[step[n] for step in x] for n in range(len(x[0]))]
         qs, ks, vs = samples(query), samples(key), samples(value)
-        H = self.num_heads
+        H, N, name = self.num_heads, len(qs), self._name()
+        for what, xs in (("key", ks), ("value", vs), ("key_padding_mask", key_padding_mask)):
+            if xs is not None and len(xs) != N:
+                raise ValueError(f"{name}: the query is a batch of {N}, but {what} has {len(xs)} "
+                                 f"(batch entries; {'rows' if what == 'key_padding_mask' else 'samples'})")
+        if attn_mask is not None and _rank(attn_mask) == 3 and len(attn_mask) != N * H:
+            raise ValueError(f"{name}: a 3-D attn_mask for a batch of {N} and {H} heads needs "
+                             f"{N * H} masks, got {len(attn_mask)}")
         results = []
         for n, q in enumerate(qs):
             mask = attn_mask
             if attn_mask is not None and _rank(attn_mask) == 3:      # (N·heads, L, S)
                 mask = attn_mask[n * H:(n + 1) * H]
-            results.append(self._one(q, None if ks is None else ks[n],
-                                     None if vs is None else vs[n],
-                                     None if key_padding_mask is None else key_padding_mask[n],
-                                     need_weights, mask, average_attn_weights, is_causal))
+            try:
+                results.append(self._one(q, None if ks is None else ks[n],
+                                         None if vs is None else vs[n],
+                                         None if key_padding_mask is None else key_padding_mask[n],
+                                         need_weights, mask, average_attn_weights, is_causal))
+            except (ValueError, TypeError) as error:
+                raise type(error)(f"{error} (sample {n} of a batch of {N})") from None
         outputs = [out for out, _ in results]
         if not self.batch_first:
             outputs = [[outputs[n][t] for n in range(len(outputs))]
@@ -174,12 +194,15 @@ class MultiheadAttention(Module):
         weights = None if not need_weights else [w for _, w in results]
         return outputs, weights
 
+    def _name(self):
+        return f"MultiheadAttention({self.embed_dim}, {self.num_heads})"
+
     def _one(self, query, key, value, key_padding_mask, need_weights, attn_mask,
              average_attn_weights, is_causal):
-        name = f"MultiheadAttention({self.embed_dim}, {self.num_heads})"
-        query = _sequence(f"{name}: query", query, self.embed_dim)
-        key = query if key is None else _sequence(f"{name}: key", key, self.kdim)
-        value = key if value is None else _sequence(f"{name}: value", value, self.vdim)
+        name = self._name()
+        query = _sequence("query", query, self.embed_dim, name)
+        key = query if key is None else _sequence("key", key, self.kdim, name)
+        value = key if value is None else _sequence("value", value, self.vdim, name)
         if len(key) != len(value):
             raise ValueError(f"{name}: {len(key)} keys but {len(value)} values")
         q, k, v = self._project(query, 0), self._project(key, 1), self._project(value, 2)
@@ -216,6 +239,8 @@ class MultiheadAttention(Module):
         text = f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
         if not self.same_dims:
             text += f", kdim={self.kdim}, vdim={self.vdim}"
+        if self.batch_first:
+            text += ", batch_first=True"
         return text
 
 

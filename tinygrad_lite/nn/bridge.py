@@ -114,7 +114,9 @@ def _to_torch(model):
             bias=model.has_bias, batch_first=model.batch_first, dropout=model.dropout,
             bidirectional=model.directions == 2, **extra)
     elif isinstance(model, MultiheadAttention):
-        module = nn.MultiheadAttention(model.embed_dim, model.num_heads, bias=model.has_bias)
+        module = nn.MultiheadAttention(model.embed_dim, model.num_heads, dropout=model.dropout.p,
+                                       bias=model.has_bias, kdim=model.kdim, vdim=model.vdim,
+                                       batch_first=model.batch_first)
     else:
         raise TypeError(f"to_torch: no torch module for {type(model).__name__}")
     return _load(module.double(), model)
@@ -185,8 +187,9 @@ def _from_torch(module):
             bias=module.bias, batch_first=module.batch_first, dropout=module.dropout,
             bidirectional=module.bidirectional, **extra)
     elif isinstance(module, nn.MultiheadAttention):
-        ours = MultiheadAttention(module.embed_dim, module.num_heads,
-                                  bias=module.in_proj_bias is not None)
+        ours = MultiheadAttention(module.embed_dim, module.num_heads, dropout=module.dropout,
+                                  bias=module.in_proj_bias is not None, kdim=module.kdim,
+                                  vdim=module.vdim, batch_first=module.batch_first)
     else:
         raise TypeError(f"from_torch: no tinygrad_lite module for {type(module).__name__}")
     return _load_back(ours, module)
