@@ -501,8 +501,8 @@ def test_convolution_option_errors():
         nn.Conv1d(3, 4, 2, groups=2)
     with pytest.raises(ValueError, match="padding='same' needs stride 1"):
         nn.Conv2d(1, 1, 3, stride=2, padding="same")
-    with pytest.raises(ValueError, match="padding_mode must be 'zeros'"):
-        nn.Conv1d(1, 1, 2, padding_mode="reflect")
+    with pytest.raises(ValueError, match="padding_mode must be one of zeros, reflect"):
+        nn.Conv1d(1, 1, 2, padding_mode="mirror")
     with pytest.raises(ValueError, match=r"kernel_size must be an int or 1 ints"):
         nn.Conv1d(1, 1, (2, 2))
 

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from tinygrad_lite import Value, nn
-from tinygrad_lite.nn import BatchNorm1d, GELU, LayerNorm, ModuleDict, ModuleList
+from tinygrad_lite.nn import BatchNorm1d, BatchNorm2d, GELU, LayerNorm, ModuleDict, ModuleList
 
 try:
     import torch
@@ -328,6 +328,7 @@ def test_elementwise_losses_none_shape_grid_matches_torch(name, shape):
 @pytest.mark.parametrize("make", [
     lambda: LayerNorm(3, eps=1e-3), lambda: LayerNorm((2, 3), elementwise_affine=False),
     lambda: BatchNorm1d(3, momentum=0.3), lambda: BatchNorm1d(3, affine=False, momentum=None),
+    lambda: BatchNorm2d(3, eps=1e-3), lambda: BatchNorm2d(3, track_running_stats=False),
     lambda: GELU(approximate="tanh"), lambda: nn.Softmax(dim=0),
     lambda: ModuleList([nn.Dense(3, 2), LayerNorm(2)]),
     lambda: ModuleDict({"a": nn.Dense(3, 3), "norm": BatchNorm1d(3)})])
@@ -338,7 +339,7 @@ def test_round_trips_keep_weights_buffers_and_mode(make, training):
     for v in ours.parameters():
         v.data = rng.uniform(-1, 1)
     for _, module in ours.named_modules():
-        if isinstance(module, BatchNorm1d):
+        if isinstance(module, (BatchNorm1d, BatchNorm2d)) and module.track_running_stats:
             module.register_buffer("running_mean", [0.1, -0.2, 0.3])
             module.register_buffer("running_var", [1.5, 0.5, 2.0])
             module.register_buffer("num_batches_tracked", 4)
@@ -480,3 +481,181 @@ def test_attention_round_trips_keep_every_argument(options):
     assert (back.batch_first, back.dropout.p, back.kdim, back.vdim, back.has_bias) == \
         (ours.batch_first, ours.dropout.p, ours.kdim, ours.vdim, ours.has_bias)
     assert json.dumps(back.state_dict()) == json.dumps(ours.state_dict())
+
+
+# ---- convolution padding modes ------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode, expected", [
+    ("zeros", [0.0, 1.0, 2.0, 3.0, 4.0, 0.0]), ("reflect", [2.0, 1.0, 2.0, 3.0, 4.0, 3.0]),
+    ("replicate", [1.0, 1.0, 2.0, 3.0, 4.0, 4.0]), ("circular", [4.0, 1.0, 2.0, 3.0, 4.0, 1.0])])
+def test_padding_modes_by_hand(mode, expected):
+    conv = nn.Conv1d(1, 1, 1, padding=1, padding_mode=mode, bias=False)
+    conv.weight[0][0][0].data = 1.0
+    # a 1-wide kernel with padding 1 shows the padded input itself
+    assert [v.data for v in conv([[1.0, 2.0, 3.0, 4.0]])[0]] == expected
+
+
+def test_reflect_padding_must_be_smaller_than_the_input():
+    with pytest.raises(ValueError, match="reflect padding"):
+        nn.Conv1d(1, 1, 3, padding=2, padding_mode="reflect")([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv1d(1, 1, 3, padding_mode="mirror")
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("padding", [1, 2, "same"])
+@pytest.mark.parametrize("dims", [1, 2])
+def test_padding_modes_match_torch(mode, padding, dims):
+    rng = random.Random(hash((mode, str(padding), dims)) % 1000)
+    cls = nn.Conv1d if dims == 1 else nn.Conv2d
+    ours = cls(2, 3, 3, padding=padding, padding_mode=mode, rng=random.Random(4))
+    theirs = nn.to_torch(ours)
+    size = [5] if dims == 1 else [4, 5]
+    count = 2 * math.prod(size)
+    data = torch.tensor([rng.uniform(-1, 1) for _ in range(count)], dtype=torch.float64)
+    data = data.reshape(1, 2, *size).requires_grad_()
+    x = data[0].tolist()
+
+    def wrap(item):
+        return [wrap(i) for i in item] if isinstance(item, list) else Value(item)
+
+    def flat(item):
+        return [v for i in item for v in flat(i)] if isinstance(item, list) else [item]
+    xs = wrap(x)
+    out = ours(xs)
+    expected = theirs(data)[0]
+    assert [v.data for v in flat(out)] == pytest.approx(expected.flatten().tolist(), rel=1e-12,
+                                                        abs=1e-12)
+    weights = [rng.uniform(-1, 1) for _ in flat(out)]
+    sum((w * v for w, v in zip(weights, flat(out))), Value(0.0)).backward()
+    (expected.flatten() * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+    assert [v.grad for v in flat(xs)] == pytest.approx(data.grad[0].flatten().tolist(),
+                                                       rel=1e-9, abs=1e-12)
+    assert nn.from_torch(theirs).padding_mode == mode
+
+
+# ---- cross entropy per position -----------------------------------------------------------------
+
+def test_cross_entropy_per_position_by_hand():
+    logits = [[[2.0, 0.0], [0.0, 1.0]]]                    # N=1, C=2, d1=2
+    out = L.cross_entropy(logits, [[0, 1]], reduction="none")
+    assert shape_of(out) == (1, 2)
+    # position 0: logits (2, 0), class 0; position 1: logits (0, 1), class 1
+    assert out[0][0].data == pytest.approx(math.log(1 + math.exp(-2)), rel=1e-14)
+    assert out[0][1].data == pytest.approx(math.log(1 + math.exp(-1)), rel=1e-14)
+    with pytest.raises(ValueError, match=r"class indices of shape \[1, 2\]"):
+        L.cross_entropy(logits, [[0, 1, 1]])
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 3, 2, 2)])
+@pytest.mark.parametrize("options", [{}, dict(weight=[0.5, 2.0, 1.0]), dict(ignore_index=1),
+                                     dict(label_smoothing=0.1)])
+def test_cross_entropy_per_position_matches_torch(reduction, shape, options):
+    rng = random.Random(7)
+    n, c, rest = shape[0], shape[1], shape[2:]
+    data = torch.tensor([rng.uniform(-2, 2) for _ in range(math.prod(shape))],
+                        dtype=torch.float64).reshape(*shape).requires_grad_()
+    classes = torch.tensor([rng.randrange(c) for _ in range(n * math.prod(rest))]).reshape(n, *rest)
+
+    def wrap(item):
+        return [wrap(i) for i in item] if isinstance(item, list) else Value(item)
+    xs = wrap(data.tolist())
+    ours = L.cross_entropy(xs, classes.tolist(), reduction=reduction, **options)
+    torch_options = dict(options)
+    if "weight" in torch_options:
+        torch_options["weight"] = torch.tensor(torch_options["weight"], dtype=torch.float64)
+    theirs = torch.nn.functional.cross_entropy(data, classes, reduction=reduction,
+                                               **torch_options)
+    flat = [v for _, v in entries(ours)] if isinstance(ours, list) else [ours]
+    assert [v.data for v in flat] == pytest.approx(theirs.flatten().tolist(), rel=1e-12,
+                                                   abs=1e-14)
+    sum(flat[1:], flat[0]).backward()
+    theirs.sum().backward()
+    grads = [v.grad for _, v in entries(xs)]
+    assert grads == pytest.approx(data.grad.flatten().tolist(), rel=1e-9, abs=1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("options", [{}, dict(weight=[0.5, 2.0, 1.0]), dict(ignore_index=2)])
+def test_nll_loss_per_position_matches_torch(reduction, options):
+    rng = random.Random(3)
+    data = torch.tensor([rng.uniform(-3, 0) for _ in range(2 * 3 * 5)],
+                        dtype=torch.float64).reshape(2, 3, 5).requires_grad_()
+    classes = torch.tensor([rng.randrange(3) for _ in range(10)]).reshape(2, 5)
+    xs = [[[Value(v) for v in row] for row in sample] for sample in data.tolist()]
+    ours = nn.NLLLoss(reduction=reduction, **options)(xs, classes.tolist())
+    torch_options = dict(options)
+    if "weight" in torch_options:
+        torch_options["weight"] = torch.tensor(torch_options["weight"], dtype=torch.float64)
+    theirs = torch.nn.NLLLoss(reduction=reduction, **torch_options)(data, classes)
+    flat = [v for _, v in entries(ours)] if isinstance(ours, list) else [ours]
+    assert [v.data for v in flat] == pytest.approx(theirs.flatten().tolist(), rel=1e-12,
+                                                   abs=1e-14)
+    sum(flat[1:], flat[0]).backward()
+    theirs.sum().backward()
+    assert [v.grad for _, v in entries(xs)] == pytest.approx(data.grad.flatten().tolist(),
+                                                             rel=1e-12, abs=1e-14)
+
+
+def test_nll_loss_per_position_names_the_target_shape():
+    with pytest.raises(ValueError, match=r"nll_loss: the target must be class indices of shape "
+                                         r"\[1, 2\]: "):
+        L.nll_loss([[[-0.1, -2.0], [-2.4, -0.1]]], [[0]])
+
+
+# ---- BatchNorm2d ----------------------------------------------------------------------------------
+
+def test_batch_norm_2d_by_hand():
+    """Two samples, one channel, 1×2 images: the channel's four values are 1, 3, 5, 7, so the
+    mean is 4, the biased variance 5, and y = (x − 4)/√5 (eps 0); running_var takes the
+    unbiased variance 20/3."""
+    norm = BatchNorm2d(1, eps=0.0, momentum=1.0)
+    x = [[[[Value(1.0), Value(3.0)]]], [[[Value(5.0), Value(7.0)]]]]
+    out = norm(x)
+    flat = [out[0][0][0][0], out[0][0][0][1], out[1][0][0][0], out[1][0][0][1]]
+    assert [v.data for v in flat] == pytest.approx([(k - 4) / math.sqrt(5) for k in (1, 3, 5, 7)])
+    assert norm.running_mean == pytest.approx([4.0]) and norm.running_var == pytest.approx([20 / 3])
+    flat[3].backward()
+    # ∂y_j/∂x_i = (δ_ij − 1/n − (x_i−m)(x_j−m)/(n·var)) / √var, n = 4, j = the last value (x = 7)
+    expected = [((k == 7) - 0.25 - (k - 4) * 3 / 20) / math.sqrt(5) for k in (1, 3, 5, 7)]
+    grads = [x[0][0][0][0].grad, x[0][0][0][1].grad, x[1][0][0][0].grad, x[1][0][0][1].grad]
+    assert grads == pytest.approx(expected)
+
+
+def test_batch_norm_2d_refuses_other_shapes():
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(2\): expected input \(N, 2, H, W\), "
+                                         r"got shape \[2, 2\]"):
+        BatchNorm2d(2)(values([[1.0, 2.0], [3.0, 4.0]]))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        BatchNorm2d(1)([[[[Value(1.0)]]]])
+
+
+@needs_torch
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_2d_matches_torch(affine):
+    rng = random.Random(11 + affine)
+    ours = BatchNorm2d(2, momentum=0.2, affine=affine)
+    theirs = torch.nn.BatchNorm2d(2, momentum=0.2, affine=affine).double()
+    for training in (True, True, False):
+        ours.train(training)
+        theirs.train(training)
+        data = torch.tensor([[[[rng.uniform(-2, 2) for _ in range(3)] for _ in range(2)]
+                              for _ in range(2)] for _ in range(3)], dtype=torch.float64,
+                            requires_grad=True)
+        ours_in = [[[[Value(v) for v in row] for row in plane] for plane in sample]
+                   for sample in data.tolist()]
+        out = [v for sample in ours(ours_in) for plane in sample for row in plane for v in row]
+        expected = theirs(data).flatten()
+        weights = [rng.uniform(-1, 1) for _ in out]
+        sum((w * v for w, v in zip(weights, out)), Value(0.0)).backward()
+        (expected * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+        assert [v.data for v in out] == pytest.approx(expected.tolist(), rel=1e-12, abs=1e-12)
+        grads = [v.grad for sample in ours_in for plane in sample for row in plane for v in row]
+        assert grads == pytest.approx(data.grad.flatten().tolist(), rel=1e-9, abs=1e-12)
+    assert ours.running_mean == pytest.approx(theirs.running_mean.tolist(), rel=1e-12)
+    assert ours.running_var == pytest.approx(theirs.running_var.tolist(), rel=1e-12)
+    assert set(ours.state_dict()) == set(theirs.state_dict())

@@ -585,8 +585,8 @@ def test_to_torch_and_back_for_sequences(kind):
 
 
 def test_from_torch_refuses_what_has_no_equivalent():
-    with pytest.raises(TypeError, match="no tinygrad_lite module for BatchNorm2d"):
-        nn.from_torch(torch.nn.BatchNorm2d(3))
+    with pytest.raises(TypeError, match="no tinygrad_lite module for BatchNorm3d"):
+        nn.from_torch(torch.nn.BatchNorm3d(3))
     assert nn.from_torch(torch.nn.GELU(approximate="tanh")).approximate == "tanh"
 
 

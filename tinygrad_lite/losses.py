@@ -128,9 +128,40 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     probabilities), or a list of logit lists and a list of indices (or of probability lists).
     ``weight``: one weight per class; ``ignore_index``: a class index whose samples count for
     nothing; ``label_smoothing`` ε: the target is (1 − ε)·target + ε/C.  One sample with
-    reduction='none' gives one Value, as torch gives a 0-d tensor."""
+    reduction='none' gives one Value, as torch gives a 0-d tensor.  Input (N, C, d1, …) with
+    target (N, d1, …) (or probabilities (N, C, d1, …)) has a class per position, as torch's:
+    the positions are samples, and 'none' gives the losses in (N, d1, …)."""
+    shape = shape_of(input) if isinstance(input, (list, tuple)) else ()
+    if len(shape) >= 3:
+        samples, targets = _per_position(input, target, shape, "cross_entropy", soft=True)
+        result = _cross_entropy(samples, targets, weight, ignore_index, reduction,
+                                label_smoothing)
+        return _shaped(result, shape[:1] + shape[2:]) if reduction == "none" else result
     result = _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
     return _one_sample(input, reduction, result)
+
+
+def _per_position(input, target, shape, where, soft):
+    """(N, C, d1, …) scores as N·d1·… samples of C, and their targets: class indices of shape
+    (N, d1, …) or, where ``soft``, probabilities of the input's shape (torch's layout)."""
+    n, classes, rest = shape[0], shape[1], shape[2:]
+    try:
+        scores = leaves_of_shape(input, shape, "input")
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    positions = len(scores) // (n * classes)
+
+    def by_position(flat):
+        return [[flat[(k * classes + c) * positions + p] for c in range(classes)]
+                for k in range(n) for p in range(positions)]
+    probabilities = soft and shape_of(target) == shape
+    try:
+        flat = leaves_of_shape(target, shape if probabilities else (n,) + rest, "target")
+    except ValueError as error:
+        wanted = " (or probabilities {})".format(list(shape)) if soft else ""
+        raise ValueError(f"{where}: the target must be class indices of shape "
+                         f"{[n] + list(rest)}{wanted}: {error}") from None
+    return by_position(scores), by_position(flat) if probabilities else flat
 
 
 def _one_sample(input, reduction, result):
@@ -199,7 +230,13 @@ def _soft_cross_entropy(log_ps, targets, w, reduction, eps, where):
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """-log_probs[class] (torch's NLLLoss): ``input`` holds log-probabilities (the output of
-    log_softmax), one list per sample (or one sample: with reduction='none', one Value)."""
+    log_softmax), one list per sample (or one sample: with reduction='none', one Value).
+    Input (N, C, d1, …) with target (N, d1, …) has a class per position, as torch's."""
+    shape = shape_of(input) if isinstance(input, (list, tuple)) else ()
+    if len(shape) >= 3:
+        samples, targets = _per_position(input, target, shape, "nll_loss", soft=False)
+        result = _nll_loss(samples, targets, weight, ignore_index, reduction)
+        return _shaped(result, shape[:1] + shape[2:]) if reduction == "none" else result
     return _one_sample(input, reduction, _nll_loss(input, target, weight, ignore_index,
                                                    reduction))
 

@@ -2,7 +2,7 @@
 
     Module, Sequential, StateDictError          module.py      (save/load: JSON, atomic)
         ModuleList, ModuleDict
-    LayerNorm, BatchNorm1d                      normalization.py (running statistics)
+    LayerNorm, BatchNorm1d, BatchNorm2d         normalization.py (running statistics)
     Dense (= Linear), ReLU, Tanh, Sigmoid,      dense.py
         Identity, LeakyReLU, GELU, ELU, SiLU,
         Softmax, LogSoftmax, MLP
@@ -20,7 +20,7 @@
 """
 
 from .module import Module, Sequential, ModuleList, ModuleDict, StateDictError
-from .normalization import LayerNorm, BatchNorm1d
+from .normalization import LayerNorm, BatchNorm1d, BatchNorm2d
 from .dense import (Dense, Linear, ReLU, Tanh, Sigmoid, Identity, LeakyReLU, GELU, ELU, SiLU,
                     Softmax, LogSoftmax, MLP)
 from .embedding import Embedding
@@ -35,6 +35,7 @@ from .bridge import to_torch, from_torch
 from . import functional
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "LayerNorm", "BatchNorm1d",
+           "BatchNorm2d",
            "StateDictError", "Dense", "Linear", "ReLU", "Tanh",
            "Sigmoid", "Identity", "LeakyReLU", "GELU", "ELU", "SiLU", "Softmax", "LogSoftmax",
            "MLP", "Embedding", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",

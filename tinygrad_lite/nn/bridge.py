@@ -19,7 +19,7 @@ from .dense import (Dense, ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, SiL
 from .dropout import Dropout
 from .embedding import Embedding
 from .module import ModuleDict, ModuleList, Sequential
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .recurrent import GRU, LSTM, RNN
 
 __all__ = ["to_torch", "from_torch"]
@@ -60,8 +60,8 @@ def _to_torch(model):
         module = nn.LayerNorm(model.normalized_shape, eps=model.eps,
                               elementwise_affine=model.elementwise_affine, bias=model.has_bias)
         return _load(module.double(), model)
-    if isinstance(model, BatchNorm1d):
-        module = nn.BatchNorm1d(model.num_features, eps=model.eps, momentum=model.momentum,
+    if isinstance(model, (BatchNorm1d, BatchNorm2d)):
+        module = getattr(nn, type(model).__name__)(model.num_features, eps=model.eps, momentum=model.momentum,
                                 affine=model.affine,
                                 track_running_stats=model.track_running_stats)
         return _load(module.double(), model)
@@ -99,7 +99,7 @@ def _to_torch(model):
         module = getattr(nn, type(model).__name__)(
             model.in_channels, model.out_channels, model.kernel_size, stride=model.stride,
             padding=model.padding, dilation=model.dilation, groups=model.groups,
-            bias=model.bias is not None)
+            bias=model.bias is not None, padding_mode=model.padding_mode)
     elif isinstance(model, (MaxPool1d, MaxPool2d)):
         return getattr(nn, type(model).__name__)(model.kernel_size, model.stride, model.padding,
                                                  model.dilation, ceil_mode=model.ceil_mode)
@@ -143,8 +143,9 @@ def _from_torch(module):
                          elementwise_affine=module.elementwise_affine,
                          bias=module.bias is not None)
         return _load_back(ours, module)
-    if isinstance(module, nn.BatchNorm1d) and type(module) is nn.BatchNorm1d:
-        ours = BatchNorm1d(module.num_features, eps=module.eps, momentum=module.momentum,
+    if type(module) in (nn.BatchNorm1d, nn.BatchNorm2d):
+        kind = BatchNorm1d if type(module) is nn.BatchNorm1d else BatchNorm2d
+        ours = kind(module.num_features, eps=module.eps, momentum=module.momentum,
                            affine=module.affine, track_running_stats=module.track_running_stats)
         return _load_back(ours, module)
     if isinstance(module, nn.Sequential):          # layer by layer: torch's indices, torch's keys
@@ -165,13 +166,10 @@ def _from_torch(module):
         ours = Embedding(module.num_embeddings, module.embedding_dim,
                          padding_idx=module.padding_idx)
     elif isinstance(module, (nn.Conv1d, nn.Conv2d)):
-        if module.padding_mode != "zeros":
-            raise TypeError(f"from_torch: padding_mode={module.padding_mode!r} has no "
-                            "equivalent here")
         ours = {nn.Conv1d: Conv1d, nn.Conv2d: Conv2d}[type(module)](
             module.in_channels, module.out_channels, module.kernel_size, stride=module.stride,
             padding=module.padding, dilation=module.dilation, groups=module.groups,
-            bias=module.bias is not None)
+            bias=module.bias is not None, padding_mode=module.padding_mode)
     elif isinstance(module, (nn.MaxPool1d, nn.MaxPool2d)):
         return {nn.MaxPool1d: MaxPool1d, nn.MaxPool2d: MaxPool2d}[type(module)](
             module.kernel_size, module.stride, module.padding, module.dilation,

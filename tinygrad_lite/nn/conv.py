@@ -68,9 +68,9 @@ class _ConvNd(Module):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: padding_mode must be 'zeros' (the others are not "
-                             f"supported here), got {padding_mode!r}")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {', '.join(PADDING_MODES)}, "
+                             f"got {padding_mode!r}")
         self.padding_mode = padding_mode
         self.kernel_size = _sizes(name, "kernel_size", kernel_size, d)
         self.stride = _sizes(name, "stride", stride, d)
@@ -107,6 +107,11 @@ class _ConvNd(Module):
         outs = [_output_size(self.describe(), n, k, s, before, after, dl, axis)
                 for n, k, s, (before, after), dl, axis in
                 zip(sizes, self.kernel_size, self.stride, self._pads, self.dilation, AXES[d - 1])]
+        mode = self.padding_mode
+        if mode == "reflect" and any(p >= n for (before, after), n in zip(self._pads, sizes)
+                                     for p in (before, after)):
+            raise ValueError(f"{self.describe()}: reflect padding {self.padding} must be smaller "
+                             f"than the input's size {list(sizes)}, as torch requires")
         per_group_in = self.in_channels // self.groups
         per_group_out = self.out_channels // self.groups
         offsets = list(itertools.product(*(range(k) for k in self.kernel_size)))
@@ -120,9 +125,11 @@ class _ConvNd(Module):
                     kernel = self.weight[o][c]
                     plane = x[first + c]
                     for offset in offsets:
-                        where = [t * s + j * dl - before for t, s, j, dl, (before, _) in
-                                 zip(position, self.stride, offset, self.dilation, self._pads)]
-                        if all(0 <= w < n for w, n in zip(where, sizes)):
+                        where = [_source(t * s + j * dl - before, n, mode) for
+                                 t, s, j, dl, (before, _), n in
+                                 zip(position, self.stride, offset, self.dilation, self._pads,
+                                     sizes)]
+                        if None not in where:
                             ws.append(_at(kernel, offset))
                             xs.append(_at(plane, where))
                 flat.append(dot(ws, xs, self.bias[o] if self.bias else None))
@@ -138,9 +145,28 @@ class _ConvNd(Module):
                 f"stride={self.stride}, padding={self.padding}")
         if any(dl != 1 for dl in self.dilation):
             text += f", dilation={self.dilation}"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode!r}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         return text
+
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _source(w, n, mode):
+    """The input position that padded position ``w`` of a size-``n`` axis reads (torch's
+    padding modes), or None for a zero."""
+    if 0 <= w < n:
+        return w
+    if mode == "zeros":
+        return None
+    if mode == "replicate":
+        return 0 if w < 0 else n - 1
+    if mode == "circular":
+        return w % n
+    return -w if w < 0 else 2 * (n - 1) - w               # reflect: the edge is not repeated
 
 
 def _at(nested, index):

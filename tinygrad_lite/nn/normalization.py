@@ -1,4 +1,4 @@
-"""Normalisation layers, as torch.nn has them: LayerNorm and BatchNorm1d.
+"""Normalisation layers, as torch.nn has them: LayerNorm, BatchNorm1d and BatchNorm2d.
 
     LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True)
         y = (x − mean) / √(var + eps) · weight + bias over the last dimensions (each sample
@@ -7,8 +7,10 @@
         y = (x − mean_c) / √(var_c + eps) · weight_c + bias_c per channel c over the batch (and
         the length, for (N, C, L) input); in training the batch's statistics are used and the
         running ones updated (running_var with the unbiased variance), in eval the running ones
+    BatchNorm2d(num_features, …)
+        the same for (N, C, H, W) input, statistics per channel over N, H and W
 
-Both are compositions of the engine's ops (sum, ×, the power −½), so every gradient comes from
+All are compositions of the engine's ops (sum, ×, the power −½), so every gradient comes from
 the rules already in the op table.  Inputs are nested lists of numbers or Values with torch's
 layout; the parameters and buffers have torch's names, so state_dict() loads into torch.
 """
@@ -19,7 +21,7 @@ from ..engine import Value
 from ..nested import shape_of
 from .module import Module
 
-__all__ = ["LayerNorm", "BatchNorm1d"]
+__all__ = ["LayerNorm", "BatchNorm1d", "BatchNorm2d"]
 
 
 def _normalised(xs, eps):
@@ -79,25 +81,27 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}")
 
 
-class BatchNorm1d(Module):
-    """Normalise each channel over the batch (torch.nn.BatchNorm1d): input (N, C) or (N, C, L).
-    In training mode the batch's mean and (biased) variance are used, and running_mean and
+class _BatchNorm(Module):
+    """Normalise each channel over the batch and the positions (torch's _BatchNorm).  In
+    training mode the batch's mean and (biased) variance are used, and running_mean and
     running_var move towards the batch's (running_var with the unbiased variance) by
     ``momentum``; in eval mode the running statistics are used.  momentum=None is torch's
     cumulative average.  A batch of one value per channel is refused in training, as torch
     refuses it (no variance to estimate)."""
 
+    ranks = ()                                   # the input ranks a subclass accepts
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True):
         super().__init__()
+        name = type(self).__name__
         if isinstance(num_features, bool) or not isinstance(num_features, int) or \
                 num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be a positive whole number, got "
+            raise ValueError(f"{name}: num_features must be a positive whole number, got "
                              f"{num_features!r}")
         if momentum is not None and not (isinstance(momentum, (int, float)) and
                                          0 <= momentum <= 1):
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got "
-                             f"{momentum!r}")
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
         self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -108,19 +112,23 @@ class BatchNorm1d(Module):
             self.register_buffer("running_var", [1.0] * num_features)
             self.register_buffer("num_batches_tracked", 0)
 
+    def _expected(self):
+        c = self.num_features
+        shapes = {2: f"(N, {c})", 3: f"(N, {c}, L)", 4: f"(N, {c}, H, W)"}
+        return " or ".join(shapes[r] for r in self.ranks)
+
     def forward(self, x):
-        shape = shape_of(x)
-        if len(shape) not in (2, 3) or shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d({self.num_features}): expected input (N, "
-                             f"{self.num_features}) or (N, {self.num_features}, L), got shape "
-                             f"{list(shape)}")
-        n, length = shape[0], shape[2] if len(shape) == 3 else 1
-        per_channel = [[x[i][c][t] if len(shape) == 3 else x[i][c]
-                        for i in range(n) for t in range(length)]
+        shape, name = shape_of(x), type(self).__name__
+        if len(shape) not in self.ranks or shape[1] != self.num_features:
+            raise ValueError(f"{name}({self.num_features}): expected input "
+                             f"{self._expected()}, got shape {list(shape)}")
+        n, positions = shape[0], shape[2:]
+        size = math.prod(positions)
+        per_channel = [[v for i in range(n) for v in _flatten([x[i][c]])]
                        for c in range(self.num_features)]
         use_batch = self.training or not self.track_running_stats
-        if use_batch and n * length < 2:
-            raise ValueError(f"BatchNorm1d: expected more than 1 value per channel when "
+        if use_batch and n * size < 2:
+            raise ValueError(f"{name}: expected more than 1 value per channel when "
                              f"training, got input size {list(shape)}")
         columns = []
         for c, values in enumerate(per_channel):
@@ -138,9 +146,9 @@ class BatchNorm1d(Module):
             columns.append(out)
         if self.training and self.track_running_stats:
             self.register_buffer("num_batches_tracked", self.num_batches_tracked + 1)
-        if len(shape) == 2:
+        if not positions:
             return [[columns[c][i] for c in range(self.num_features)] for i in range(n)]
-        return [[[columns[c][i * length + t] for t in range(length)]
+        return [[_unflatten(columns[c][i * size:(i + 1) * size], positions)
                  for c in range(self.num_features)] for i in range(n)]
 
     def _track(self, c, mean, var, count):
@@ -153,6 +161,16 @@ class BatchNorm1d(Module):
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """torch.nn.BatchNorm1d: input (N, C) or (N, C, L), statistics per channel over N (and L)."""
+    ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """torch.nn.BatchNorm2d: input (N, C, H, W), statistics per channel over N, H and W."""
+    ranks = (4,)
 
 
 def _number(v):
