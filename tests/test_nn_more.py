@@ -659,3 +659,116 @@ def test_batch_norm_2d_matches_torch(affine):
     assert ours.running_mean == pytest.approx(theirs.running_mean.tolist(), rel=1e-12)
     assert ours.running_var == pytest.approx(theirs.running_var.tolist(), rel=1e-12)
     assert set(ours.state_dict()) == set(theirs.state_dict())
+
+
+# ---- every module, every constructor argument: ours → torch → ours ---------------------------------
+
+def _leaves(item):
+    """The numbers of a nested output (lists, tuples, Values or tensors), in order."""
+    out, stack = [], [item]
+    while stack:
+        x = stack.pop()
+        if torch is not None and isinstance(x, torch.Tensor):
+            out.extend(x.detach().flatten().tolist())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        else:
+            out.append(x)
+    return out
+
+
+def _grid(shape, seed):
+    rng = random.Random(seed)
+    if len(shape) == 1:
+        return [rng.uniform(-1.5, 1.5) for _ in range(shape[0])]
+    return [_grid(shape[1:], seed * 31 + k) for k in range(shape[0])]
+
+
+ROUND_TRIPS = [                                    # (id, the module, the shape of a batch)
+    ("Dense-no-bias", lambda: nn.Dense(3, 2, bias=False), (2, 3)),
+    ("Conv1d-reflect", lambda: nn.Conv1d(2, 3, 3, stride=2, padding=1, bias=False,
+                                         padding_mode="reflect"), (2, 2, 7)),
+    ("Conv1d-groups", lambda: nn.Conv1d(4, 2, 2, dilation=2, groups=2, padding="valid"),
+     (1, 4, 6)),
+    ("Conv2d-circular", lambda: nn.Conv2d(2, 4, (2, 3), padding="same", dilation=(2, 1),
+                                          groups=2, padding_mode="circular"), (2, 2, 4, 5)),
+    ("Conv2d-replicate", lambda: nn.Conv2d(1, 2, 3, stride=(2, 1), padding=(1, 2),
+                                           padding_mode="replicate"), (1, 1, 5, 4)),
+    ("MaxPool1d", lambda: nn.MaxPool1d(2, stride=1, dilation=2, ceil_mode=True), (2, 2, 6)),
+    ("MaxPool2d", lambda: nn.MaxPool2d((2, 3), stride=2, padding=1), (1, 2, 5, 5)),
+    ("AvgPool1d", lambda: nn.AvgPool1d(3, stride=2, padding=1, ceil_mode=True,
+                                       count_include_pad=False), (2, 1, 6)),
+    ("AvgPool2d", lambda: nn.AvgPool2d(2, padding=1, count_include_pad=False), (1, 2, 4, 3)),
+    ("Flatten", lambda: nn.Flatten(1, 2), (2, 2, 3, 2)),
+    ("LayerNorm", lambda: LayerNorm((2, 3), eps=1e-3, bias=False), (2, 2, 3)),
+    ("LayerNorm-plain", lambda: LayerNorm(3, elementwise_affine=False), (2, 3)),
+    ("BatchNorm1d", lambda: BatchNorm1d(3, eps=1e-4, momentum=None, affine=False), (4, 3, 2)),
+    ("BatchNorm1d-untracked", lambda: BatchNorm1d(3, track_running_stats=False), (4, 3)),
+    ("BatchNorm2d", lambda: BatchNorm2d(2, momentum=0.3), (2, 2, 2, 3)),
+    ("LeakyReLU", lambda: nn.LeakyReLU(0.2), (2, 3)),
+    ("ELU", lambda: nn.ELU(0.5), (2, 3)),
+    ("GELU-tanh", lambda: GELU(approximate="tanh"), (2, 3)),
+    ("Softmax", lambda: nn.Softmax(dim=0), (2, 3)),
+    ("LogSoftmax", lambda: nn.LogSoftmax(dim=-1), (2, 3)),
+    ("Dropout", lambda: nn.Dropout(0.3), (2, 3)),
+    ("RNN", lambda: nn.RNN(3, 4, num_layers=2, nonlinearity="relu", bias=False,
+                           batch_first=True, dropout=0.25, bidirectional=True), (2, 3, 3)),
+    ("LSTM", lambda: nn.LSTM(3, 2, num_layers=2, dropout=0.5), (3, 2, 3)),
+    ("GRU", lambda: nn.GRU(3, 2, bidirectional=True, batch_first=True), (2, 4, 3)),
+    ("Sequential", lambda: nn.Sequential(nn.Conv1d(1, 2, 2), nn.ReLU(), nn.Flatten(1),
+                                         nn.Dense(6, 2), nn.Tanh()), (2, 1, 4)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name, make, shape", ROUND_TRIPS, ids=[c[0] for c in ROUND_TRIPS])
+@pytest.mark.parametrize("training", [True, False])
+def test_every_module_survives_a_round_trip(name, make, shape, training):
+    """to_torch then from_torch keeps the arguments (the repr), the weights and buffers (the
+    state dict), the mode; and in eval mode all three models give the same outputs and the same
+    input gradients."""
+    ours = make()
+    rng = random.Random(len(name))
+    for v in ours.parameters():
+        v.data = rng.uniform(-1, 1)
+    ours.train(training)
+    theirs = nn.to_torch(ours)
+    back = nn.from_torch(theirs)
+    assert type(back) is type(ours) and repr(back) == repr(ours)
+    assert back.training == theirs.training == training
+    assert json.dumps(back.state_dict()) == json.dumps(ours.state_dict())
+    assert set(theirs.state_dict()) == set(ours.state_dict())
+    if training:
+        return                                     # dropout and batch statistics: eval below
+    x = _grid(shape, len(name))
+    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    expected = theirs(tx)
+    weights = [0.1 * (k % 7 - 3) for k in range(len(_leaves(expected)))]
+    sum(w * t for w, t in zip(weights, _leaves_tensors(expected))).backward()
+    for model in (ours, back):
+        xs = [Value(v) for v in _leaves(x)]
+        out = model(_unflat(xs, shape))
+        assert [v.data for v in _leaves(out)] == pytest.approx(_leaves(expected), rel=1e-12,
+                                                               abs=1e-14)
+        sum((w * v for w, v in zip(weights, _leaves(out))), Value(0.0)).backward()
+        assert [v.grad for v in xs] == pytest.approx(tx.grad.flatten().tolist(), rel=1e-9,
+                                                     abs=1e-12)
+
+
+def _leaves_tensors(item):
+    """The scalars of a torch output (a tensor or nested tuples of tensors), as 0-d tensors."""
+    out, stack = [], [item]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(reversed(x))
+        else:
+            out.extend(x.flatten().unbind())
+    return out
+
+
+def _unflat(flat, shape):
+    if len(shape) == 1:
+        return list(flat)
+    step = math.prod(shape[1:])
+    return [_unflat(flat[k * step:(k + 1) * step], shape[1:]) for k in range(shape[0])]

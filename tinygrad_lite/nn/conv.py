@@ -149,7 +149,7 @@ class _ConvNd(Module):
             text += f", padding_mode={self.padding_mode!r}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text
+        return text + (", bias=False" if self.bias is None else "")
 
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -255,7 +255,10 @@ class _PoolNd(Module):
         text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
         if self.kind == "max" and any(dl != 1 for dl in self.dilation):
             text += f", dilation={self.dilation}"
-        return text + (", ceil_mode=True" if self.ceil_mode else "")
+        text += ", ceil_mode=True" if self.ceil_mode else ""
+        if self.kind != "max" and not self.count_include_pad:
+            text += ", count_include_pad=False"
+        return text
 
 
 class MaxPool1d(_PoolNd):

@@ -78,7 +78,8 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{tuple(self.normalized_shape)}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}" +
+                (", bias=False" if self.elementwise_affine and not self.has_bias else ""))
 
 
 class _BatchNorm(Module):

@@ -180,6 +180,10 @@ class _Recurrent(Module):
             text += f", num_layers={self.num_layers}"
         if self.dropout:
             text += f", dropout={self.dropout}"
+        if not self.has_bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
         if self.directions == 2:
             text += ", bidirectional=True"
         return text
