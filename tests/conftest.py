@@ -1,5 +1,7 @@
 """Shared pytest setup: slow tests run only with --runslow (CI passes it; see README)."""
 
+import json
+
 import pytest
 from hypothesis import settings
 
@@ -33,3 +35,15 @@ def english_unless_asked(monkeypatch):
     (tests of the Korean report ask for it with --lang or their own environment)."""
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LANG", raising=False)
+
+
+@pytest.fixture
+def mini_batch_config(tmp_path):
+    """A configured network trained in mini-batches: 3 samples, batch_size 2, two epochs
+    (so a page has steps of two sizes and more than one epoch)."""
+    config = tmp_path / "mini_batch.json"
+    config.write_text(json.dumps({"layers": [2, 1], "activation": ["tanh", "identity"],
+                                  "loss": "mse", "X": [[1, 2, 0.5], [0.5, -1, 2]],
+                                  "y": [1, -0.5, 0.25], "batch_size": 2, "epochs": 2}),
+                      encoding="utf-8")
+    return config

@@ -2,7 +2,6 @@
 before them, no hedged particles, no 당신, the tutorial's English terms glossed once per screen,
 no English sentence left under --lang ko, and --lang anywhere on the command line."""
 
-import json
 import os
 import re
 import string

@@ -5,7 +5,6 @@ published numbers of textbook exercises, and against the optimizers' documented 
 import json
 import math
 import os
-import random
 
 import pytest
 

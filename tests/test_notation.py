@@ -13,7 +13,6 @@ L = ½·Σ_k (y_k − q_1k)²), never from the checker:
 import json
 import math
 import os
-import random
 
 import pytest
 from hypothesis import given, settings, strategies as st

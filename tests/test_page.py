@@ -3,10 +3,7 @@
 
 import json
 import math
-import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from tinygrad_lite.cli import main
 from tinygrad_lite.engine import Op, apply, backward_order, linear
 from tinygrad_lite.explain import explain
 from tinygrad_lite.lab.practice import DEFAULT_CONFIG, Practice, PracticeNetwork
-from tinygrad_lite.page import MAX_NODES, graph_view, notebook_html, to_html
+from tinygrad_lite.page import MAX_NODES, graph_view, to_html
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -316,13 +313,9 @@ def test_a_one_epoch_page_shows_the_update(tmp_path):
     assert round(row[3], 10) == 0.07165 and round(state["loss_after"], 6) == 0.261239
 
 
-def test_a_mini_batch_page_has_a_state_per_step_with_its_batch(tmp_path, capsys):
-    config = tmp_path / "c.json"
-    config.write_text(json.dumps({"layers": [2, 1], "activation": ["tanh", "identity"],
-                                  "loss": "mse", "X": [[1, 2, 0.5], [0.5, -1, 2]],
-                                  "y": [1, -0.5, 0.25], "batch_size": 2, "epochs": 2}),
-                      encoding="utf-8")
-    page = tmp_path / "c.html"
+def test_a_mini_batch_page_has_a_state_per_step_with_its_batch(mini_batch_config, tmp_path,
+                                                                capsys):
+    config, page = mini_batch_config, tmp_path / "c.html"
     assert main(["practice", "--config", str(config), "--html", str(page)]) == 0
     capsys.readouterr()
     view = page_view(page.read_text(encoding="utf-8"))

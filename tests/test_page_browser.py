@@ -258,13 +258,8 @@ def test_every_state_of_a_five_epoch_page_is_the_librarys(browser, practice_page
         assert float(mark.get_attribute("cx")) > 0
 
 
-def test_every_state_of_a_mini_batch_page_says_its_batch(browser, tmp_path):
-    config = tmp_path / "c.json"
-    config.write_text(json.dumps({"layers": [2, 1], "activation": ["tanh", "identity"],
-                                  "loss": "mse", "X": [[1, 2, 0.5], [0.5, -1, 2]],
-                                  "y": [1, -0.5, 0.25], "batch_size": 2, "epochs": 2}),
-                      encoding="utf-8")
-    page = tmp_path / "c.html"
+def test_every_state_of_a_mini_batch_page_says_its_batch(browser, mini_batch_config, tmp_path):
+    config, page = mini_batch_config, tmp_path / "c.html"
     cli("practice", "--config", str(config), "--html", str(page))
     steps = json.loads(cli("practice", "--config", str(config), "--json"))["steps"]
     open_page(browser, page)

@@ -42,7 +42,7 @@ from .messages import Sentence, Translatable, gloss, language, say, message_of
 from .lab.report import fmt, format_report, json_document, network_title
 from .viz import VizError, render, to_dot
 from .lab.practice import (ConfigError, DEFAULT_CONFIG, LAB_KEYS, LINKS_PER_SECOND, Practice,
-                           PracticeNetwork, read_config, load_config, parameter_names,
+                           PracticeNetwork, read_config,
                            run_practice, run_work, validate_config)
 
 __all__ = ["main"]

@@ -20,7 +20,7 @@ import math
 import re
 
 from ..console import visible
-from ..messages import Sentence, say
+from ..messages import Sentence
 from .errors import FormulaError  # noqa: F401 (read from here by the other readers too)
 from .notation import normalize
 

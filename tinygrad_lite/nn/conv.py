@@ -21,7 +21,7 @@ import math
 
 from ..engine import maximum
 from ..functional import dot
-from ..nested import shape_of, entries
+from ..nested import shape_of
 from ..seeding import resolve_rng
 from .checks import as_grid, positive_int
 from .init import uniform
