@@ -51,29 +51,16 @@ class _Code:
     __gt__, __ge__ = _comparison(">"), _comparison(">=")
     __hash__ = None
 
-    def __add__(self, o):
-        return _combine(f"({self.text} + {_text(o)})", self, o)
+    def _binary(symbol, swap=False):
+        def apply(self, o):
+            a, b = (_text(o), self.text) if swap else (self.text, _text(o))
+            return _combine(f"({a} {symbol} {b})", self, o)
+        return apply
 
-    def __radd__(self, o):
-        return _combine(f"({_text(o)} + {self.text})", self, o)
-
-    def __sub__(self, o):
-        return _combine(f"({self.text} - {_text(o)})", self, o)
-
-    def __rsub__(self, o):
-        return _combine(f"({_text(o)} - {self.text})", self, o)
-
-    def __mul__(self, o):
-        return _combine(f"({self.text} * {_text(o)})", self, o)
-
-    def __rmul__(self, o):
-        return _combine(f"({_text(o)} * {self.text})", self, o)
-
-    def __truediv__(self, o):
-        return _combine(f"({self.text} / {_text(o)})", self, o)
-
-    def __rtruediv__(self, o):
-        return _combine(f"({_text(o)} / {self.text})", self, o)
+    __add__, __radd__ = _binary("+"), _binary("+", True)
+    __sub__, __rsub__ = _binary("-"), _binary("-", True)
+    __mul__, __rmul__ = _binary("*"), _binary("*", True)
+    __truediv__, __rtruediv__ = _binary("/"), _binary("/", True)
 
     def __neg__(self):
         return _combine(f"(-{self.text})", self, None)
