@@ -74,6 +74,30 @@ class Op:
         return self.local(tuple(operands), out)
 
 
+class _NamedOp(Op):
+    """The op of an op node that has been given a name, carrying that name: a named node keeps
+    its name here, so that no node pays a slot for one.  It reads as the op it wraps (name,
+    arity, forward, local, param), so every rule and report works on it unchanged; only
+    identity differs, and ``Value.op`` hands out the op itself."""
+
+    __slots__ = ("base", "node_name")
+
+    def __init__(self, base, node_name):
+        super().__init__(base.name, base.arity, base.forward, base.local, base.param)
+        self.base = base
+        self.node_name = node_name
+
+    def __repr__(self):
+        return repr(self.base)
+
+
+def _checked_name(name):
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"Value(name=...) must be a str or None, got {type(name).__name__} "
+                        f"{name!r}")
+    return name
+
+
 def _number(x):
     """The float behind a float, a Value or a symbol (used where a rule branches on a sign)."""
     return x if x.__class__ is float else x.data
@@ -433,31 +457,49 @@ class Value:
     8.0
     """
 
-    # Slots keep a node small (no __dict__).  _a and _b are the operands of the op that made
-    # this node (None for a leaf; _b None for a unary op).  _pending counts consumers still
-    # to be processed during backward() and is 0 at rest.
-    __slots__ = ("data", "grad", "name", "_op", "_a", "_b", "_pending")
+    # Five slots keep a node small (no __dict__; 72 bytes with the collector's header).  _a and
+    # _b are the operands of the op that made this node: _a None for a leaf, whose _b then
+    # holds its name; _b None for a unary op; _b _NARY for an n-ary op, whose operands are the
+    # tuple in _a.  An op node's name, if it is given one, rides on its op (a _NamedOp), so
+    # the millions of unnamed nodes carry no slot for it.  During backward() ``grad`` also
+    # marks how far a node is (see _count_consumers); at rest it is always a number.
+    __slots__ = ("data", "grad", "_op", "_a", "_b")
 
     __array_ufunc__ = None  # numpy defers to our reflected operators (np.float64(2) * v)
 
     def __init__(self, data, name=None):
         self.data = _to_float(data, "Value(data)")
         self.grad = 0.0
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"Value(name=...) must be a str or None, got {type(name).__name__} "
-                            f"{name!r}")
-        self.name = name
         self._op = None
         self._a = None
-        self._b = None
-        self._pending = 0
+        self._b = _checked_name(name)
+
+    @property
+    def name(self):
+        """What reports call this Value (a str), or None."""
+        if self._a is None:
+            return self._b
+        op = self._op
+        return op.node_name if op.__class__ is _NamedOp else None
+
+    @name.setter
+    def name(self, name):
+        name = _checked_name(name)
+        if self._a is None:
+            self._b = name
+        else:
+            op = self._op
+            if op.__class__ is _NamedOp:
+                op = op.base
+            self._op = op if name is None else _NamedOp(op, name)
 
     # ---- what the node is ------------------------------------------------------------------
 
     @property
     def op(self):
         """The Op that produced this Value, or None for a leaf."""
-        return self._op
+        op = self._op
+        return op.base if op.__class__ is _NamedOp else op
 
     @property
     def operands(self):
@@ -501,11 +543,10 @@ class Value:
             twin = memo.get(id(node))
             if twin is None:
                 twin = _new(node.__class__)
-                twin.data, twin.grad, twin.name = node.data, node.grad, node.name
-                twin._op, twin._pending = node._op, 0
+                twin.data, twin.grad, twin._op = node.data, node.grad, node._op
                 inputs = tuple(copies[j] for j in operands)
                 if node._a is None:
-                    twin._a = twin._b = None
+                    twin._a, twin._b = None, node._b          # a leaf's _b is its name
                 elif node._b is _NARY:
                     twin._a, twin._b = inputs, _NARY
                 else:
@@ -528,8 +569,6 @@ class Value:
         node = _new(Value)
         node.data = self.data + other.data      # ADD.forward
         node.grad = 0.0
-        node.name = None
-        node._pending = 0
         if _blocks_open == 0 or _mode.enabled:
             node._op, node._a, node._b = ADD, self, other
         else:
@@ -544,8 +583,6 @@ class Value:
         node = _new(Value)
         node.data = self.data * other.data      # MUL.forward
         node.grad = 0.0
-        node.name = None
-        node._pending = 0
         if _blocks_open == 0 or _mode.enabled:
             node._op, node._a, node._b = MUL, self, other
         else:
@@ -677,10 +714,9 @@ class Value:
         """
         seed = _to_float(gradient, "backward(gradient)")
         try:
-            _count_consumers(self)
-            _propagate(self, seed)
+            _propagate(self, seed, _count_consumers(self))
         except BaseException:
-            _reset_pending(self)
+            _reset_marks(self)
             raise
 
 
@@ -700,8 +736,6 @@ def _unary(op, a):
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node.name = None
-    node._pending = 0
     if _blocks_open == 0 or _mode.enabled:
         node._op, node._a, node._b = op, a, None
     else:
@@ -719,8 +753,6 @@ def _binary(op, a, b):
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node.name = None
-    node._pending = 0
     if _blocks_open == 0 or _mode.enabled:
         node._op, node._a, node._b = op, a, b
     else:
@@ -795,8 +827,6 @@ def _nary(op, operands):
     node = _new(Value)
     node.data = op.forward(tuple(v.data for v in operands))
     node.grad = 0.0
-    node.name = None
-    node._pending = 0
     if _blocks_open == 0 or _mode.enabled:
         node._op, node._a, node._b = op, operands, _NARY
     else:
@@ -853,9 +883,7 @@ def _constant(x):
     node = _new(Value)
     node.data = c
     node.grad = 0.0
-    node.name = None
     node._op = node._a = node._b = None
-    node._pending = 0
     if c != 0.0 and c == c:
         if len(_constants) >= MAX_CONSTANTS:
             _constants.clear()
@@ -879,76 +907,107 @@ def _short_number(x):
 # ================================================================================================
 # backward: Kahn's algorithm on consumer counts, with an explicit stack
 # ================================================================================================
-# Pass 1 counts, for every interior node reachable from the output, how many times it is used
-# as an operand (a * a uses a twice); leaves are not counted, since nothing waits for them.
-# It also marks each interior gradient None ("no share yet"): pass 2 stores a node's first
-# share as it is and adds the later ones, as torch does.  That is -0.0 + share to the bit (-0.0
-# is IEEE's additive identity; 0.0 + share would turn a share of -0.0 into +0.0), costs no
-# addition, and lets + hand its gradient on without making a new float.
-# Pass 2 starts at the output; an interior node is processed once all its consumers have
-# been, i.e. in reverse topological order, and hands each operand local derivative * its own
-# gradient.  The counts are back to 0 when it finishes.
+# Pass 1 finds every interior node reachable from the output and how many times it is used as
+# an operand (a * a uses a twice); leaves are not counted, since nothing waits for them.  The
+# marks live in the nodes' ``grad`` for the length of the backward(): _FIRST on a node used
+# once, _MANY on a node used more often, whose count is kept in a dict (few nodes are shared,
+# so the dict stays small).  Pass 2 starts at the output; an interior node is processed once
+# all its consumers have been, i.e. in reverse topological order, and hands each operand local
+# derivative * its own gradient.  A marked node's first share is stored as it is and the later
+# ones are added, as torch does: that is -0.0 + share to the bit (-0.0 is IEEE's additive
+# identity; 0.0 + share would turn a share of -0.0 into +0.0), costs no addition, and lets +
+# hand its gradient on without making a new float.  When it finishes every gradient is a
+# number again.
+#
+# Both passes keep the next node in a local when there is one (a chain never touches the
+# stack), and loop with ``while True``: CPython 3.11 specialises a function's bytecode at a
+# backward jump, which ``while stack:`` does not make, so a single call over a million nodes
+# would otherwise run unspecialised to the end (the 1M-op chain's backward: twice the time).
 
-# Both passes work through their stack in slices of SLICE nodes, one function call each: the
-# adaptive interpreter specialises a function's bytecode after a few calls, and a single call
-# running a million-node loop would stay unspecialised throughout (the 1M-op chain's backward:
-# 2.4-2.7 s as one call, 1.2-1.4 s in slices).  The order of the nodes is the same either way.
-SLICE = 4096
+
+class _Mark:
+    """A mark in ``grad`` while backward() runs: how many shares the node still awaits."""
+    __slots__ = ("meaning",)
+
+    def __init__(self, meaning):
+        self.meaning = meaning
+
+    def __repr__(self):
+        return f"<{self.meaning}>"
+
+
+_FIRST = _Mark("backward(): waiting for the one share of a node used once")
+_MANY = _Mark("backward(): waiting for the first share of a node used more than once")
 
 
 def _count_consumers(root):
+    """Mark every interior node under ``root`` (see above); {id(node): uses} for those used
+    more than once."""
+    shared = {}
     if root._a is None:
-        return                       # a leaf: nothing to count
-    stack = [root]                   # only interior nodes are ever pushed
-    while stack:
-        _count_slice(stack)
-
-
-def _count_slice(stack):
+        return shared                    # a leaf: nothing to count
+    FIRST, MANY = _FIRST, _MANY
+    stack = []                           # only interior nodes are ever pushed
     push, pop = stack.append, stack.pop
-    left = SLICE
-    while stack and left:
-        left -= 1
-        node = pop()
+    node = root
+    while True:
         a = node._a
         b = node._b
+        following = None
         if b is _NARY:
             for child in a:
                 if child._a is not None:
-                    if child._pending == 0:
-                        child.grad = None    # interior: this backward's shares alone (see above)
+                    g = child.grad
+                    if g is FIRST:
+                        child.grad = MANY
+                        shared[id(child)] = 2
+                    elif g is MANY:
+                        shared[id(child)] += 1
+                    else:                # first time it is reached
+                        child.grad = FIRST
                         push(child)
-                    child._pending += 1
-            continue
-        if a._a is not None:
-            if a._pending == 0:          # first time a is reached
-                a.grad = None
-                push(a)
-            a._pending += 1
-        if b is not None and b._a is not None:
-            if b._pending == 0:
-                b.grad = None
-                push(b)
-            b._pending += 1
+        else:
+            if a._a is not None:
+                g = a.grad
+                if g is FIRST:
+                    a.grad = MANY
+                    shared[id(a)] = 2
+                elif g is MANY:
+                    shared[id(a)] += 1
+                else:
+                    a.grad = FIRST
+                    following = a
+            if b is not None and b._a is not None:
+                g = b.grad
+                if g is FIRST:
+                    b.grad = MANY
+                    shared[id(b)] = 2
+                elif g is MANY:
+                    shared[id(b)] += 1
+                elif following is None:
+                    b.grad = FIRST
+                    following = b
+                else:
+                    b.grad = FIRST
+                    push(b)
+        if following is None:
+            if not stack:
+                return shared
+            following = pop()
+        node = following
 
 
-def _propagate(root, seed):
+def _propagate(root, seed, shared):
+    """Pass 2: hand every share down, each node once all its consumers are done."""
     if root._a is None:
-        root.grad += seed            # a leaf accumulates, even as the output
+        root.grad += seed                # a leaf accumulates, even as the output
         return
     root.grad = seed
-    stack = [root]
-    while stack:
-        _propagate_slice(stack)
-
-
-def _propagate_slice(stack):
-    # each share is stored if it is the operand's first (grad None) and added otherwise
+    FIRST, MANY = _FIRST, _MANY
+    stack = []
     push, pop = stack.append, stack.pop
-    left = SLICE
-    while stack and left:
-        left -= 1
-        node = pop()
+    node = root
+    while True:
         a = node._a
         g = node.grad
         b = node._b
@@ -956,50 +1015,89 @@ def _propagate_slice(stack):
         if b is None:
             share = op.local(a.data, node.data) * g
             ga = a.grad
-            a.grad = share if ga is None else ga + share
+            if ga is FIRST:              # a's one share: a is next
+                a.grad = share
+                node = a
+                continue
+            if ga is MANY:
+                a.grad = share
+                shared[id(a)] -= 1
+            else:
+                a.grad = ga + share      # a leaf, or a later share
+                if a._a is not None:
+                    left = shared[id(a)] - 1
+                    if not left:
+                        node = a
+                        continue
+                    shared[id(a)] = left
         elif b is _NARY:
             derivatives = op.local(tuple([v.data for v in a]), node.data)
             for child, d in zip(a, derivatives):
-                if child._a is None:         # a leaf (a dot product's weights): it adds
-                    child.grad += d * g
-                    continue
                 gc = child.grad
-                child.grad = d * g if gc is None else gc + d * g
-                child._pending -= 1
-                if child._pending == 0:
+                if gc is FIRST:
+                    child.grad = d * g
                     push(child)
-            continue
+                elif gc is MANY:
+                    child.grad = d * g
+                    shared[id(child)] -= 1
+                else:
+                    child.grad = gc + d * g
+                    if child._a is not None:
+                        left = shared[id(child)] - 1
+                        if left:
+                            shared[id(child)] = left
+                        else:
+                            push(child)
         else:
             # + and * are most of every graph: their local derivatives (1, 1) and (b, a)
-            # written out here save a call and a tuple per node, with the same arithmetic
+            # written out here save a call and a tuple per node, with the same arithmetic.
+            # Shares go to a, then b; b is pushed before a, so a is processed first.
             if op is ADD:
-                ga = a.grad
-                a.grad = g if ga is None else ga + g
-                gb = b.grad
-                b.grad = g if gb is None else gb + g
+                share_a = share_b = g
             elif op is MUL:
-                share = b.data * g
-                ga = a.grad
-                a.grad = share if ga is None else ga + share
-                share = a.data * g
-                gb = b.grad
-                b.grad = share if gb is None else gb + share
+                share_a = b.data * g
+                share_b = a.data * g
             else:
                 da, db = op.local(a.data, b.data, node.data)
-                share = da * g
-                ga = a.grad
-                a.grad = share if ga is None else ga + share
-                share = db * g
-                gb = b.grad
-                b.grad = share if gb is None else gb + share
-            if b._a is not None:
-                b._pending -= 1
-                if b._pending == 0:
-                    push(b)
-        if a._a is not None:
-            a._pending -= 1
-            if a._pending == 0:
-                push(a)
+                share_a = da * g
+                share_b = db * g
+            ready = False
+            ga = a.grad
+            if ga is FIRST:
+                a.grad = share_a
+                ready = True
+            elif ga is MANY:
+                a.grad = share_a
+                shared[id(a)] -= 1
+            else:
+                a.grad = ga + share_a
+                if a._a is not None:
+                    left = shared[id(a)] - 1
+                    if left:
+                        shared[id(a)] = left
+                    else:
+                        ready = True
+            gb = b.grad
+            if gb is FIRST:
+                b.grad = share_b
+                push(b)
+            elif gb is MANY:
+                b.grad = share_b
+                shared[id(b)] -= 1
+            else:
+                b.grad = gb + share_b
+                if b._a is not None:
+                    left = shared[id(b)] - 1
+                    if left:
+                        shared[id(b)] = left
+                    else:
+                        push(b)
+            if ready:
+                node = a
+                continue
+        if not stack:
+            return
+        node = pop()
 
 
 def numbered(root):
@@ -1084,12 +1182,12 @@ def backward_order(root):
     return [nodes[i] for i in backward_positions(len(nodes) - 1, operands_of, nary)]
 
 
-def _reset_pending(root):
-    """Put every consumer count back to 0 after an interrupted backward(), and every gradient
-    still waiting for its first share to 0.0."""
+def _reset_marks(root):
+    """After an interrupted backward(): every gradient still marked (see _count_consumers) is
+    0.0 again, so the graph can be used as before."""
     for node in numbered(root)[0]:
-        node._pending = 0
-        if node.grad is None:
+        g = node.grad
+        if g is _FIRST or g is _MANY:
             node.grad = 0.0
 
 

@@ -30,7 +30,7 @@ import heapq
 import math
 
 from .console import ljust
-from .engine import ADD, SUB, MUL, DIV, POW, NEG, LINEAR, Value, _NARY, _reset_pending
+from .engine import ADD, SUB, MUL, DIV, POW, NEG, LINEAR, Value, _NARY
 from .messages import say
 from .symbolic import Sym, atom_text
 
@@ -52,24 +52,35 @@ class _TooLong(Exception):
 
 
 def _count_uses(output, labels):
-    """Count in ``_pending`` how often each node is an operand (unnamed leaves, constants, are
-    left out), and label the named nodes met on the way."""
+    """{id(node): how often it is an operand} (unnamed leaves, constants, are left out), and
+    label the named nodes met on the way."""
+    uses = {}
     stack = [output]
     while stack:
         node = stack.pop()
+        a = node._a
+        if a is None:
+            continue
         b = node._b
-        operands = () if node._a is None else (node._a,) if b is None else \
-            (node._a, b) if b is not _NARY else node._a
+        operands = (a,) if b is None else (a, b) if b is not _NARY else a
         for child in operands:
-            if child._a is None and id(child) not in labels:
-                if child.name is None:
+            key = id(child)
+            if child._a is None and key not in labels:
+                name = child.name
+                if name is None:
                     continue
-                labels[id(child)] = child.name
-            if child._pending == 0:
-                if child.name is not None and id(child) not in labels:
-                    labels[id(child)] = child.name
+                labels[key] = name
+            count = uses.get(key)
+            if count is None:
+                if key not in labels:
+                    name = child.name
+                    if name is not None:
+                        labels[key] = name
                 stack.append(child)
-            child._pending += 1
+                uses[key] = 1
+            else:
+                uses[key] = count + 1
+    return uses
 
 
 def _symbolic_forward(node, args):
@@ -118,16 +129,10 @@ class NamedGraph:
         self._group = {}  # id(unnamed interior node) -> id(the head it is folded into)
         self._formulas = {}
         self._adjoint = {id(output): 1.0}   # plain reverse mode over every node, to cross-check
-        # The walk counts each node's uses in its ``_pending`` slot, as backward() does, and
-        # leaves every count at 0 again, even when interrupted.
-        try:
-            _count_uses(output, labels)
-            self._walk(output)
-        except BaseException:
-            _reset_pending(output)
-            raise
+        # The walk counts each node's uses, as backward() does, in a dict of its own.
+        self._walk(output, _count_uses(output, labels))
 
-    def _walk(self, output):
+    def _walk(self, output, uses):
         """One pass, consumers before operands (Kahn's order on the counts): a node's
         consumers have all handed it their share by the time it comes up, so it knows which
         groups use it.  (Written for speed: operands are read from the node's slots, and
@@ -189,8 +194,9 @@ class NamedGraph:
                         shares = mixed[ckey] = {inflow_group.pop(ckey): inflow_sum.pop(ckey)}
                     shares[group] = shares.get(group, 0.0) + g * d
                 adjoint[ckey] = adjoint_get(ckey, 0.0) + adj * d
-                child._pending -= 1
-                if child._pending == 0:
+                left = uses[ckey] - 1
+                uses[ckey] = left
+                if left == 0:
                     push(child)
 
     def _region(self, head):

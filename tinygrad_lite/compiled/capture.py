@@ -60,7 +60,7 @@ class Recording:
                     self.leaves.append((i, node))
             elif node._b is _NARY:
                 self.nary.add(i)
-            self.ops.append(node._op)
+            self.ops.append(node.op)
         self.inputs, self.unused_inputs, self.input_slots = _inputs(inputs, found, index)
         self.module = params if hasattr(params, "parameters") else None
         self.params_snapshot = list(params.parameters()) if self.module is not None else None
