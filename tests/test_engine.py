@@ -542,6 +542,21 @@ def test_a_plain_number_is_one_shared_constant_and_results_are_unchanged():
     assert (x * math.nan).operands[1] is not (x * math.nan).operands[1]
 
 
+def test_a_plain_number_in_x_plus_c_or_x_times_c_takes_no_gradient():
+    # documented in docs/reference/library.md: backward spends nothing on the constant
+    x = Value(2.0)
+    y = x * 3.125 + 1.0625
+    product, plus = y.operands
+    assert (y.op, product.op) == (engine.ADD, engine.MUL)      # + and * to everyone else
+    assert [c.data for c in (product.operands[1], plus)] == [3.125, 1.0625]
+    y.backward()
+    assert x.grad == 3.125
+    assert product.operands[1].grad == 0.0 and plus.grad == 0.0
+    z = 3.125 * x - 1.0625                 # the number first, or another op: still a share
+    z.backward()
+    assert z.operands[0].operands[0].grad == 2.0 and z.operands[1].grad == -1.0
+
+
 def test_item_is_the_number_as_in_torch():
     assert Value(2.5).item() == 2.5 and isinstance(Value(2).item(), float)
 

@@ -74,21 +74,29 @@ class Op:
         return self.local(tuple(operands), out)
 
 
-class _NamedOp(Op):
-    """The op of an op node that has been given a name, carrying that name: a named node keeps
-    its name here, so that no node pays a slot for one.  It reads as the op it wraps (name,
-    arity, forward, local, param), so every rule and report works on it unchanged; only
-    identity differs, and ``Value.op`` hands out the op itself."""
+class _Alias(Op):
+    """An op that reads as another, its ``base``, everywhere (name, arity, forward, local,
+    param) but in backward()'s identity tests; ``Value.op`` hands out the base."""
 
-    __slots__ = ("base", "node_name")
+    __slots__ = ("base",)
 
-    def __init__(self, base, node_name):
+    def __init__(self, base):
         super().__init__(base.name, base.arity, base.forward, base.local, base.param)
         self.base = base
-        self.node_name = node_name
 
     def __repr__(self):
         return repr(self.base)
+
+
+class _NamedOp(_Alias):
+    """The op of an op node that has been given a name, carrying that name: a named node keeps
+    its name here, so that no node pays a slot for one."""
+
+    __slots__ = ("node_name",)
+
+    def __init__(self, base, node_name):
+        super().__init__(base)
+        self.node_name = node_name
 
 
 def _checked_name(name):
@@ -196,6 +204,11 @@ MUL = Op("*", 2, operator.mul, lambda a, b, out: (b, a))
 DIV = Op("/", 2, _divide, lambda a, b, out: (1.0 / b, -out / b))
 POW = Op("**", 2, _value_power,
          lambda a, b, out: (_power_local_base(a, b), _power_local_exponent(a, out)))
+# x + c and x * c for a plain number c (the + 0.000001 and * 1.000001 of a chain): + and *
+# themselves to everything but backward(), which hands the constant c no share (nothing
+# differentiates it) and so spends nothing on it.
+ADD_CONSTANT = _Alias(ADD)
+MUL_CONSTANT = _Alias(MUL)
 NEG = Op("neg", 1, operator.neg, lambda a, out: -1.0)
 EXP = Op("exp", 1, _exp_forward, lambda a, out: out)
 LOG = Op("log", 1, _log_forward, lambda a, out: 1.0 / a)
@@ -488,9 +501,7 @@ class Value:
         if self._a is None:
             self._b = name
         else:
-            op = self._op
-            if op.__class__ is _NamedOp:
-                op = op.base
+            op = self.op
             self._op = op if name is None else _NamedOp(op, name)
 
     # ---- what the node is ------------------------------------------------------------------
@@ -499,7 +510,7 @@ class Value:
     def op(self):
         """The Op that produced this Value, or None for a leaf."""
         op = self._op
-        return op.base if op.__class__ is _NamedOp else op
+        return op.base if isinstance(op, _Alias) else op
 
     @property
     def operands(self):
@@ -562,10 +573,33 @@ class Value:
     def __add__(self, other):
         # + and * are every dot product's ops, so their node is built right here: one
         # function call less per node is a sixth of the forward time (benchmarks/engine.py).
-        if other.__class__ is not Value and not isinstance(other, Value):
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
+        # A float operand (the 1.000001 of a chain) is looked up as a constant without a call.
+        cls = other.__class__
+        if cls is not Value:
+            if cls is float:
+                constant = _constants.get(other)
+                other = constant if constant is not None else _constant(other)
+            elif not isinstance(other, Value):
+                other = _constant(other)
+                if other is None:
+                    return NotImplemented
+            else:
+                node = _new(Value)
+                node.data = self.data + other.data
+                node.grad = 0.0
+                if _blocks_open == 0 or _mode.enabled:
+                    node._op, node._a, node._b = ADD, self, other
+                else:
+                    node._op = node._a = node._b = None
+                return node
+            node = _new(Value)
+            node.data = self.data + other.data
+            node.grad = 0.0
+            if _blocks_open == 0 or _mode.enabled:
+                node._op, node._a, node._b = ADD_CONSTANT, self, other
+            else:
+                node._op = node._a = node._b = None
+            return node
         node = _new(Value)
         node.data = self.data + other.data      # ADD.forward
         node.grad = 0.0
@@ -576,10 +610,32 @@ class Value:
         return node
 
     def __mul__(self, other):
-        if other.__class__ is not Value and not isinstance(other, Value):
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
+        cls = other.__class__
+        if cls is not Value:
+            if cls is float:
+                constant = _constants.get(other)
+                other = constant if constant is not None else _constant(other)
+            elif not isinstance(other, Value):
+                other = _constant(other)
+                if other is None:
+                    return NotImplemented
+            else:
+                node = _new(Value)
+                node.data = self.data * other.data
+                node.grad = 0.0
+                if _blocks_open == 0 or _mode.enabled:
+                    node._op, node._a, node._b = MUL, self, other
+                else:
+                    node._op = node._a = node._b = None
+                return node
+            node = _new(Value)
+            node.data = self.data * other.data
+            node.grad = 0.0
+            if _blocks_open == 0 or _mode.enabled:
+                node._op, node._a, node._b = MUL_CONSTANT, self, other
+            else:
+                node._op = node._a = node._b = None
+            return node
         node = _new(Value)
         node.data = self.data * other.data      # MUL.forward
         node.grad = 0.0
@@ -867,7 +923,8 @@ def _plain_number(x):
 # One leaf serves every use of the same number, so a graph with a million "* 1.000001" holds
 # one constant instead of a million: half the objects for the garbage collector to walk.
 # (Zero and NaN are not shared: 0.0 == -0.0 and NaN != NaN would mix them up.)  Nothing
-# differentiates a constant; its .grad just sums what every use handed it.
+# differentiates a constant, so its .grad means nothing: x + c and x * c (ADD_CONSTANT,
+# MUL_CONSTANT) hand it no share at all; other ops add theirs to it.
 _constants = {}
 MAX_CONSTANTS = 4096
 
@@ -1012,8 +1069,14 @@ def _propagate(root, seed, shared):
         g = node.grad
         b = node._b
         op = node._op
-        if b is None:
-            share = op.local(a.data, node.data) * g
+        if b is None or op is MUL_CONSTANT or op is ADD_CONSTANT:
+            # one share, to a: a unary op, or x * c, x + c (the constant c takes none)
+            if b is None:
+                share = op.local(a.data, node.data) * g
+            elif op is MUL_CONSTANT:
+                share = b.data * g
+            else:
+                share = g
             ga = a.grad
             if ga is FIRST:              # a's one share: a is next
                 a.grad = share
