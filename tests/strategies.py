@@ -20,7 +20,8 @@ from tinygrad_lite.engine import linear, maximum
 
 UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos",
          "leaky_relu", "pow_const", "softplus", "gelu", "silu", "elu", "erf"]
-BINARY = ["add", "sub", "mul", "div", "pow", "radd", "rsub", "rmul", "rdiv", "linear", "max"]
+BINARY = ["add", "sub", "mul", "div", "pow", "radd", "rsub", "rmul", "rdiv", "addc", "mulc",
+          "linear", "max"]
 EXPONENTS = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 1.5]
 LIMIT = 50.0  # results are kept below this size, so finite differences stay accurate
 
@@ -67,6 +68,9 @@ BINARY_OPS = {
     "rsub": (lambda a, b: 2.5 - a, lambda a, b: 2.5 - a, lambda a, b: True),
     "rmul": (lambda a, b: 2.5 * a, lambda a, b: 2.5 * a, lambda a, b: True),
     "rdiv": (lambda a, b: 2.5 / a, lambda a, b: 2.5 / a, lambda a, b: abs(a) > 0.1),
+    # and on the right: v + 2.5, v * 2.5 (the engine's constant ops)
+    "addc": (lambda a, b: a + 2.5, lambda a, b: a + 2.5, lambda a, b: True),
+    "mulc": (lambda a, b: a * 2.5, lambda a, b: a * 2.5, lambda a, b: True),
     # the n-ary op: a + a·b + b·a as one node, operands (a, b, b, a, a): shared and repeated
     "linear": (lambda a, b: linear([a, b], [b, a], a), lambda a, b: a + a * b + b * a,
                lambda a, b: True),
