@@ -306,6 +306,19 @@ def test_an_interior_gradient_keeps_the_sign_of_a_zero_share_as_torch_does():
     assert math.copysign(1.0, x.grad) == 1.0
 
 
+def test_a_leaf_whose_grad_is_none_receives_its_gradient_as_in_torch():
+    # torch's optimizer.zero_grad() sets .grad to None; backward then stores the gradient
+    from tinygrad_lite.engine import linear
+    w, x = Value(3.0), Value(2.0)
+    y = linear([w], [x], 1.0).tanh() * w + x * 0.5
+    for leaf in (w, x):
+        leaf.grad = None
+    y.backward()
+    t = math.tanh(7.0)
+    assert w.grad == pytest.approx(2.0 * (1 - t * t) * 3.0 + t)
+    assert x.grad == pytest.approx(3.0 * (1 - t * t) * 3.0 + 0.5)
+
+
 def test_gradient_accumulation_over_samples():
     w = Value(0.5)
     for x, y in [(1.0, 2.0), (2.0, 1.0)]:

@@ -770,7 +770,8 @@ class Value:
         """
         seed = _to_float(gradient, "backward(gradient)")
         try:
-            _propagate(self, seed, _count_consumers(self))
+            _count_consumers(self)
+            _propagate(self, seed)
         except BaseException:
             _reset_marks(self)
             raise
@@ -966,15 +967,15 @@ def _short_number(x):
 # ================================================================================================
 # Pass 1 finds every interior node reachable from the output and how many times it is used as
 # an operand (a * a uses a twice); leaves are not counted, since nothing waits for them.  The
-# marks live in the nodes' ``grad`` for the length of the backward(): _FIRST on a node used
-# once, _MANY on a node used more often, whose count is kept in a dict (few nodes are shared,
-# so the dict stays small).  Pass 2 starts at the output; an interior node is processed once
-# all its consumers have been, i.e. in reverse topological order, and hands each operand local
-# derivative * its own gradient.  A marked node's first share is stored as it is and the later
-# ones are added, as torch does: that is -0.0 + share to the bit (-0.0 is IEEE's additive
-# identity; 0.0 + share would turn a share of -0.0 into +0.0), costs no addition, and lets +
-# hand its gradient on without making a new float.  When it finishes every gradient is a
-# number again.
+# counts live in the nodes' ``grad`` for the length of the backward(): _FIRST on a node used
+# once, a _Shares on a node used more often.  Pass 2 starts at the output; an interior node is
+# processed once all its consumers have been, i.e. in reverse topological order, and hands
+# each operand local derivative * its own gradient.  A node's first share is kept as it is and
+# the later ones are added, as torch does: that is -0.0 + share to the bit (-0.0 is IEEE's
+# additive identity; 0.0 + share would turn a share of -0.0 into +0.0), costs no addition,
+# and lets + hand its gradient on without making a new float.  A leaf adds its shares to what
+# it holds (None, as torch's optimizers leave it with set_to_none, counts as nothing yet).
+# When pass 2 finishes every interior gradient is a number again.
 #
 # Both passes keep the next node in a local when there is one (a chain never touches the
 # stack), and loop with ``while True``: CPython 3.11 specialises a function's bytecode at a
@@ -982,28 +983,35 @@ def _short_number(x):
 # would otherwise run unspecialised to the end (the 1M-op chain's backward: twice the time).
 
 
-class _Mark:
-    """A mark in ``grad`` while backward() runs: how many shares the node still awaits."""
-    __slots__ = ("meaning",)
-
-    def __init__(self, meaning):
-        self.meaning = meaning
+class _First:
+    """The mark in ``grad``, while backward() runs, of a node used once, awaiting its share."""
+    __slots__ = ()
 
     def __repr__(self):
-        return f"<{self.meaning}>"
+        return "<backward(): awaiting the one share>"
 
 
-_FIRST = _Mark("backward(): waiting for the one share of a node used once")
-_MANY = _Mark("backward(): waiting for the first share of a node used more than once")
+_FIRST = _First()
+
+
+class _Shares:
+    """In ``grad``, while backward() runs, of a node used more than once: how many shares are
+    still to come and the sum of those that came (None before the first)."""
+    __slots__ = ("left", "total")
+
+    def __init__(self):
+        self.left = 2
+        self.total = None
+
+    def __repr__(self):
+        return f"<backward(): {self.left} shares to come, {self.total!r} so far>"
 
 
 def _count_consumers(root):
-    """Mark every interior node under ``root`` (see above); {id(node): uses} for those used
-    more than once."""
-    shared = {}
+    """Pass 1: mark every interior node under ``root`` (see above)."""
     if root._a is None:
-        return shared                    # a leaf: nothing to count
-    FIRST, MANY = _FIRST, _MANY
+        return                           # a leaf: nothing to count
+    FIRST, Shares = _FIRST, _Shares
     stack = []                           # only interior nodes are ever pushed
     push, pop = stack.append, stack.pop
     node = root
@@ -1016,10 +1024,9 @@ def _count_consumers(root):
                 if child._a is not None:
                     g = child.grad
                     if g is FIRST:
-                        child.grad = MANY
-                        shared[id(child)] = 2
-                    elif g is MANY:
-                        shared[id(child)] += 1
+                        child.grad = Shares()
+                    elif g.__class__ is Shares:
+                        g.left += 1
                     else:                # first time it is reached
                         child.grad = FIRST
                         push(child)
@@ -1027,40 +1034,38 @@ def _count_consumers(root):
             if a._a is not None:
                 g = a.grad
                 if g is FIRST:
-                    a.grad = MANY
-                    shared[id(a)] = 2
-                elif g is MANY:
-                    shared[id(a)] += 1
+                    a.grad = Shares()
+                elif g.__class__ is Shares:
+                    g.left += 1
                 else:
                     a.grad = FIRST
                     following = a
             if b is not None and b._a is not None:
                 g = b.grad
                 if g is FIRST:
-                    b.grad = MANY
-                    shared[id(b)] = 2
-                elif g is MANY:
-                    shared[id(b)] += 1
-                elif following is None:
-                    b.grad = FIRST
-                    following = b
+                    b.grad = Shares()
+                elif g.__class__ is Shares:
+                    g.left += 1
                 else:
                     b.grad = FIRST
-                    push(b)
+                    if following is None:
+                        following = b
+                    else:
+                        push(b)
         if following is None:
             if not stack:
-                return shared
+                return
             following = pop()
         node = following
 
 
-def _propagate(root, seed, shared):
+def _propagate(root, seed):
     """Pass 2: hand every share down, each node once all its consumers are done."""
     if root._a is None:
         root.grad += seed                # a leaf accumulates, even as the output
         return
     root.grad = seed
-    FIRST, MANY = _FIRST, _MANY
+    FIRST, Shares = _FIRST, _Shares
     stack = []
     push, pop = stack.append, stack.pop
     node = root
@@ -1082,35 +1087,35 @@ def _propagate(root, seed, shared):
                 a.grad = share
                 node = a
                 continue
-            if ga is MANY:
-                a.grad = share
-                shared[id(a)] -= 1
+            if a._a is None:             # a leaf adds (None: it had no gradient yet)
+                a.grad = share if ga is None else ga + share
             else:
-                a.grad = ga + share      # a leaf, or a later share
-                if a._a is not None:
-                    left = shared[id(a)] - 1
-                    if not left:
-                        node = a
-                        continue
-                    shared[id(a)] = left
+                total = ga.total
+                ga.total = total = share if total is None else total + share
+                left = ga.left - 1
+                if not left:
+                    a.grad = total
+                    node = a
+                    continue
+                ga.left = left
         elif b is _NARY:
             derivatives = op.local(tuple([v.data for v in a]), node.data)
             for child, d in zip(a, derivatives):
                 gc = child.grad
-                if gc is FIRST:
+                if child._a is None:     # a leaf (a dot product's weights) adds
+                    child.grad = d * g if gc is None else gc + d * g
+                elif gc is FIRST:
                     child.grad = d * g
                     push(child)
-                elif gc is MANY:
-                    child.grad = d * g
-                    shared[id(child)] -= 1
                 else:
-                    child.grad = gc + d * g
-                    if child._a is not None:
-                        left = shared[id(child)] - 1
-                        if left:
-                            shared[id(child)] = left
-                        else:
-                            push(child)
+                    total = gc.total
+                    gc.total = total = d * g if total is None else total + d * g
+                    left = gc.left - 1
+                    if left:
+                        gc.left = left
+                    else:
+                        child.grad = total
+                        push(child)
         else:
             # + and * are most of every graph: their local derivatives (1, 1) and (b, a)
             # written out here save a call and a tuple per node, with the same arithmetic.
@@ -1129,32 +1134,32 @@ def _propagate(root, seed, shared):
             if ga is FIRST:
                 a.grad = share_a
                 ready = True
-            elif ga is MANY:
-                a.grad = share_a
-                shared[id(a)] -= 1
+            elif a._a is None:
+                a.grad = share_a if ga is None else ga + share_a
             else:
-                a.grad = ga + share_a
-                if a._a is not None:
-                    left = shared[id(a)] - 1
-                    if left:
-                        shared[id(a)] = left
-                    else:
-                        ready = True
+                total = ga.total
+                ga.total = total = share_a if total is None else total + share_a
+                left = ga.left - 1
+                if left:
+                    ga.left = left
+                else:
+                    a.grad = total
+                    ready = True
             gb = b.grad
             if gb is FIRST:
                 b.grad = share_b
                 push(b)
-            elif gb is MANY:
-                b.grad = share_b
-                shared[id(b)] -= 1
+            elif b._a is None:
+                b.grad = share_b if gb is None else gb + share_b
             else:
-                b.grad = gb + share_b
-                if b._a is not None:
-                    left = shared[id(b)] - 1
-                    if left:
-                        shared[id(b)] = left
-                    else:
-                        push(b)
+                total = gb.total
+                gb.total = total = share_b if total is None else total + share_b
+                left = gb.left - 1
+                if left:
+                    gb.left = left
+                else:
+                    b.grad = total
+                    push(b)
             if ready:
                 node = a
                 continue
@@ -1250,7 +1255,7 @@ def _reset_marks(root):
     0.0 again, so the graph can be used as before."""
     for node in numbered(root)[0]:
         g = node.grad
-        if g is _FIRST or g is _MANY:
+        if g is _FIRST or g.__class__ is _Shares:
             node.grad = 0.0
 
 
