@@ -12,6 +12,7 @@ and numbers — never a name or any other text a user typed.
 
 import builtins
 import math
+from operator import itemgetter
 
 from .. import rolling
 from ..rolling import ABS, REL, VAR
@@ -42,7 +43,10 @@ def _runs(derivatives):
 
 def _flush(run):
     if len(run) > MANY:
-        yield ("loop", tuple((pos, n) for pos, n, _ in run))
+        # with a getter of the positions pos0, n0, pos1, n1, … at once (a node's operand
+        # numbers for its table are read in one C call)
+        yield ("loop", tuple((pos, n) for pos, n, _ in run),
+               itemgetter(*[k for pos, n, _ in run for k in (pos, n)]))
     else:
         for pos, _, d in run:
             yield ("line", pos, d)
@@ -105,6 +109,17 @@ def generate(recording, forward_cut=None):
         tables_.append(item)
         return len(tables_) - 1
 
+    runs_of = {}
+
+    def runs(derivatives):
+        """_runs(derivatives) as a list, worked out once per list of patterns: every node of
+        one op and arity shares its rule's list (a layer's dot products, thousands of them)."""
+        key = id(derivatives)
+        found = runs_of.get(key)
+        if found is None:
+            found = runs_of[key] = (derivatives, list(_runs(derivatives)))
+        return found[1]
+
     # ---- pass 1: each node's rules, the repeated runs, and what must live in the lists:
     # leaves (fed and read back), named nodes and the output (value() and grad()), what a
     # table reads, every value the backward uses, and whatever one piece of code (a
@@ -132,9 +147,9 @@ def generate(recording, forward_cut=None):
         if found.reads_out:
             read_back.add(i)
         if len(args) > MANY:                    # only then can shares become a loop
-            for piece in _runs(found.texts):
+            for piece in runs(found.texts):
                 if piece[0] == "loop":
-                    listed.update(args[k] for pair in piece[1] for k in pair)
+                    listed.update(piece[2](args))
     values = {i for i, args in enumerate(operands_of) if not args} | recording.named
     values |= {recording.output_index} | listed
     grads = set(values)
@@ -204,7 +219,7 @@ def generate(recording, forward_cut=None):
         else:
             lines.extend(line.format(*names, o=out) for line in found.spilled)
             derivatives = found.texts
-        pieces = list(_runs(derivatives))
+        pieces = runs(derivatives) if derivatives is found.texts else list(_runs(derivatives))
         # the node's gradient: its local, else the list entry itself for a single line,
         # else read once into gi
         if own[1] or (len(pieces) == 1 and pieces[0][0] == "line"):
@@ -214,8 +229,12 @@ def generate(recording, forward_cut=None):
             gi = "gi"
         for piece in pieces:
             if piece[0] == "loop":
-                pairs = piece[1]
-                where = tables(lambda a: tuple((a[p], a[n]) for p, n in pairs))
+                getter = piece[2]
+
+                def pairs(a):
+                    numbers = getter(a)
+                    return tuple(zip(numbers[0::2], numbers[1::2]))
+                where = tables(pairs)
                 lines.append(f"for a_, b_ in {where}:")
                 lines.append(f"    g[a_] = g[a_] + (v[b_] * {gi})")
                 continue
