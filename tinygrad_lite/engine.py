@@ -32,7 +32,7 @@ and 0 for c = 0, and d/db a**b at a = 0 is 0.
 import math
 import operator
 import threading
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 from .messages import Sentence
 
@@ -227,11 +227,10 @@ def _linear_forward(operands):
     """w1·x1 + … + wn·xn (+ b), for operands (w1…wn, x1…xn[, b]), added left to right from b
     exactly as the chain b + w1·x1 + w2·x2 + … would be: the same floats, bit for bit."""
     n = len(operands) // 2
-    total = operands[-1] if len(operands) % 2 else None
-    for w, x in zip(operands[:n], operands[n:2 * n]):
-        term = w * x
-        total = term if total is None else total + term
-    return total
+    terms = map(operator.mul, operands[:n], operands[n:2 * n])
+    if len(operands) % 2:
+        return reduce(operator.add, terms, operands[-1])
+    return reduce(operator.add, terms)
 
 
 def _linear_local(operands, out):
@@ -574,7 +573,7 @@ class Value:
         # + and * are every dot product's ops, so their node is built right here: one
         # function call less per node is a sixth of the forward time (benchmarks/engine.py).
         # A float operand (the 1.000001 of a chain) is looked up as a constant without a call.
-        cls = other.__class__
+        cls = type(other)
         if cls is not Value:
             if cls is float:
                 constant = _constants.get(other)
@@ -610,7 +609,7 @@ class Value:
         return node
 
     def __mul__(self, other):
-        cls = other.__class__
+        cls = type(other)
         if cls is not Value:
             if cls is float:
                 constant = _constants.get(other)
@@ -860,6 +859,9 @@ def linear(weights, inputs, bias=None):
     weights, inputs = list(weights), list(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"linear: {len(weights)} weights for {len(inputs)} inputs")
+    operands = (*weights, *inputs)
+    if operands and bias.__class__ is Value and set(map(type, operands)) == _JUST_VALUES:
+        return _nary(LINEAR, operands + (bias,))      # Values throughout: nothing to check
     operands = []
     for where, items in (("weights", weights), ("inputs", inputs)):
         for i, v in enumerate(items):
@@ -879,16 +881,22 @@ def linear(weights, inputs, bias=None):
     return _nary(LINEAR, tuple(operands))
 
 
+_JUST_VALUES = {Value}
+
+
 def _nary(op, operands):
     """The node op(operands) for an n-ary op: the operands are kept as one tuple in ``_a``."""
     node = _new(Value)
-    node.data = op.forward(tuple(v.data for v in operands))
+    node.data = op.forward(tuple(map(_data, operands)))
     node.grad = 0.0
     if _blocks_open == 0 or _mode.enabled:
         node._op, node._a, node._b = op, operands, _NARY
     else:
         node._op = node._a = node._b = None
     return node
+
+
+_data = operator.attrgetter("data")
 
 
 def _to_constant(x, where):
@@ -996,12 +1004,12 @@ _FIRST = _First()
 
 class _Shares:
     """In ``grad``, while backward() runs, of a node used more than once: how many shares are
-    still to come and the sum of those that came (None before the first)."""
+    still to come and the sum of those that came (from -0.0, IEEE's additive identity)."""
     __slots__ = ("left", "total")
 
     def __init__(self):
         self.left = 2
-        self.total = None
+        self.total = -0.0       # -0.0 + share is the share, to the bit (see above)
 
     def __repr__(self):
         return f"<backward(): {self.left} shares to come, {self.total!r} so far>"
@@ -1025,7 +1033,7 @@ def _count_consumers(root):
                     g = child.grad
                     if g is FIRST:
                         child.grad = Shares()
-                    elif g.__class__ is Shares:
+                    elif type(g) is Shares:
                         g.left += 1
                     else:                # first time it is reached
                         child.grad = FIRST
@@ -1035,7 +1043,7 @@ def _count_consumers(root):
                 g = a.grad
                 if g is FIRST:
                     a.grad = Shares()
-                elif g.__class__ is Shares:
+                elif type(g) is Shares:
                     g.left += 1
                 else:
                     a.grad = FIRST
@@ -1044,7 +1052,7 @@ def _count_consumers(root):
                 g = b.grad
                 if g is FIRST:
                     b.grad = Shares()
-                elif g.__class__ is Shares:
+                elif type(g) is Shares:
                     g.left += 1
                 else:
                     b.grad = FIRST
@@ -1090,8 +1098,7 @@ def _propagate(root, seed):
             if a._a is None:             # a leaf adds (None: it had no gradient yet)
                 a.grad = share if ga is None else ga + share
             else:
-                total = ga.total
-                ga.total = total = share if total is None else total + share
+                ga.total = total = ga.total + share
                 left = ga.left - 1
                 if not left:
                     a.grad = total
@@ -1099,7 +1106,7 @@ def _propagate(root, seed):
                     continue
                 ga.left = left
         elif b is _NARY:
-            derivatives = op.local(tuple([v.data for v in a]), node.data)
+            derivatives = op.local(tuple(map(_data, a)), node.data)
             for child, d in zip(a, derivatives):
                 gc = child.grad
                 if child._a is None:     # a leaf (a dot product's weights) adds
@@ -1108,8 +1115,7 @@ def _propagate(root, seed):
                     child.grad = d * g
                     push(child)
                 else:
-                    total = gc.total
-                    gc.total = total = d * g if total is None else total + d * g
+                    gc.total = total = gc.total + d * g
                     left = gc.left - 1
                     if left:
                         gc.left = left
@@ -1137,8 +1143,7 @@ def _propagate(root, seed):
             elif a._a is None:
                 a.grad = share_a if ga is None else ga + share_a
             else:
-                total = ga.total
-                ga.total = total = share_a if total is None else total + share_a
+                ga.total = total = ga.total + share_a
                 left = ga.left - 1
                 if left:
                     ga.left = left
@@ -1152,8 +1157,7 @@ def _propagate(root, seed):
             elif b._a is None:
                 b.grad = share_b if gb is None else gb + share_b
             else:
-                total = gb.total
-                gb.total = total = share_b if total is None else total + share_b
+                gb.total = total = gb.total + share_b
                 left = gb.left - 1
                 if left:
                     gb.left = left
