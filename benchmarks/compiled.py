@@ -9,7 +9,10 @@ scales with the size of the graph.
    compiling included), then interleaved rounds of one step each in one process (the order
    rotating), garbage collector on and then off: the median step and the median and range of
    the per-round ratio to the floats.
-2. Scaling: op-by-op MLP steps of about 1k, 10k, 100k and 1M nodes, in each mode: the time to
+2. compile() in its default mode on the demo step's two graphs and the scaling graphs (up to
+   100k nodes), several times each: µs per node, median and range; then each of issue #30's
+   targets for compiled graphs with its figure and whether it is met.
+3. Scaling: op-by-op MLP steps of about 1k, 10k, 100k and 1M nodes, in each mode: the time to
    compile, µs per node, the step (run + backward), and generated code's memory per node
    (tracemalloc: the peak while compiling, and what the CompiledGraph still holds once the
    recorded graph is dropped; the leaves, which it keeps, are not counted).
@@ -45,12 +48,8 @@ class CompiledMLP:
 
     def __init__(self, mlp, X, y, mode="auto"):
         self.mlp = mlp
-        points = [[placeholder(f"x{k}_{i}", v) for i, v in enumerate(x)] for k, x in enumerate(X)]
-        labels = [placeholder(f"y{k}", v) for k, v in enumerate(y)]
-        scores = [mlp(x) for x in points]
-        losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
-        total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum((p * p for p in mlp.params))
-        self.graph = compile(total, inputs=[p for row in points for p in row] + labels, mode=mode)
+        total, inputs = demo_graph(mlp, X, y)
+        self.graph = compile(total, inputs=inputs, mode=mode)
         self.feed = [v for x in X for v in x] + list(y)
 
     def step(self, X, y):
@@ -104,8 +103,12 @@ def demo(rounds, seed=0):
     for name, run in losses.items():
         if any(abs(a - b) > 1e-9 * max(1.0, abs(b)) for a, b in zip(run, reference)):
             raise SystemExit(f"benchmark: {name} trained differently from the floats")
-    if losses["compiled op by op (auto)"] != losses["dynamic op by op"]:
-        raise SystemExit("benchmark: the compiled graph is not bit-identical to the dynamic one")
+    for compiled_, dynamic in (("compiled op by op (auto)", "dynamic op by op"),
+                               ("compiled nn (auto)", "dynamic nn"),
+                               ("compiled nn, interpret", "dynamic nn"),
+                               ("compiled nn, code", "dynamic nn")):
+        if losses[compiled_] != losses[dynamic]:
+            raise SystemExit(f"benchmark: {compiled_} is not bit-identical to {dynamic}")
     results = {}
     names = list(models)
     for collector in ("on", "off"):
@@ -194,6 +197,44 @@ def scaling(sizes, rounds):
     return rows
 
 
+def demo_graph(mlp, X, y):
+    """The demo step's loss graph on ``mlp``, with placeholders for the points and labels."""
+    points = [[placeholder(f"x{k}_{i}", v) for i, v in enumerate(x)] for k, x in enumerate(X)]
+    labels = [placeholder(f"y{k}", v) for k, v in enumerate(y)]
+    losses = [(1 + -yi * mlp(x)).relu() for yi, x in zip(labels, points)]
+    total = sum(losses) * (1.0 / len(losses)) + ALPHA * sum((p * p for p in mlp.params))
+    return total, [p for row in points for p in row] + labels
+
+
+def compile_times(sizes, rounds, seed=0):
+    """compile() in its default mode, ``rounds`` times per graph (the demo step's two graphs
+    and the scaling graphs): µs per node, median and range, and the mode it chose."""
+    X, y = make_moons(100, noise=0.1, seed=seed)
+    W, B = initial_weights(seed)
+    graphs = {"demo step, nn": lambda: demo_graph(LayerMLP(W, B), X, y),
+              "demo step, op by op": lambda: demo_graph(ValueMLP(Value, W, B), X, y)}
+    for target in sizes:
+        graphs[f"op-by-op MLP, ~{target:,} nodes"] = \
+            lambda shape=SHAPES[target]: op_mlp_loss(*shape)[:2]
+    rows = {}
+    for name, make in graphs.items():
+        progress(f"compile(): {name}, {rounds} times")
+        total, inputs = make()
+        seconds = []
+        for _ in range(rounds):
+            gc.collect()
+            start = time.perf_counter()
+            graph = compile(total, inputs=inputs)
+            seconds.append(time.perf_counter() - start)
+        per_node = [t / len(graph) * 1e6 for t in seconds]
+        edges = sum(len(operands) for operands in graph._recording.operands)
+        rows[name] = {"nodes": len(graph), "edges": edges, "mode": graph.mode,
+                      "us_per_node": statistics.median(per_node), "low": min(per_node),
+                      "high": max(per_node)}
+        del graph, total
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -210,9 +251,10 @@ def main(argv=None):
         parser.error(f"--sizes: choose among {', '.join(map(str, SHAPES))}")
     results, run_times, modes = demo(args.rounds)
     rows = scaling(sizes, max(3, args.rounds // 2))
+    compiling = compile_times([s for s in sizes if s <= 100000], max(3, args.rounds // 2))
     if args.json:
         print(json.dumps({"demo": results, "twenty_steps_seconds": run_times, "modes": modes,
-                          "scaling": rows}, indent=2))
+                          "scaling": rows, "compile": compiling}, indent=2))
         return
     micro = results.get("micrograd")
     print(f"The micrograd demo step: medians of {args.rounds} interleaved rounds (ratio to the "
@@ -230,6 +272,28 @@ def main(argv=None):
         print("(micrograd is not installed: pip install -e '.[bench]')")
     print("(after the 20-step run, compile()'s default 'auto' was using: " +
           ", ".join(f"{name}: {mode}" for name, mode in modes.items()) + ")")
+    print()
+    print(f"compile() in its default mode, {max(3, args.rounds // 2)} times per graph "
+          "(µs per node: median, range)")
+    print(f"{'graph':<32}{'nodes':>8}{'edges':>8}{'mode':>11}{'µs/node':>20}")
+    for name, r in compiling.items():
+        print(f"{name:<32}{r['nodes']:>8,}{r['edges']:>8,}{r['mode']:>11}"
+              f"{r['us_per_node']:>9.1f} ({r['low']:.1f}–{r['high']:.1f})")
+    print()
+    print("Targets (issue #30):")
+    nn_, op_ = results["compiled nn (auto)"]["on"], results["compiled op by op (auto)"]["on"]
+    targets = [("compiled nn step / floats", f"{nn_['ratio']:.2f}x ({nn_['low']:.2f}–"
+                f"{nn_['high']:.2f})", "<= 1.1x", nn_["ratio"] <= 1.1),
+               ("compiled op-by-op step / floats", f"{op_['ratio']:.2f}x ({op_['low']:.2f}–"
+                f"{op_['high']:.2f})", "<= 1.0x", op_["ratio"] <= 1.0),
+               ("bit-identical to the dynamic engine", "every loss of 20 steps", "",
+                True)]        # (checked above: the run stops if not)
+    for name, r in compiling.items():
+        targets.append((f"compile(), {name}", f"{r['us_per_node']:.1f} µs/node "
+                        f"({r['low']:.1f}–{r['high']:.1f})", "<= 5", r["us_per_node"] <= 5))
+    width = max(len(t[0]) for t in targets) + 2
+    for label, figure, target, met in targets:
+        print(f"  {label:<{width}}{figure:<26}{target:<10}{'met' if met else 'NOT met'}")
     if not rows:
         return
     print()

@@ -22,7 +22,10 @@ inputs, constants) *accumulates* its gradient across ``backward()`` calls, so gr
 of several samples add up; an interior node holds the gradient of the latest
 ``backward()`` alone: the sum of its shares, the first kept exactly as it arrived (a share of
 -0.0 stays -0.0, as in PyTorch).  Reset leaves with ``zero_grad(values)`` (or a Module's or
-an optimizer's ``zero_grad()``); a leaf starts at 0.0 (PyTorch: None).
+an optimizer's ``zero_grad()``); a leaf starts at 0.0 (PyTorch: None; a leaf whose ``.grad``
+is set to None receives its gradient as in PyTorch).  A plain number in an expression is a
+constant leaf shared by every use of that number: its ``.grad`` means nothing (x + c and
+x * c hand it no share at all).
 
 Conventions at non-differentiable points follow PyTorch: relu'(0) = 0, abs'(0) = 0,
 leaky_relu'(0) = negative_slope, sqrt'(0) = +inf, d/dx x**c at x = 0 is +inf for 0 < c < 1
