@@ -368,7 +368,10 @@ def against(commit, rounds, seed):
                          f"{archive.stderr.decode(errors='replace').strip()}")
     folder = tempfile.mkdtemp(prefix="tinygrad_then_")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(folder)
+        try:
+            tar.extractall(folder, filter="data")
+        except TypeError:                       # a Python without extraction filters
+            tar.extractall(folder)
     os.rename(os.path.join(folder, "tinygrad_lite"), os.path.join(folder, "tinygrad_then"))
     sys.path.insert(0, folder)
     then = importlib.import_module("tinygrad_then")
