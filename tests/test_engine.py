@@ -319,6 +319,35 @@ def test_a_leaf_whose_grad_is_none_receives_its_gradient_as_in_torch():
     assert x.grad == pytest.approx(3.0 * (1 - t * t) * 3.0 + 0.5)
 
 
+def test_a_leaf_output_whose_grad_is_none_receives_the_seed():
+    w = Value(3.0)
+    w.grad = None
+    w.backward(2.5)
+    assert w.grad == 2.5
+
+
+def test_none_gradients_as_torch_has_them_compiled_optimizers_and_clipping():
+    from tinygrad_lite import optim
+    from tinygrad_lite.compiled import compile, placeholder
+    from tinygrad_lite.nn import clip_grad_norm
+    x = placeholder("x", 2.0)
+    w, unused = Value(3.0), Value(7.0)
+    graph = compile((w * x).tanh() * w, inputs=[x])
+    dynamic_w = Value(3.0)
+    dynamic = (dynamic_w * 2.0).tanh() * dynamic_w
+    w.grad = dynamic_w.grad = None
+    graph.run({"x": 2.0})
+    graph.backward()
+    dynamic.backward()
+    assert bits(w.grad) == bits(dynamic_w.grad)
+    unused.grad = None                      # no gradient: the optimizer leaves it alone
+    optimizer = optim.SGD([w, unused], lr=0.1)
+    assert clip_grad_norm([w, unused], 1e9) == pytest.approx(abs(w.grad))
+    expected = w.data - 0.1 * w.grad
+    optimizer.step()
+    assert (w.data, unused.data, unused.grad) == (expected, 7.0, None)
+
+
 def test_gradient_accumulation_over_samples():
     w = Value(0.5)
     for x, y in [(1.0, 2.0), (2.0, 1.0)]:
@@ -521,11 +550,47 @@ def test_op_nodes_keep_their_names_and_their_ops():
     z.name = "z2"
     assert z.name == "z2" and z.op is engine.MUL
     z.name = None
-    assert z.name is None and z._op is engine.MUL
+    assert z.name is None and z.op is engine.MUL
+    # named or not, x * c still hands the constant no share (the engine goes by the node's
+    # own op, whatever its name)
+    c = z.operands[1]
+    before = c.grad
+    for name in ("z", None, "z3"):
+        z.name = name
+        z.backward()
+        assert c.grad == before and x.grad != 0.0
     x.name = "renamed"
     assert x.name == "renamed" and x.is_leaf and x.operands == ()
     with pytest.raises(TypeError):
         z.name = 3
+
+
+def test_a_named_node_follows_its_op_rule_as_it_is_now():
+    # a named node carries its name on a wrapper of its op: the wrapper reads the op's rule
+    # afresh, so a rule replaced later (as tests do with monkeypatch) applies to it too
+    x = Value(0.5, name="x")
+    s = x.sin()
+    s.name = "s"
+    original = engine.SIN.local
+    engine.SIN.local = lambda a, out: 100.0
+    try:
+        s.backward()
+        assert x.grad == 100.0 and s.op is engine.SIN and s._op.local is engine.SIN.local
+    finally:
+        engine.SIN.local = original
+
+
+def test_a_named_plus_passes_its_gradient_on_unchanged_to_the_bit():
+    # a signalling NaN stays signalling through a named +, as through an unnamed one
+    snan = struct.unpack("<d", struct.pack("<Q", 0x7FF0000000000001))[0]
+    for named in (False, True):
+        x = Value(1.0)
+        m = x * 1.0
+        h = m + 2.0
+        if named:
+            h.name = "h"
+        (h + 3.0).backward(snan)
+        assert bits(m.grad) == bits(snan), named       # m's one share, stored as it came
 
 
 @settings(max_examples=150, deadline=None)

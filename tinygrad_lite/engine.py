@@ -35,7 +35,7 @@ and 0 for c = 0, and d/db a**b at a = 0 is 0.
 import math
 import operator
 import threading
-from functools import lru_cache, reduce
+from functools import lru_cache
 
 from .messages import Sentence
 
@@ -79,13 +79,22 @@ class Op:
 
 class _Alias(Op):
     """An op that reads as another, its ``base``, everywhere (name, arity, forward, local,
-    param) but in backward()'s identity tests; ``Value.op`` hands out the base."""
+    param, read from the base each time) but in backward()'s identity tests; ``Value.op``
+    hands out the base."""
 
     __slots__ = ("base",)
 
-    def __init__(self, base):
-        super().__init__(base.name, base.arity, base.forward, base.local, base.param)
+    def __init__(self, base):          # (Op's own fields are not set: they are read through)
         self.base = base
+
+    name = property(lambda self: self.base.name)
+    arity = property(lambda self: self.base.arity)
+    forward = property(lambda self: self.base.forward)
+    local = property(lambda self: self.base.local)
+    param = property(lambda self: self.base.param)
+
+    def derivatives(self, operands, out):
+        return self.base.derivatives(operands, out)
 
     def __repr__(self):
         return repr(self.base)
@@ -93,12 +102,14 @@ class _Alias(Op):
 
 class _NamedOp(_Alias):
     """The op of an op node that has been given a name, carrying that name: a named node keeps
-    its name here, so that no node pays a slot for one."""
+    its name here, so that no node pays a slot for one.  ``inner`` is the node's op as it was
+    before it was named (ADD_CONSTANT, say), which backward() goes by."""
 
-    __slots__ = ("node_name",)
+    __slots__ = ("inner", "node_name")
 
-    def __init__(self, base, node_name):
-        super().__init__(base)
+    def __init__(self, inner, node_name):
+        super().__init__(inner.base if isinstance(inner, _Alias) else inner)
+        self.inner = inner
         self.node_name = node_name
 
 
@@ -230,10 +241,11 @@ def _linear_forward(operands):
     """w1·x1 + … + wn·xn (+ b), for operands (w1…wn, x1…xn[, b]), added left to right from b
     exactly as the chain b + w1·x1 + w2·x2 + … would be: the same floats, bit for bit."""
     n = len(operands) // 2
-    terms = map(operator.mul, operands[:n], operands[n:2 * n])
-    if len(operands) % 2:
-        return reduce(operator.add, terms, operands[-1])
-    return reduce(operator.add, terms)
+    total = operands[-1] if len(operands) % 2 else None
+    for w, x in zip(operands[:n], operands[n:2 * n]):
+        term = w * x
+        total = term if total is None else total + term
+    return total
 
 
 def _linear_local(operands, out):
@@ -503,7 +515,9 @@ class Value:
         if self._a is None:
             self._b = name
         else:
-            op = self.op
+            op = self._op
+            if type(op) is _NamedOp:
+                op = op.inner
             self._op = op if name is None else _NamedOp(op, name)
 
     # ---- what the node is ------------------------------------------------------------------
@@ -577,72 +591,42 @@ class Value:
         # function call less per node is a sixth of the forward time (benchmarks/engine.py).
         # A float operand (the 1.000001 of a chain) is looked up as a constant without a call.
         cls = type(other)
-        if cls is not Value:
-            if cls is float:
-                constant = _constants.get(other)
-                other = constant if constant is not None else _constant(other)
-            elif not isinstance(other, Value):
-                other = _constant(other)
-                if other is None:
-                    return NotImplemented
-            else:
-                node = _new(Value)
-                node.data = self.data + other.data
-                node.grad = 0.0
-                if _blocks_open == 0 or _mode.enabled:
-                    node._op, node._a, node._b = ADD, self, other
-                else:
-                    node._op = node._a = node._b = None
-                return node
-            node = _new(Value)
-            node.data = self.data + other.data
-            node.grad = 0.0
-            if _blocks_open == 0 or _mode.enabled:
-                node._op, node._a, node._b = ADD_CONSTANT, self, other
-            else:
-                node._op = node._a = node._b = None
-            return node
+        if cls is Value:
+            op = ADD
+        elif cls is float:
+            op, other = ADD_CONSTANT, _constants.get(other) or _constant(other)
+        elif isinstance(other, Value):
+            op = ADD
+        else:
+            op, other = ADD_CONSTANT, _constant(other)
+            if other is None:
+                return NotImplemented
         node = _new(Value)
         node.data = self.data + other.data      # ADD.forward
         node.grad = 0.0
         if _blocks_open == 0 or _mode.enabled:
-            node._op, node._a, node._b = ADD, self, other
+            node._op, node._a, node._b = op, self, other
         else:
             node._op = node._a = node._b = None
         return node
 
     def __mul__(self, other):
         cls = type(other)
-        if cls is not Value:
-            if cls is float:
-                constant = _constants.get(other)
-                other = constant if constant is not None else _constant(other)
-            elif not isinstance(other, Value):
-                other = _constant(other)
-                if other is None:
-                    return NotImplemented
-            else:
-                node = _new(Value)
-                node.data = self.data * other.data
-                node.grad = 0.0
-                if _blocks_open == 0 or _mode.enabled:
-                    node._op, node._a, node._b = MUL, self, other
-                else:
-                    node._op = node._a = node._b = None
-                return node
-            node = _new(Value)
-            node.data = self.data * other.data
-            node.grad = 0.0
-            if _blocks_open == 0 or _mode.enabled:
-                node._op, node._a, node._b = MUL_CONSTANT, self, other
-            else:
-                node._op = node._a = node._b = None
-            return node
+        if cls is Value:
+            op = MUL
+        elif cls is float:
+            op, other = MUL_CONSTANT, _constants.get(other) or _constant(other)
+        elif isinstance(other, Value):
+            op = MUL
+        else:
+            op, other = MUL_CONSTANT, _constant(other)
+            if other is None:
+                return NotImplemented
         node = _new(Value)
         node.data = self.data * other.data      # MUL.forward
         node.grad = 0.0
         if _blocks_open == 0 or _mode.enabled:
-            node._op, node._a, node._b = MUL, self, other
+            node._op, node._a, node._b = op, self, other
         else:
             node._op = node._a = node._b = None
         return node
@@ -1072,11 +1056,11 @@ def _count_consumers(root):
 
 def _propagate(root, seed):
     """Pass 2: hand every share down, each node once all its consumers are done."""
-    if root._a is None:
-        root.grad += seed                # a leaf accumulates, even as the output
+    if root._a is None:                  # a leaf accumulates, even as the output
+        root.grad = seed if root.grad is None else root.grad + seed
         return
     root.grad = seed
-    FIRST, Shares = _FIRST, _Shares
+    FIRST, Shares, Named = _FIRST, _Shares, _NamedOp
     stack = []
     push, pop = stack.append, stack.pop
     node = root
@@ -1085,6 +1069,8 @@ def _propagate(root, seed):
         g = node.grad
         b = node._b
         op = node._op
+        if type(op) is Named:            # a named node goes by its op
+            op = op.inner
         if b is None or op is MUL_CONSTANT or op is ADD_CONSTANT:
             # one share, to a: a unary op, or x * c, x + c (the constant c takes none)
             if b is None:

@@ -91,9 +91,11 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self):
-        """Update every parameter once; returns False if the step was skipped."""
+        """Update every parameter once; returns False if the step was skipped.  A parameter
+        whose ``.grad`` is None (no gradient, as torch has it) is left as it is, as torch's
+        optimizers leave it."""
         for name, p in zip(self.names, self.params):
-            if not math.isfinite(p.grad):
+            if p.grad is not None and not math.isfinite(p.grad):
                 if self.nonfinite == "skip":
                     self.skipped_steps += 1
                     return False
@@ -102,7 +104,8 @@ class Optimizer:
                     "no parameter was updated (nonfinite='skip' skips such steps)")
         self.steps += 1
         for i, p in enumerate(self.params):
-            p.data = self.update(i, p.data, p.grad)
+            if p.grad is not None:
+                p.data = self.update(i, p.data, p.grad)
         return True
 
     def update(self, i, theta, g):

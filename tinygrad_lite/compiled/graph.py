@@ -161,11 +161,13 @@ class CompiledGraph:
                              "first (after a failed run, run it again with a feed that works)")
         grads = self.grads
         grads[:] = self._zeros
+        # a leaf whose .grad is None (no gradient yet, as torch has it) starts from -0.0,
+        # IEEE's additive identity: its shares then sum exactly as engine.backward() sums them
         for i, leaf in self.leaves:
-            grads[i] = leaf.grad
+            grads[i] = -0.0 if leaf.grad is None else leaf.grad
         for p, slot in zip(self.inputs, self._recording.input_slots):
             if slot is not None:
-                grads[slot] = p.grad
+                grads[slot] = -0.0 if p.grad is None else p.grad
         seed = _to_float(gradient, "backward(gradient)")
         out = self.output_index
         if self._recording.output_is_leaf:

@@ -11,8 +11,9 @@ __all__ = ["clip_grad_norm", "clip_grad_norm_", "grad_norm"]
 
 
 def grad_norm(parameters, norm_type=2.0):
-    """‖(p.grad for p in parameters)‖ in the given norm (math.inf for the max norm)."""
-    grads = [p.grad for p in parameters]
+    """‖(p.grad for p in parameters)‖ in the given norm (math.inf for the max norm); a
+    parameter whose .grad is None has no gradient and is left out, as in torch."""
+    grads = [p.grad for p in parameters if p.grad is not None]
     if norm_type == math.inf:
         return max((abs(g) for g in grads), default=0.0)
     return math.fsum(abs(g) ** norm_type for g in grads) ** (1.0 / norm_type)
@@ -34,7 +35,8 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0):
     coefficient = max_norm / (total + 1e-6)
     if coefficient < 1:
         for p in parameters:
-            p.grad *= coefficient
+            if p.grad is not None:
+                p.grad *= coefficient
     return total
 
 
