@@ -489,7 +489,8 @@ class Value:
     # holds its name; _b None for a unary op; _b _NARY for an n-ary op, whose operands are the
     # tuple in _a.  An op node's name, if it is given one, rides on its op (a _NamedOp), so
     # the millions of unnamed nodes carry no slot for it.  During backward() ``grad`` also
-    # marks how far a node is (see _count_consumers); at rest it is always a number.
+    # marks how far a node is (see _count_consumers); at rest it is a number (or None, on a
+    # leaf whose gradient a user cleared as torch does).
     __slots__ = ("data", "grad", "_op", "_a", "_b")
 
     __array_ufunc__ = None  # numpy defers to our reflected operators (np.float64(2) * v)
@@ -507,7 +508,7 @@ class Value:
         if self._a is None:
             return self._b
         op = self._op
-        return op.node_name if op.__class__ is _NamedOp else None
+        return op.node_name if type(op) is _NamedOp else None
 
     @name.setter
     def name(self, name):
