@@ -93,7 +93,9 @@ class Optimizer:
     def step(self):
         """Update every parameter once; returns False if the step was skipped.  A parameter
         whose ``.grad`` is None (no gradient, as torch has it) is left as it is, as torch's
-        optimizers leave it."""
+        optimizers leave it.  (Unlike torch, the step count is the optimizer's, not each
+        parameter's: a parameter skipped on some steps gets Adam's bias correction and its
+        momentum buffer's first step from the shared count.)"""
         for name, p in zip(self.names, self.params):
             if p.grad is not None and not math.isfinite(p.grad):
                 if self.nonfinite == "skip":
