@@ -757,8 +757,9 @@ class Value:
         """
         seed = _to_float(gradient, "backward(gradient)")
         try:
-            _count_consumers(self)
-            _propagate(self, seed)
+            node, g = _down_the_chain(self, seed)
+            _count_consumers(node)
+            _propagate(node, g)
         except BaseException:
             _reset_marks(self)
             raise
@@ -961,6 +962,9 @@ def _short_number(x):
 # ================================================================================================
 # backward: Kahn's algorithm on consumer counts, with an explicit stack
 # ================================================================================================
+# Pass 0 hands the gradient down the chain of single-operand nodes (unary ops, x * c, x + c)
+# that starts at the output, as far as it goes: there every node's one share is its gradient,
+# so nothing needs counting (a 1M-op chain's backward is this pass alone, in half the time).
 # Pass 1 finds every interior node reachable from the output and how many times it is used as
 # an operand (a * a uses a twice); leaves are not counted, since nothing waits for them.  The
 # counts live in the nodes' ``grad`` for the length of the backward(): _FIRST on a node used
@@ -1001,6 +1005,34 @@ class _Shares:
 
     def __repr__(self):
         return f"<backward(): {self.left} shares to come, {self.total!r} so far>"
+
+
+def _down_the_chain(node, g):
+    """Pass 0: from the output down the chain of nodes with a single interior operand (a
+    unary op, x * c, x + c) as far as it goes; returns where it stops and that node's
+    gradient.  No counting is needed there: each node of such a chain is reachable from the
+    output only through the node above it, so its one share is its whole gradient.  The same
+    arithmetic, in the same order, as _propagate, which takes over where the chain stops."""
+    Named = _NamedOp
+    while True:
+        a = node._a
+        if a is None:
+            return node, g
+        b = node._b
+        op = node._op
+        if type(op) is Named:
+            op = op.inner
+        if b is None:
+            share = op.local(a.data, node.data) * g
+        elif op is MUL_CONSTANT:
+            share = b.data * g
+        elif op is ADD_CONSTANT:
+            share = g
+        else:
+            return node, g
+        node.grad = g
+        node = a
+        g = share
 
 
 def _count_consumers(root):
