@@ -144,6 +144,22 @@ def test_a_repeated_subgraph_is_written_once():
     assert graph.source_lines * 3 < len(graph)
 
 
+def test_a_gradient_handed_on_as_it_is_is_not_copied_in_the_code():
+    # s = ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7)): forward, 7 lines (one a node);
+    # backward, the output's gradient read once, handed to its two operands (2 lines), which
+    # hand theirs on as they are (written as no line: h5 stands for h13), and 8 shares added
+    # to the leaves: 11 lines
+    xs = [placeholder(f"x{k}", float(k)) for k in range(8)]
+    s = xs
+    while len(s) > 1:
+        s = [a + b for a, b in zip(s[0::2], s[1::2])]
+    graph = compile(s[0], inputs=xs, mode="code")
+    assert graph.source_lines == 7 + 11
+    graph.run([1.5 * k for k in range(8)])
+    graph.backward()
+    assert [x.grad for x in xs] == [1.0] * 8
+
+
 def _layer_equality(make_layer, make_input, forward, mode):
     """Outputs and every parameter's and input's gradient: compiled == dynamic, bit for bit."""
     rng = random.Random(0)

@@ -142,14 +142,12 @@ def generate(recording, forward_cut=None):
             if i in nary:
                 listed.update(args)
             continue
-        for m in found.reads:
-            read_back.add(args[m])
         if found.reads_out:
             read_back.add(i)
-        if len(args) > MANY:                    # only then can shares become a loop
-            for piece in runs(found.texts):
-                if piece[0] == "loop":
-                    listed.update(piece[2](args))
+        if len(args) > MANY:
+            continue            # n-ary: every operand is listed already (see above)
+        for m in found.reads:
+            read_back.add(args[m])
     values = {i for i, args in enumerate(operands_of) if not args} | recording.named
     values |= {recording.output_index} | listed
     grads = set(values)
@@ -158,8 +156,11 @@ def generate(recording, forward_cut=None):
     for seq, listing, cut in ((computed, values, forward_cut), (order, grads, None)):
         segments, piece_of = cut or schedule.segments(seq, schedule.kinds(recording))
         for i in seq:
+            args = operands_of[i]
+            if len(args) > MANY:
+                continue        # n-ary: every operand is listed already
             here = piece_of[i]
-            for j in operands_of[i]:
+            for j in args:
                 if piece_of[j] != here and piece_of[j] != -1:
                     listing.add(j)
         for segment in segments:
@@ -199,6 +200,10 @@ def generate(recording, forward_cut=None):
             lines.append(f"{target} = {found.texts[0].format(*names)}")
 
     started = set()         # local gradients given their first share
+    # a local gradient whose first share is another's gradient as it is (x + y hands its own
+    # on to both) is not written out but read as that one, which is final by then: the
+    # local's name stands for it until a second share gives it a line of its own
+    alias = {}
 
     def backward_lines(i, names, out, refs, own, tables, lines):
         """Node i's shares.  out: its own value, refs: its operands' gradients and own:
@@ -222,7 +227,9 @@ def generate(recording, forward_cut=None):
         pieces = runs(derivatives) if derivatives is found.texts else list(_runs(derivatives))
         # the node's gradient: its local, else the list entry itself for a single line,
         # else read once into gi
-        if own[1] or (len(pieces) == 1 and pieces[0][0] == "line"):
+        if own[1]:
+            gi = alias.get(own[0], own[0])
+        elif len(pieces) == 1 and pieces[0][0] == "line":
             gi = own[0]
         else:
             lines.append(f"gi = {own[0]}")
@@ -243,11 +250,16 @@ def generate(recording, forward_cut=None):
             sign, term = ("-", gi) if d == "-1.0" else \
                 ("+", gi if d == "1.0" else f"({d} * {gi})")
             target, local = refs[pos]
-            if not local or target in started:
+            if not local:
                 lines.append(f"{target} = {target} {sign} {term}")
+            elif target in started:
+                lines.append(f"{target} = {alias.pop(target, target)} {sign} {term}")
             else:           # -0.0 + share is the share, -0.0 - share its negation
                 started.add(target)
-                lines.append(f"{target} = {term}" if sign == "+" else f"{target} = -{term}")
+                if sign == "+" and term is gi and own[1]:
+                    alias[target] = gi
+                else:
+                    lines.append(f"{target} = {term}" if sign == "+" else f"{target} = -{term}")
 
     def plain(what, i, lines):
         args = operands_of[i]
