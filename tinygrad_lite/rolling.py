@@ -32,15 +32,17 @@ REL, ABS, VAR = 0, 1, 2
 def kinds(ops, operands_of):
     """Per node (ops[i] its op, operands_of[i] its operands' numbers) a small integer: the
     same for nodes with the same op whose inner operands are as far back (when near; leaves
-    all alike).  Two copies of a subgraph have the same kinds in the same order."""
+    and far operands all alike: the first copy of a sum over copies adds a constant where the
+    others add the sum so far).  Two copies of a subgraph have the same kinds in the same
+    order."""
     seen, kind = {}, []
     for i, args in enumerate(operands_of):
         if len(args) == 2:          # (written out for two operands: twice as fast)
             a, b = args
-            key = (ops[i], (i - a if i - a < NEAR else -1) if operands_of[a] else None,
-                   (i - b if i - b < NEAR else -1) if operands_of[b] else None)
+            key = (ops[i], i - a if i - a < NEAR and operands_of[a] else None,
+                   i - b if i - b < NEAR and operands_of[b] else None)
         else:
-            key = (ops[i], *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
+            key = (ops[i], *[i - j if i - j < NEAR and operands_of[j] else None
                              for j in args])
         kind.append(seen.setdefault(key, len(seen)))
     return kind
@@ -117,10 +119,10 @@ def classes(seq, region, operands_of):
         # per operand position, the operand in every copy
         for taken in zip(*map(operands_of.__getitem__, same)):
             j0 = taken[0]
-            if list(map(sub, taken, shifts)).count(j0) == copies:
-                row.append((REL, None))
-            elif taken.count(j0) == copies:
+            if taken.count(j0) == copies:           # (tested first: a shared weight, most often)
                 row.append((ABS, None))
+            elif list(map(sub, taken, shifts)).count(j0) == copies:
+                row.append((REL, None))
             else:
                 row.append((VAR, len(varying)))
                 varying.append(taken)

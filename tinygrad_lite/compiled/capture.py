@@ -6,7 +6,7 @@ work out the order backward() processes it in; the rest of compiled/ works on th
     Recording(output, inputs, params)   the numbered graph: ops, operands, order, names, leaves
 """
 
-from ..engine import Value, _NARY, backward_positions, numbered
+from ..engine import Value, _NARY, backward_positions
 
 __all__ = ["placeholder", "Placeholder", "GraphError", "Recording"]
 
@@ -41,7 +41,7 @@ class Recording:
     def __init__(self, output, inputs=None, params=None):
         if not isinstance(output, Value):
             raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
-        nodes, operands_of, index = numbered(output)
+        nodes, operands_of, index = leaves_first(output)
         self.output_index = index[id(output)]
         # one pass over the nodes: names, placeholders, other leaves, ops, n-ary nodes
         self.names, self.ids, self.named, self.nary = {}, {}, set(), set()
@@ -73,6 +73,51 @@ class Recording:
         self.values = [node.data for node in nodes]      # the leaves' data is read at each run
         self.size = len(nodes)
         self.output_is_leaf = not operands_of[self.output_index]
+
+
+def leaves_first(root):
+    """engine.numbered(root) with the leaves numbered first: (nodes, operands_of, index), the
+    leaves in the order they are first met, then the interior nodes in engine.numbered's order
+    (operands before results; backward() processes them in the same order either way).  The
+    interior nodes are then numbered without gaps, so the copies of a subgraph built in a loop
+    lie at one shift from each other, the first copy too (where a network's shared weights are
+    first met): all of them can be written as one loop (tinygrad_lite.rolling)."""
+    order, done, opened, stack = [], set(), set(), [root]
+    while stack:                         # the iterative depth-first walk of engine.numbered
+        node = stack[-1]
+        key = id(node)
+        if key in done:                  # reached again through another consumer
+            stack.pop()
+            continue
+        a, b = node._a, node._b
+        if a is None or key in opened:   # a leaf, or an interior node whose operands are done
+            stack.pop()
+            done.add(key)
+            order.append(node)
+            continue
+        opened.add(key)
+        if b is _NARY:
+            for child in reversed(a):
+                if id(child) not in done:
+                    stack.append(child)
+        else:
+            if b is not None and id(b) not in done:
+                stack.append(b)
+            if id(a) not in done:
+                stack.append(a)
+    nodes = [node for node in order if node._a is None]
+    operands_of = [()] * len(nodes)
+    nodes += [node for node in order if node._a is not None]
+    index = {id(node): i for i, node in enumerate(nodes)}
+    for node in nodes[len(operands_of):]:
+        a, b = node._a, node._b
+        if b is None:
+            operands_of.append((index[id(a)],))
+        elif b is _NARY:
+            operands_of.append(tuple([index[id(child)] for child in a]))
+        else:
+            operands_of.append((index[id(a)], index[id(b)]))
+    return nodes, operands_of, index
 
 
 def _inputs(inputs, found, index):
