@@ -869,3 +869,33 @@ def test_a_backward_interrupted_down_a_chain_leaves_the_graph_usable(monkeypatch
     expected = reference_backward(h)
     h.backward()
     assert bits(x.grad) == bits(expected[id(x)])
+
+
+def reference_post_order(root):
+    """Every node once, operands before results, written plainly (recursion: small graphs)."""
+    seen, order = set(), []
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for child in node.operands:
+            visit(child)
+        order.append(node)
+    visit(root)
+    return order
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs(), st.lists(st.integers(2, 5), max_size=3))
+def test_numbering_is_the_plain_post_order(program, fan_ins):
+    # random DAGs, some with n-ary nodes over earlier results (shared operands, repeats)
+    values = program.run([Value(x) for x in program.inputs])
+    for k in fan_ins:
+        values.append(engine.linear(values[-k:], values[:k]) if len(values) >= k else values[-1])
+    output = values[-1]
+    nodes, operands_of, index = engine.numbered(output)
+    assert nodes == reference_post_order(output)
+    assert all(index[id(n)] == i for i, n in enumerate(nodes)) and len(index) == len(nodes)
+    for node, operands in zip(nodes, operands_of):
+        assert [nodes[j] for j in operands] == list(node.operands)

@@ -1199,40 +1199,45 @@ def numbered(root):
     post-order), numbered so that a graph can be walked as lists of integers: returns
     (nodes, operands_of, index) with operands_of[i] the numbers of node i's operands and
     index[id(node)] a node's number."""
-    nodes, operands_of, index, opened, stack = [], [], {}, set(), [root]
-    while stack:
+    # index[id(node)] is -1 once its operands are pushed, its number once it is numbered.  A
+    # node whose operands are pushed but not numbered is below the top of the stack, so it is
+    # never an operand of the node on top (that would be a cycle): "not in index" is "not done"
+    nodes, operands_of, index, stack = [], [], {}, [root]
+    push, pop = stack.append, stack.pop
+    while True:                          # (while True: specialised within the first call)
+        if not stack:
+            break
         node = stack[-1]
         key = id(node)
-        if key in index:                 # reached again through another consumer
-            stack.pop()
-            continue
+        number = index.get(key)
         a, b = node._a, node._b
-        # (one and two operands written out, without a loop: a third of the time)
-        if key not in opened:            # first visit: its operands go on top of it
-            opened.add(key)
-            if a is None:
-                continue
+        if number is None and a is not None:     # first visit: its operands go on top of it
+            index[key] = -1
             if b is _NARY:
                 for child in reversed(a):
                     if id(child) not in index:
-                        stack.append(child)
+                        push(child)
             else:
                 if b is not None and id(b) not in index:
-                    stack.append(b)
+                    push(b)
                 if id(a) not in index:
-                    stack.append(a)
-        else:                            # second visit: its operands are numbered
-            stack.pop()
-            index[key] = len(nodes)
-            nodes.append(node)
-            if a is None:
-                operands_of.append(())
-            elif b is None:
-                operands_of.append((index[id(a)],))
-            elif b is _NARY:
-                operands_of.append(tuple([index[id(child)] for child in a]))
-            else:
-                operands_of.append((index[id(a)], index[id(b)]))
+                    push(a)
+            continue
+        pop()
+        if number is not None and number >= 0:  # reached again through another consumer
+            continue
+        # a leaf, or a node whose operands are numbered: (one and two operands written out,
+        # without a loop: a third of the time)
+        index[key] = len(nodes)
+        nodes.append(node)
+        if a is None:
+            operands_of.append(())
+        elif b is None:
+            operands_of.append((index[id(a)],))
+        elif b is _NARY:
+            operands_of.append(tuple([index[id(child)] for child in a]))
+        else:
+            operands_of.append((index[id(a)], index[id(b)]))
     return nodes, operands_of, index
 
 

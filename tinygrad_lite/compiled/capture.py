@@ -82,29 +82,40 @@ def leaves_first(root):
     interior nodes are then numbered without gaps, so the copies of a subgraph built in a loop
     lie at one shift from each other, the first copy too (where a network's shared weights are
     first met): all of them can be written as one loop (tinygrad_lite.rolling)."""
-    order, done, opened, stack = [], set(), set(), [root]
-    while stack:                         # the iterative depth-first walk of engine.numbered
+    # state[id(node)]: False once its operands are pushed, True once it is in ``order``.  A
+    # node whose operands are pushed but not done is below the top of the stack, so it is
+    # never an operand of the node on top (that would be a cycle): "not in state" is "not done"
+    order, state, stack = [], {}, [root]
+    push, pop, finish = stack.append, stack.pop, order.append
+    while True:                          # the iterative depth-first walk of engine.numbered
+        if not stack:                    # (while True: specialised within the first call)
+            break
         node = stack[-1]
         key = id(node)
-        if key in done:                  # reached again through another consumer
-            stack.pop()
+        done = state.get(key)
+        if done is not None:
+            pop()
+            if not done:                 # its operands are done: it is, now
+                state[key] = True
+                finish(node)
             continue
-        a, b = node._a, node._b
-        if a is None or key in opened:   # a leaf, or an interior node whose operands are done
-            stack.pop()
-            done.add(key)
-            order.append(node)
+        a = node._a
+        if a is None:                    # a leaf
+            pop()
+            state[key] = True
+            finish(node)
             continue
-        opened.add(key)
+        state[key] = False
+        b = node._b
         if b is _NARY:
             for child in reversed(a):
-                if id(child) not in done:
-                    stack.append(child)
+                if id(child) not in state:
+                    push(child)
         else:
-            if b is not None and id(b) not in done:
-                stack.append(b)
-            if id(a) not in done:
-                stack.append(a)
+            if b is not None and id(b) not in state:
+                push(b)
+            if id(a) not in state:
+                push(a)
     nodes = [node for node in order if node._a is None]
     operands_of = [()] * len(nodes)
     nodes += [node for node in order if node._a is not None]

@@ -27,8 +27,9 @@ MANY = 6    # operands from which a node's code is written as a loop rather than
 def _runs(derivatives):
     """The operands in order, grouped as the backward code adds their shares: a run of more
     than MANY derivatives that are operand values (a dot product's) is one loop over
-    (operand, value) index pairs; every other operand is one line.  Yields ("loop", pairs of
-    operand positions) or ("line", operand position, derivative pattern)."""
+    (operand, value) index pairs; every other operand is one line.  Yields ("loop", a function
+    of a node's operand numbers giving those pairs) or ("line", operand position, derivative
+    pattern)."""
     run = []
     for pos, d in enumerate(derivatives):
         n = value_mark(d)
@@ -43,10 +44,10 @@ def _runs(derivatives):
 
 def _flush(run):
     if len(run) > MANY:
-        # with a getter of the positions pos0, n0, pos1, n1, … at once (a node's operand
-        # numbers for its table are read in one C call)
-        yield ("loop", tuple((pos, n) for pos, n, _ in run),
-               itemgetter(*[k for pos, n, _ in run for k in (pos, n)]))
+        # the operands and the values their shares are taken from, each read in one C call
+        operands, values = itemgetter(*[pos for pos, _, _ in run]), \
+            itemgetter(*[n for _, n, _ in run])
+        yield ("loop", lambda args: tuple(zip(operands(args), values(args))))
     else:
         for pos, _, d in run:
             yield ("line", pos, d)
@@ -127,15 +128,24 @@ def generate(recording, forward_cut=None):
     computed = [i for i, args in enumerate(operands_of) if args]
     listed, read_back = set(), set()
     forward_rules, backward_rules = {}, {}
+    forward_of, backward_of = {}, {}     # (op, operands, n-ary) -> its rule, per node
     for i in computed:
         args = operands_of[i]
         if i in nary and len(args) > MANY:
             listed.update(args)                 # gathered by an itemgetter
         else:
-            forward_rules[i] = rule(ops[i].forward, len(args), i in nary, False)
+            key = (ops[i], len(args), i in nary)
+            found = forward_of.get(key)
+            if found is None:
+                found = forward_of[key] = rule(ops[i].forward, len(args), i in nary, False)
+            forward_rules[i] = found
     for i in order:
         args = operands_of[i]
-        found = backward_rules[i] = rule(ops[i].local, len(args), i in nary, True)
+        key = (ops[i], len(args), i in nary)
+        found = backward_of.get(key)
+        if found is None:
+            found = backward_of[key] = rule(ops[i].local, len(args), i in nary, True)
+        backward_rules[i] = found
         if found.texts is None:
             read_back.update(args)
             read_back.add(i)
@@ -236,12 +246,7 @@ def generate(recording, forward_cut=None):
             gi = "gi"
         for piece in pieces:
             if piece[0] == "loop":
-                getter = piece[2]
-
-                def pairs(a):
-                    numbers = getter(a)
-                    return tuple(zip(numbers[0::2], numbers[1::2]))
-                where = tables(pairs)
+                where = tables(piece[1])
                 lines.append(f"for a_, b_ in {where}:")
                 lines.append(f"    g[a_] = g[a_] + (v[b_] * {gi})")
                 continue
