@@ -160,6 +160,42 @@ def test_a_gradient_handed_on_as_it_is_is_not_copied_in_the_code():
     assert [x.grad for x in xs] == [1.0] * 8
 
 
+@settings(max_examples=100, deadline=None)
+@given(ops=st.lists(st.sampled_from(["+", "*", "-", "tanh"]), min_size=3, max_size=8),
+       copies=st.integers(2, 8), data=st.data())
+def test_copies_alike_in_their_ops_but_wired_differently_compile_to_the_same_bits(ops, copies,
+                                                                                 data):
+    # copies are found by their ops and layout; how each copy's operands are wired is read
+    # operand by operand, so copies wired unlike the first still give the same bits
+    def build(choices, xs):
+        total = Value(0.0)
+        for c, x in enumerate(xs):
+            values = [x, total]
+            for k, op in enumerate(ops):
+                i, j = choices[c][k]
+                a, b = values[i % len(values)], values[j % len(values)]
+                values.append(a + b if op == "+" else a * b * 0.5 if op == "*" else
+                              a - b if op == "-" else a.tanh())
+            total = values[-1]
+        return total
+    choices = [[data.draw(st.tuples(st.integers(0, 9), st.integers(0, 9)), label=f"wiring {c}")
+                for _ in ops] for c in range(copies)]
+    point = [0.1 * (c + 1) for c in range(copies)]
+    leaves = [Value(x) for x in point]
+    expected_out = build(choices, leaves)
+    expected_out.backward()
+    saved = rolling.WINDOW, schedule.MIN_ROLLED
+    rolling.WINDOW, schedule.MIN_ROLLED = 2, 2       # roll even these short copies
+    try:
+        xs = [placeholder(f"x{c}", x) for c, x in enumerate(point)]
+        graph = compile(build(choices, xs), inputs=xs, mode="code")
+    finally:
+        rolling.WINDOW, schedule.MIN_ROLLED = saved
+    assert bits(graph.run(point)) == bits(expected_out.data)
+    graph.backward()
+    assert [bits(x.grad) for x in xs] == [bits(v.grad) for v in leaves]
+
+
 def _layer_equality(make_layer, make_input, forward, mode):
     """Outputs and every parameter's and input's gradient: compiled == dynamic, bit for bit."""
     rng = random.Random(0)
@@ -543,14 +579,17 @@ def test_leaves_are_numbered_first_and_the_rest_as_the_engine_numbers_them(progr
             [nodes[j] for j in operands]
 
 
-def test_the_first_copy_of_a_network_applied_in_a_loop_is_written_in_the_loop_too():
+@pytest.mark.parametrize("width", [16, 8])
+def test_the_first_copy_of_a_network_applied_in_a_loop_is_written_in_the_loop_too(width):
     # a 2-16-16-1 network over N points: the first point meets the shared weights, the others
     # do not; numbered leaves first, all N copies are one loop, so the code for 30 points is
-    # about as long as for one (a first copy written out on its own would double it)
+    # about as long as for one (a first copy written out on its own would double it).  With
+    # width 8 a copy is short enough that the sum's first + (a constant and the first loss)
+    # looks unlike the others (the sum so far, near, and a loss): it is a copy all the same
     def lines(points):
         manual_seed(0)
-        model = nn.Sequential(nn.Dense(2, 16, activation="relu"),
-                              nn.Dense(16, 16, activation="relu"), nn.Dense(16, 1))
+        model = nn.Sequential(nn.Dense(2, width, activation="relu"),
+                              nn.Dense(width, width, activation="relu"), nn.Dense(width, 1))
         xs = [[placeholder(f"x{k}_{i}", 0.1 * k + i) for i in range(2)] for k in range(points)]
         loss = sum((model(x)[0] ** 2 for x in xs), Value(0.0))
         graph = compile(loss, inputs=[p for x in xs for p in x], mode="code")

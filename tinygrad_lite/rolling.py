@@ -10,7 +10,8 @@ weight: "absolute"), or a node that varies otherwise (a shared constant ±1 pick
 label: read from the copy's own tuple).  The operations and their order are unchanged.
 
     kinds(ops, operands_of)                   each node's kind: its op and its near operands
-    repeats(seq, kind, longest)               the repeated runs of a sequence of nodes
+    shapes(ops, operands_of)                  each node's op and number of operands
+    repeats(seq, kind, longest, shape=None)   the repeated runs of a sequence of nodes
     classes(seq, region, operands_of)         how each copy's operands relate to the first's
 
 Both work on integers only (engine.numbered), so they are linear in the graph and know
@@ -20,7 +21,7 @@ nothing of code; tinygrad_lite.compiled writes the loops.
 from array import array
 from operator import sub
 
-__all__ = ["kinds", "repeats", "classes", "REL", "ABS", "VAR"]
+__all__ = ["kinds", "shapes", "repeats", "classes", "REL", "ABS", "VAR"]
 
 WINDOW = 24        # nodes whose kinds, hashed together, propose where a copy starts again
 TRIES = 8          # proposals tried at each place
@@ -32,32 +33,41 @@ REL, ABS, VAR = 0, 1, 2
 def kinds(ops, operands_of):
     """Per node (ops[i] its op, operands_of[i] its operands' numbers) a small integer: the
     same for nodes with the same op whose inner operands are as far back (when near; leaves
-    and far operands all alike: the first copy of a sum over copies adds a constant where the
-    others add the sum so far).  Two copies of a subgraph have the same kinds in the same
-    order."""
+    all alike).  Two copies of a subgraph have the same kinds in the same order."""
     seen, kind = {}, []
     for i, args in enumerate(operands_of):
         if len(args) == 2:          # (written out for two operands: twice as fast)
             a, b = args
-            key = (ops[i], i - a if i - a < NEAR and operands_of[a] else None,
-                   i - b if i - b < NEAR and operands_of[b] else None)
+            key = (ops[i], (i - a if i - a < NEAR else -1) if operands_of[a] else None,
+                   (i - b if i - b < NEAR else -1) if operands_of[b] else None)
         else:
-            key = (ops[i], *[i - j if i - j < NEAR and operands_of[j] else None
+            key = (ops[i], *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
                              for j in args])
         kind.append(seen.setdefault(key, len(seen)))
     return kind
 
 
-def repeats(seq, kind, longest):
+def shapes(ops, operands_of):
+    """Per node a small integer, the same for nodes with the same op and number of operands:
+    what copies must have in common to be written as one loop (classes() tells how each
+    operand relates to the first copy's, whatever it is)."""
+    seen = {}
+    return [seen.setdefault((ops[i], len(args)), len(seen)) for i, args in enumerate(operands_of)]
+
+
+def repeats(seq, kind, longest, shape=None):
     """The repeated runs in ``seq`` (node numbers in the order the code runs them; kind from
-    kinds()): a list of (start, length, copies) with copies >= 2 and length <= ``longest``,
-    not overlapping, in order.  Linear time: the copies are compared as list slices (in C),
-    at most TRIES proposals per place, and all the comparing together is capped at WORK
-    elements per node (beyond it the rest stays plain)."""
+    kinds(), shape from shapes(), kind itself if not given): a list of (start, length,
+    copies) with copies >= 2 and length <= ``longest``, not overlapping, in order.  The
+    kinds propose where a copy starts again; copies must match in shape and layout (so the
+    first copy of a sum over copies, which adds a constant where the rest add the sum so far,
+    is one of them).  Linear time: the copies are compared as list slices (in C), at most
+    TRIES proposals per place, and all the comparing together is capped at WORK elements per
+    node (beyond it the rest stays plain)."""
     n = len(seq)
-    signature = [kind[i] for i in seq]
+    packed = array("q", [kind[i] for i in seq]).tobytes()  # hashing bytes slices: the fastest
+    signature = [(kind if shape is None else shape)[i] for i in seq]
     step = [seq[p + 1] - seq[p] for p in range(n - 1)]
-    packed = array("q", signature).tobytes()      # hashing a bytes slice: the fastest way
     window = [hash(packed[p:p + 8 * WINDOW]) for p in range(0, 8 * max(n - WINDOW + 1, 0), 8)]
     later, last = [None] * len(window), {}
     for p in range(len(window) - 1, -1, -1):

@@ -3,7 +3,7 @@ as code would cost, and the interpreted form that needs no code at all.
 
     segments(seq, kind)     ("plain", nodes) of at most CHUNK nodes and ("rolled", …) for each
                             subgraph repeated often enough to be written once as a loop
-    kinds(recording)        each node's kind for finding repeated subgraphs (rolling.kinds)
+    kinds(recording)        each node's kind and shape for finding repeated subgraphs (rolling)
     code_cost(recording)    about how long generating code would take, and the forward's cut
     plan(recording)         the interpreted forward and backward: per node its rule and operands
 """
@@ -22,12 +22,15 @@ EAGER_CODE = 0.1     # seconds of generating code that "auto" spends at once
 MIN_ROLLED = 64    # nodes a repeated run must cover to be written as a loop
 
 
-def segments(seq, kind):
+def segments(seq, kinds):
     """``seq`` cut into the pieces of code that run it: ("plain", nodes) of at most CHUNK
     nodes, and ("rolled", (start, length, copies)) for each repeated run; and, per node
-    number, the piece it belongs to (each copy of a run is a piece of its own; -1: none)."""
+    number, the piece it belongs to (each copy of a run is a piece of its own; -1: none).
+    ``kinds``: the nodes' kinds and shapes (kinds(recording))."""
+    kind, shape = kinds
     segments, piece_of, pieces, p = [], [-1] * len(kind), 0, 0
-    regions = [r for r in rolling.repeats(seq, kind, CHUNK) if r[1] * r[2] >= MIN_ROLLED]
+    regions = [r for r in rolling.repeats(seq, kind, CHUNK, shape)
+               if r[1] * r[2] >= MIN_ROLLED]
     for start, length, copies in regions + [(len(seq), 0, 0)]:
         for chunk in range(p, start, CHUNK):
             nodes = seq[chunk:min(chunk + CHUNK, start)]
@@ -49,9 +52,11 @@ def segments(seq, kind):
 
 
 def kinds(recording):
-    """Each node's kind for finding repeated subgraphs (rolling.kinds), worked out once."""
+    """Each node's kind and shape for finding repeated subgraphs (rolling.kinds and
+    rolling.shapes), worked out once."""
     if getattr(recording, "kinds", None) is None:
-        recording.kinds = rolling.kinds(recording.ops, recording.operands)
+        recording.kinds = rolling.kinds(recording.ops, recording.operands), \
+            rolling.shapes(recording.ops, recording.operands)
     return recording.kinds
 
 
