@@ -33,7 +33,9 @@ REL, ABS, VAR = 0, 1, 2
 def kinds(ops, operands_of):
     """Per node (ops[i] its op, operands_of[i] its operands' numbers) a small integer: the
     same for nodes with the same op whose inner operands are as far back (when near; leaves
-    all alike).  Two copies of a subgraph have the same kinds in the same order."""
+    all alike).  Two copies of a subgraph have the same kinds in the same order.  (Kinds only
+    propose where a copy starts again, so of a node with many operands, a dot product's, the
+    first, the middle and the last stand for all.)"""
     seen, kind = {}, []
     for i, args in enumerate(operands_of):
         if len(args) == 2:          # (written out for two operands: twice as fast)
@@ -41,8 +43,9 @@ def kinds(ops, operands_of):
             key = (ops[i], (i - a if i - a < NEAR else -1) if operands_of[a] else None,
                    (i - b if i - b < NEAR else -1) if operands_of[b] else None)
         else:
-            key = (ops[i], *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
-                             for j in args])
+            n = len(args)
+            key = (ops[i], n, *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
+                                for j in (args if n <= 3 else (args[0], args[n // 2], args[-1]))])
         kind.append(seen.setdefault(key, len(seen)))
     return kind
 
@@ -67,7 +70,7 @@ def repeats(seq, kind, longest, shape=None):
     n = len(seq)
     packed = array("q", [kind[i] for i in seq]).tobytes()  # hashing bytes slices: the fastest
     signature = [(kind if shape is None else shape)[i] for i in seq]
-    step = [seq[p + 1] - seq[p] for p in range(n - 1)]
+    step = list(map(sub, seq[1:], seq))
     window = [hash(packed[p:p + 8 * WINDOW]) for p in range(0, 8 * max(n - WINDOW + 1, 0), 8)]
     later, last = [None] * len(window), {}
     for p in range(len(window) - 1, -1, -1):

@@ -6,7 +6,7 @@ work out the order backward() processes it in; the rest of compiled/ works on th
     Recording(output, inputs, params)   the numbered graph: ops, operands, order, names, leaves
 """
 
-from ..engine import Value, _NARY, backward_positions
+from ..engine import Value, _Alias, _NamedOp, _NARY, _data, backward_positions
 
 __all__ = ["placeholder", "Placeholder", "GraphError", "Recording"]
 
@@ -46,21 +46,29 @@ class Recording:
         # one pass over the nodes: names, placeholders, other leaves, ops, n-ary nodes
         self.names, self.ids, self.named, self.nary = {}, {}, set(), set()
         self.ops, found, self.leaves = [], [], []
+        # (the fields read directly, as Value.name and Value.op read them: a tenth of the time)
         for i, node in enumerate(nodes):
-            name = node.name
-            if name is not None:
-                self.names.setdefault(name, i)
-                self.named.add(i)
-                self.ids[id(node)] = i
-            if node._a is None:
+            op = node._op
+            if node._a is None:          # a leaf: its name is in _b
+                name = node._b
                 self.ids[id(node)] = i
                 if isinstance(node, Placeholder):
                     found.append(node)
                 else:
                     self.leaves.append((i, node))
-            elif node._b is _NARY:
-                self.nary.add(i)
-            self.ops.append(node.op)
+            else:
+                name = None
+                if node._b is _NARY:
+                    self.nary.add(i)
+                if isinstance(op, _Alias):
+                    if type(op) is _NamedOp:
+                        name = op.node_name
+                    op = op.base
+            if name is not None:
+                self.names.setdefault(name, i)
+                self.named.add(i)
+                self.ids[id(node)] = i
+            self.ops.append(op)
         self.inputs, self.unused_inputs, self.input_slots = _inputs(inputs, found, index)
         self.module = params if hasattr(params, "parameters") else None
         self.params_snapshot = list(params.parameters()) if self.module is not None else None
@@ -70,7 +78,7 @@ class Recording:
                 raise GraphError(f"compile: parameter {stray[0]!r} is not in the graph")
         self.operands = operands_of
         self.order = backward_positions(self.output_index, operands_of, self.nary)
-        self.values = [node.data for node in nodes]      # the leaves' data is read at each run
+        self.values = list(map(_data, nodes))      # the leaves' data is read at each run
         self.size = len(nodes)
         self.output_is_leaf = not operands_of[self.output_index]
 
