@@ -35,7 +35,9 @@ and 0 for c = 0, and d/db a**b at a = 0 is 0.
 import math
 import operator
 import threading
+from collections import Counter
 from functools import lru_cache
+from itertools import chain, repeat
 
 from .messages import Sentence
 
@@ -1249,28 +1251,28 @@ def forward_order(root):
 def backward_positions(root, operands_of, nary):
     """backward()'s order on a numbered graph: the interior nodes' numbers (each after all of
     its consumers), from ``root``'s number, operands_of[i] the numbers of node i's operands
-    and ``nary`` the numbers of n-ary nodes.  The same counts and the same stack discipline
-    as _count_consumers and _propagate, kept in a list so the graph itself is not touched."""
+    and ``nary`` the numbers of n-ary nodes; every node numbered is reachable from ``root``
+    (as numbered() numbers a graph).  The same counts and the same stack discipline as
+    _count_consumers and _propagate, kept in a list so the graph itself is not touched."""
     if not operands_of[root]:
         return []
-    pending, stack = [0] * len(operands_of), [root]
-    while stack:                                    # count each interior node's consumers
-        for j in operands_of[stack.pop()]:
-            if operands_of[j]:
-                if pending[j] == 0:
-                    stack.append(j)
-                pending[j] += 1
+    # each node's consumers, counted in C (a leaf's count is never read)
+    uses = Counter(chain.from_iterable(operands_of))
+    pending = list(map(uses.get, range(len(operands_of)), repeat(0)))
     order, stack = [], [root]
-    while stack:
-        i = stack.pop()
-        order.append(i)
+    push, pop, visit = stack.append, stack.pop, order.append
+    while True:                          # (while True: specialised within the first call)
+        i = pop()
+        visit(i)
         # _propagate pushes the operands of an n-ary node in order, and b before a otherwise
         for j in (operands_of[i] if i in nary else reversed(operands_of[i])):
             if operands_of[j]:
-                pending[j] -= 1
-                if pending[j] == 0:
-                    stack.append(j)
-    return order
+                left = pending[j] - 1
+                pending[j] = left
+                if not left:
+                    push(j)
+        if not stack:
+            return order
 
 
 def backward_order(root):

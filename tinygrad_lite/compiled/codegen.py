@@ -286,7 +286,9 @@ def generate(recording, forward_cut=None):
         shift in the node numbering and c_ its tuple of varying operands and tables
         (``columns``: per column, each copy's entry; ``same``: node i in every copy)."""
         def tables(make):                 # a table per copy, its number in the columns
-            columns.append([table(make(operands_of[node])) for node in same])
+            first = len(tables_)
+            tables_.extend(map(make, map(operands_of.__getitem__, same)))
+            columns.append(range(first, len(tables_)))
             return f"T[c_[{len(columns) - 1}]]"
 
         def ref(j, kind, m, listing, array, local):
@@ -321,8 +323,9 @@ def generate(recording, forward_cut=None):
                 for t in range(length):
                     copy(what, seq[start + t], classes[t], seq[start + t:end:length],
                          columns, body)
-                per_copy = [(shifts[k], tuple(column[k] for column in columns))
-                            for k in range(copies)]
+                # per copy: its shift and its entry of every column
+                per_copy = list(zip(shifts, zip(*columns))) if columns else \
+                    [(shift, ()) for shift in shifts]
                 lines.append(f"for s_, c_ in T[{table(per_copy)}]:")
                 lines.extend("    " + line for line in body)
             pieces.append(code.function(what, len(pieces), lines))
