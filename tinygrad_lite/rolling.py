@@ -69,13 +69,15 @@ def repeats(seq, kind, longest, shape=None):
     node (beyond it the rest stays plain)."""
     n = len(seq)
     packed = array("q", [kind[i] for i in seq]).tobytes()  # hashing bytes slices: the fastest
-    signature = [(kind if shape is None else shape)[i] for i in seq]
+    shape = kind if shape is None else shape
+    signature = [shape[i] for i in seq]
     step = list(map(sub, seq[1:], seq))
     window = [hash(packed[p:p + 8 * WINDOW]) for p in range(0, 8 * max(n - WINDOW + 1, 0), 8)]
     later, last = [None] * len(window), {}
     for p in range(len(window) - 1, -1, -1):
-        later[p] = last.get(window[p])
-        last[window[p]] = p
+        h = window[p]
+        later[p] = last.get(h)
+        last[h] = p
     # dead[length]: the last start known to fail at that distance.  A comparison from p that
     # fails at p + t fails from every start up to p + t too (each would compare that node),
     # so a first copy unlike the rest (where shared leaves are first met) costs one

@@ -6,7 +6,7 @@ work out the order backward() processes it in; the rest of compiled/ works on th
     Recording(output, inputs, params)   the numbered graph: ops, operands, order, names, leaves
 """
 
-from ..engine import Value, _Alias, _NamedOp, _NARY, _data, backward_positions
+from ..engine import Value, _Alias, _NamedOp, _NARY, backward_positions
 
 __all__ = ["placeholder", "Placeholder", "GraphError", "Recording"]
 
@@ -78,7 +78,7 @@ class Recording:
                 raise GraphError(f"compile: parameter {stray[0]!r} is not in the graph")
         self.operands = operands_of
         self.order = backward_positions(self.output_index, operands_of, self.nary)
-        self.values = list(map(_data, nodes))      # the leaves' data is read at each run
+        self.values = [node.data for node in nodes]      # the leaves' data is read at each run
         self.size = len(nodes)
         self.output_is_leaf = not operands_of[self.output_index]
 
