@@ -526,13 +526,15 @@ def test_finding_repeats_compares_a_bounded_number_of_nodes(monkeypatch):
     m = 1500
     kinds = [("op", k) if k < m - 1 else ("end", c) for c in range(3) for k in range(m)]
     n = len(kinds)
-    assert rolling.repeats(list(range(n)), rolling.kinds(kinds, [()] * n), n) == []
+    kind, shape = rolling.kinds(kinds, [()] * n)
+    assert rolling.repeats(list(range(n)), kind, n, shape) == []
     assert 0 < sum(compared) <= 4 * n
     # and all the comparing together is capped (here at the 4,096 of a zero allowance)
     compared.clear()
     monkeypatch.setattr(rolling, "WORK", 0)
     kinds = [("op", k % 1000) for k in range(100_000)]
-    rolling.repeats(list(range(len(kinds))), rolling.kinds(kinds, [()] * len(kinds)), len(kinds))
+    kind, shape = rolling.kinds(kinds, [()] * len(kinds))
+    rolling.repeats(list(range(len(kinds))), kind, len(kinds), shape)
     assert sum(compared) <= 4096 + 1000
 
 

@@ -9,8 +9,8 @@ by a constant in the node numbering; each operand reference is then either shift
 weight: "absolute"), or a node that varies otherwise (a shared constant ±1 picked by the
 label: read from the copy's own tuple).  The operations and their order are unchanged.
 
-    kinds(ops, operands_of)                   each node's kind: its op and its near operands
-    shapes(ops, operands_of)                  each node's op and number of operands
+    kinds(ops, operands_of)                   each node's kind (its op and its near operands)
+                                              and shape (its op and number of operands)
     repeats(seq, kind, longest, shape=None)   the repeated runs of a sequence of nodes
     classes(seq, region, operands_of)         how each copy's operands relate to the first's
 
@@ -21,7 +21,7 @@ nothing of code; tinygrad_lite.compiled writes the loops.
 from array import array
 from operator import sub
 
-__all__ = ["kinds", "shapes", "repeats", "classes", "REL", "ABS", "VAR"]
+__all__ = ["kinds", "repeats", "classes", "REL", "ABS", "VAR"]
 
 WINDOW = 24        # nodes whose kinds, hashed together, propose where a copy starts again
 TRIES = 8          # proposals tried at each place
@@ -31,12 +31,15 @@ REL, ABS, VAR = 0, 1, 2
 
 
 def kinds(ops, operands_of):
-    """Per node (ops[i] its op, operands_of[i] its operands' numbers) a small integer: the
-    same for nodes with the same op whose inner operands are as far back (when near; leaves
-    all alike).  Two copies of a subgraph have the same kinds in the same order.  (Kinds only
-    propose where a copy starts again, so of a node with many operands, a dot product's, the
-    first, the middle and the last stand for all.)"""
-    seen, kind = {}, []
+    """Per node (ops[i] its op, operands_of[i] its operands' numbers) two small integers, as
+    two lists (kind, shape).  The kind is the same for nodes with the same op whose inner
+    operands are as far back (when near; leaves all alike): two copies of a subgraph have the
+    same kinds in the same order.  (Kinds only propose where a copy starts again, so of a node
+    with many operands, a dot product's, the first, the middle and the last stand for all.)
+    The shape is the same for nodes with the same op and number of operands: what copies must
+    have in common to be written as one loop (classes() tells how each operand relates to the
+    first copy's, whatever it is)."""
+    seen, kind, shape_of, shapes = {}, [], [], {}
     for i, args in enumerate(operands_of):
         if len(args) == 2:          # (written out for two operands: twice as fast)
             a, b = args
@@ -46,21 +49,17 @@ def kinds(ops, operands_of):
             n = len(args)
             key = (ops[i], n, *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
                                 for j in (args if n <= 3 else (args[0], args[n // 2], args[-1]))])
-        kind.append(seen.setdefault(key, len(seen)))
-    return kind
-
-
-def shapes(ops, operands_of):
-    """Per node a small integer, the same for nodes with the same op and number of operands:
-    what copies must have in common to be written as one loop (classes() tells how each
-    operand relates to the first copy's, whatever it is)."""
-    seen = {}
-    return [seen.setdefault((ops[i], len(args)), len(seen)) for i, args in enumerate(operands_of)]
+        k = seen.get(key)
+        if k is None:               # a new kind: its shape, once
+            k = seen[key] = len(seen)
+            shape_of.append(shapes.setdefault((ops[i], len(args)), len(shapes)))
+        kind.append(k)
+    return kind, [shape_of[k] for k in kind]
 
 
 def repeats(seq, kind, longest, shape=None):
-    """The repeated runs in ``seq`` (node numbers in the order the code runs them; kind from
-    kinds(), shape from shapes(), kind itself if not given): a list of (start, length,
+    """The repeated runs in ``seq`` (node numbers in the order the code runs them; kind and
+    shape from kinds(), the shape the kind itself if not given): a list of (start, length,
     copies) with copies >= 2 and length <= ``longest``, not overlapping, in order.  The
     kinds propose where a copy starts again; copies must match in shape and layout (so the
     first copy of a sum over copies, which adds a constant where the rest add the sum so far,

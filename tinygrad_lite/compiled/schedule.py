@@ -52,11 +52,10 @@ def segments(seq, kinds):
 
 
 def kinds(recording):
-    """Each node's kind and shape for finding repeated subgraphs (rolling.kinds and
-    rolling.shapes), worked out once."""
+    """Each node's kind and shape for finding repeated subgraphs (rolling.kinds), worked
+    out once."""
     if getattr(recording, "kinds", None) is None:
-        recording.kinds = rolling.kinds(recording.ops, recording.operands), \
-            rolling.shapes(recording.ops, recording.operands)
+        recording.kinds = rolling.kinds(recording.ops, recording.operands)
     return recording.kinds
 
 
