@@ -562,23 +562,53 @@ def test_copies_after_a_first_copy_unlike_them_are_still_found():
     assert bits(x.grad) == bits(expected)
 
 
+@pytest.mark.parametrize("keys", ["nodes", "ids"])
 @settings(max_examples=200, deadline=None)
 @given(program=programs())
-def test_leaves_are_numbered_first_and_the_rest_as_the_engine_numbers_them(program):
+def test_leaves_are_numbered_first_and_the_rest_as_the_engine_numbers_them(keys, program):
     # leaves_first is engine.numbered with the leaves moved to the front: the same leaves in
     # the same order (placeholders are fed in that order), the interior nodes in the same
-    # order, and each node's operands the numbers of the same nodes
+    # order, and each node's operands the numbers of the same nodes; walked with the nodes as
+    # keys, or by id() (as when a Value class has its own == or hash())
+    from tinygrad_lite import engine
     from tinygrad_lite.compiled.capture import leaves_first
-    from tinygrad_lite.engine import numbered
     output = program(*[Value(x) for x in program.inputs])
-    nodes, operands_of, index = numbered(output)
-    first, first_operands, first_index = leaves_first(output)
+    nodes, operands_of, index = engine.numbered(output)
+    saved = engine._nodes_are_keys
+    engine._nodes_are_keys = keys == "nodes"
+    try:
+        first, first_operands, number_of = leaves_first(output)
+    finally:
+        engine._nodes_are_keys = saved
     leaves = [n for n in nodes if n.is_leaf]
     assert first == leaves + [n for n in nodes if not n.is_leaf]
-    assert all(first_index[id(n)] == k for k, n in enumerate(first))
+    assert all(number_of(n) == k for k, n in enumerate(first))
+    assert number_of(Value(1.0)) is None and number_of([1]) is None
     for node, operands in zip(nodes, operands_of):
-        assert [first[j] for j in first_operands[first_index[id(node)]]] == \
+        assert [first[j] for j in first_operands[number_of(node)]] == \
             [nodes[j] for j in operands]
+
+
+def test_a_value_class_with_its_own_equality_is_compiled_by_identity(monkeypatch):
+    # a subclass whose == says any two are equal (and hash() alike) would make a walk keyed by
+    # the nodes take distinct nodes for one: its very definition turns walks to id()
+    from tinygrad_lite import engine
+    monkeypatch.setattr(engine, "_nodes_are_keys", True)    # (restored after the test)
+
+    class Alike(Value):
+        __slots__ = ()
+
+        def __eq__(self, other):
+            return True
+
+        def __hash__(self):
+            return 0
+    assert not engine.nodes_are_keys()
+    a, b = Alike(2.0), Alike(3.0)
+    graph = compile(a * b + a, params=[a, b], mode="code")
+    assert graph.run() == 8.0
+    graph.backward()
+    assert (a.grad, b.grad) == (4.0, 2.0)
 
 
 @pytest.mark.parametrize("width", [16, 8])

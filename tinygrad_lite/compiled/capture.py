@@ -6,7 +6,8 @@ work out the order backward() processes it in; the rest of compiled/ works on th
     Recording(output, inputs, params)   the numbered graph: ops, operands, order, names, leaves
 """
 
-from ..engine import Value, _Alias, _NamedOp, _NARY, backward_positions
+from ..engine import Value, _Alias, _NamedOp, _NARY, backward_positions, nodes_are_keys, \
+    numbered
 
 __all__ = ["placeholder", "Placeholder", "GraphError", "Recording"]
 
@@ -41,8 +42,8 @@ class Recording:
     def __init__(self, output, inputs=None, params=None):
         if not isinstance(output, Value):
             raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
-        nodes, operands_of, index = leaves_first(output)
-        self.output_index = index[id(output)]
+        nodes, operands_of, number_of = leaves_first(output)
+        self.output_index = number_of(output)
         # one pass over the nodes: names, placeholders, other leaves, ops, n-ary nodes
         self.names, self.ids, self.named, self.nary = {}, {}, set(), set()
         self.ops, found, self.leaves = [], [], []
@@ -69,11 +70,11 @@ class Recording:
                 self.named.add(i)
                 self.ids[id(node)] = i
             self.ops.append(op)
-        self.inputs, self.unused_inputs, self.input_slots = _inputs(inputs, found, index)
+        self.inputs, self.unused_inputs, self.input_slots = _inputs(inputs, found, number_of)
         self.module = params if hasattr(params, "parameters") else None
         self.params_snapshot = list(params.parameters()) if self.module is not None else None
         if params is not None and self.module is None:
-            stray = [p for p in list(params) if id(p) not in index]
+            stray = [p for p in list(params) if number_of(p) is None]
             if stray:
                 raise GraphError(f"compile: parameter {stray[0]!r} is not in the graph")
         self.operands = operands_of
@@ -84,62 +85,77 @@ class Recording:
 
 
 def leaves_first(root):
-    """engine.numbered(root) with the leaves numbered first: (nodes, operands_of, index), the
-    leaves in the order they are first met, then the interior nodes in engine.numbered's order
-    (operands before results; backward() processes them in the same order either way).  The
-    interior nodes are then numbered without gaps, so the copies of a subgraph built in a loop
-    lie at one shift from each other, the first copy too (where a network's shared weights are
-    first met): all of them can be written as one loop (tinygrad_lite.rolling)."""
-    # state[id(node)]: False once its operands are pushed, True once it is in ``order``.  A
-    # node whose operands are pushed but not done is below the top of the stack, so it is
-    # never an operand of the node on top (that would be a cycle): "not in state" is "not done"
+    """engine.numbered(root) with the leaves numbered first: (nodes, operands_of, number_of),
+    the leaves in the order they are first met, then the interior nodes in engine.numbered's
+    order (operands before results; backward() processes them in the same order either way),
+    and number_of(v) the number of a Value v in the graph, or None.  The interior nodes are
+    then numbered without gaps, so the copies of a subgraph built in a loop lie at one shift
+    from each other, the first copy too (where a network's shared weights are first met): all
+    of them can be written as one loop (tinygrad_lite.rolling)."""
+    if not nodes_are_keys():             # a Value class has its own == or hash(): by id()
+        return _leaves_moved_first(*numbered(root))
+    # The nodes themselves are the keys (hashed by identity, twice as fast as id()).
+    # state[node]: False once its operands are pushed, True once it is in ``order``.  A node
+    # whose operands are pushed but not done is below the top of the stack, so it is never an
+    # operand of the node on top (that would be a cycle): "not in state" is "not done".
     order, state, stack = [], {}, [root]
     push, pop, finish = stack.append, stack.pop, order.append
     while True:                          # the iterative depth-first walk of engine.numbered
         if not stack:                    # (while True: specialised within the first call)
             break
         node = stack[-1]
-        key = id(node)
-        done = state.get(key)
+        done = state.get(node)
         if done is not None:
             pop()
             if not done:                 # its operands are done: it is, now
-                state[key] = True
+                state[node] = True
                 finish(node)
             continue
         a = node._a
         if a is None:                    # a leaf
             pop()
-            state[key] = True
+            state[node] = True
             finish(node)
             continue
-        state[key] = False
+        state[node] = False
         b = node._b
         if b is _NARY:
             for child in reversed(a):
-                if id(child) not in state:
+                if child not in state:
                     push(child)
         else:
-            if b is not None and id(b) not in state:
+            if b is not None and b not in state:
                 push(b)
-            if id(a) not in state:
+            if a not in state:
                 push(a)
     nodes = [node for node in order if node._a is None]
     operands_of = [()] * len(nodes)
     nodes += [node for node in order if node._a is not None]
-    index = {id(node): i for i, node in enumerate(nodes)}
+    index = {node: i for i, node in enumerate(nodes)}
     for node in nodes[len(operands_of):]:
         a, b = node._a, node._b
         if b is None:
-            operands_of.append((index[id(a)],))
+            operands_of.append((index[a],))
         elif b is _NARY:
-            operands_of.append(tuple([index[id(child)] for child in a]))
+            operands_of.append(tuple([index[child] for child in a]))
         else:
-            operands_of.append((index[id(a)], index[id(b)]))
-    return nodes, operands_of, index
+            operands_of.append((index[a], index[b]))
+    return nodes, operands_of, lambda v: index.get(v) if isinstance(v, Value) else None
 
 
-def _inputs(inputs, found, index):
+def _leaves_moved_first(nodes, operands_of, index):
+    """numbered()'s numbering with the leaves moved to the front, keys by id()."""
+    leaves = [i for i, operands in enumerate(operands_of) if not operands]
+    moved = leaves + [i for i, operands in enumerate(operands_of) if operands]
+    new = [0] * len(nodes)
+    for k, i in enumerate(moved):
+        new[i] = k
+    return [nodes[i] for i in moved], \
+        [tuple([new[j] for j in operands_of[i]]) for i in moved], \
+        lambda v: None if index.get(id(v)) is None else new[index[id(v)]]
+
+
+def _inputs(inputs, found, number_of):
     """(the placeholders fed, the names of those the graph does not use, their slots)."""
     inputs = list(found if inputs is None else inputs)
     for k, p in enumerate(inputs):
@@ -158,5 +174,5 @@ def _inputs(inputs, found, index):
     if missing:
         raise GraphError(f"compile: the graph uses placeholder {missing[0]!r}, which is not "
                          "among the inputs")
-    return inputs, [p.name for p in inputs if id(p) not in index], \
-        [index.get(id(p)) for p in inputs]
+    slots = [number_of(p) for p in inputs]
+    return inputs, [p.name for p, slot in zip(inputs, slots) if slot is None], slots
