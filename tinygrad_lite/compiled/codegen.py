@@ -248,7 +248,7 @@ def generate(recording, forward_cut=None):
             if piece[0] == "loop":
                 where = tables(piece[1])
                 lines.append(f"for a_, b_ in {where}:")
-                lines.append(f"    g[a_] = g[a_] + (v[b_] * {gi})")
+                lines.append(f"    g[a_] += v[b_] * {gi}")
                 continue
             _, pos, d = piece
             d = d.format(*names, o=out)
@@ -256,9 +256,11 @@ def generate(recording, forward_cut=None):
                 ("+", gi if d == "1.0" else f"({d} * {gi})")
             target, local = refs[pos]
             if not local:
-                lines.append(f"{target} = {target} {sign} {term}")
+                lines.append(f"{target} {sign}= {term}")
             elif target in started:
-                lines.append(f"{target} = {alias.pop(target, target)} {sign} {term}")
+                was = alias.pop(target, None)
+                lines.append(f"{target} {sign}= {term}" if was is None else
+                             f"{target} = {was} {sign} {term}")
             else:           # -0.0 + share is the share, -0.0 - share its negation
                 started.add(target)
                 if sign == "+" and term is gi and own[1]:
