@@ -122,11 +122,12 @@ def difference(signature, step, p, a, length):
 def classes(seq, region, operands_of):
     """For a repeated run: per node of the first copy and operand the reference's class (REL,
     ABS or VAR) and, for VAR, its column; each copy's shift; and the VAR columns (each
-    copy's node numbers for that operand)."""
+    copy's node numbers for that operand; one column for the same numbers read twice, a
+    copy's own input read by every neuron)."""
     start, length, copies = region
     end = start + length * copies
     shifts = [i - seq[start] for i in seq[start:end:length]]
-    classes, varying = [], []
+    classes, varying, column_of = [], [], {}
     for t in range(length):
         same = seq[start + t:end:length]               # this node in every copy
         row = []
@@ -138,7 +139,10 @@ def classes(seq, region, operands_of):
             elif list(map(sub, taken, shifts)).count(j0) == copies:
                 row.append((REL, None))
             else:
-                row.append((VAR, len(varying)))
-                varying.append(taken)
+                m = column_of.get(taken)
+                if m is None:
+                    m = column_of[taken] = len(varying)
+                    varying.append(taken)
+                row.append((VAR, m))
         classes.append(row)
     return classes, shifts, varying
