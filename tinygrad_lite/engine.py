@@ -1112,53 +1112,65 @@ def _propagate(root, seed):
         g = node.grad
         b = node._b
         op = node._op
-        if type(op) is Named:            # a named node goes by its op
-            op = op.inner
-        if b is None or op is MUL_CONSTANT or op is ADD_CONSTANT:
-            # one share, to a: a unary op, or x * c, x + c (the constant c takes none)
-            if b is None:
-                share = op.local(a.data, node.data) * g
-            elif op is MUL_CONSTANT:
-                share = b.data * g
-            else:
-                share = g
-            ga = a.grad
-            if ga is FIRST:              # a's one share: a is next
-                a.grad = share
-                node = a
-                continue
-            if a._a is None:             # a leaf adds (None: it had no gradient yet)
-                a.grad = share if ga is None else ga + share
-            else:
-                ga.total = total = ga.total + share
-                left = ga.left - 1
-                if not left:
-                    a.grad = total
+        # + and * are most of every graph: tested first, their local derivatives (1, 1) and
+        # (b, a) written out (no call, no tuple; the same arithmetic as their rules)
+        if op is ADD:
+            share_a = share_b = g
+        elif op is MUL:
+            share_a = b.data * g
+            share_b = a.data * g
+        else:
+            if type(op) is Named:        # a named node goes by its op
+                op = op.inner
+            if b is None or op is MUL_CONSTANT or op is ADD_CONSTANT:
+                # one share, to a: a unary op, or x * c, x + c (the constant c takes none)
+                if b is None:
+                    share = op.local(a.data, node.data) * g
+                elif op is MUL_CONSTANT:
+                    share = b.data * g
+                else:
+                    share = g
+                ga = a.grad
+                if ga is FIRST:          # a's one share: a is next
+                    a.grad = share
                     node = a
                     continue
-                ga.left = left
-        elif b is _NARY:
-            derivatives = op.local(tuple(map(_data, a)), node.data)
-            for child, d in zip(a, derivatives):
-                gc = child.grad
-                if child._a is None:     # a leaf (a dot product's weights) adds
-                    child.grad = d * g if gc is None else gc + d * g
-                elif gc is FIRST:
-                    child.grad = d * g
-                    push(child)
+                if a._a is None:         # a leaf adds (None: it had no gradient yet)
+                    a.grad = share if ga is None else ga + share
                 else:
-                    gc.total = total = gc.total + d * g
-                    left = gc.left - 1
-                    if left:
-                        gc.left = left
-                    else:
-                        child.grad = total
+                    ga.total = total = ga.total + share
+                    left = ga.left - 1
+                    if not left:
+                        a.grad = total
+                        node = a
+                        continue
+                    ga.left = left
+                if not stack:
+                    return
+                node = pop()
+                continue
+            if b is _NARY:
+                derivatives = op.local(tuple(map(_data, a)), node.data)
+                for child, d in zip(a, derivatives):
+                    gc = child.grad
+                    if child._a is None:     # a leaf (a dot product's weights) adds
+                        child.grad = d * g if gc is None else gc + d * g
+                    elif gc is FIRST:
+                        child.grad = d * g
                         push(child)
-        else:
-            # + and * are most of every graph: their local derivatives (1, 1) and (b, a)
-            # written out here save a call and a tuple per node, with the same arithmetic.
-            # Shares go to a, then b; b is pushed before a, so a is processed first.
-            if op is ADD:
+                    else:
+                        gc.total = total = gc.total + d * g
+                        left = gc.left - 1
+                        if left:
+                            gc.left = left
+                        else:
+                            child.grad = total
+                            push(child)
+                if not stack:
+                    return
+                node = pop()
+                continue
+            if op is ADD:                # a named + or *
                 share_a = share_b = g
             elif op is MUL:
                 share_a = b.data * g
@@ -1167,38 +1179,39 @@ def _propagate(root, seed):
                 da, db = op.local(a.data, b.data, node.data)
                 share_a = da * g
                 share_b = db * g
-            ready = False
-            ga = a.grad
-            if ga is FIRST:
-                a.grad = share_a
+        # a binary node: shares go to a, then b; b is pushed before a, so a is processed first
+        ready = False
+        ga = a.grad
+        if ga is FIRST:
+            a.grad = share_a
+            ready = True
+        elif a._a is None:
+            a.grad = share_a if ga is None else ga + share_a
+        else:
+            ga.total = total = ga.total + share_a
+            left = ga.left - 1
+            if left:
+                ga.left = left
+            else:
+                a.grad = total
                 ready = True
-            elif a._a is None:
-                a.grad = share_a if ga is None else ga + share_a
+        gb = b.grad
+        if gb is FIRST:
+            b.grad = share_b
+            push(b)
+        elif b._a is None:
+            b.grad = share_b if gb is None else gb + share_b
+        else:
+            gb.total = total = gb.total + share_b
+            left = gb.left - 1
+            if left:
+                gb.left = left
             else:
-                ga.total = total = ga.total + share_a
-                left = ga.left - 1
-                if left:
-                    ga.left = left
-                else:
-                    a.grad = total
-                    ready = True
-            gb = b.grad
-            if gb is FIRST:
-                b.grad = share_b
+                b.grad = total
                 push(b)
-            elif b._a is None:
-                b.grad = share_b if gb is None else gb + share_b
-            else:
-                gb.total = total = gb.total + share_b
-                left = gb.left - 1
-                if left:
-                    gb.left = left
-                else:
-                    b.grad = total
-                    push(b)
-            if ready:
-                node = a
-                continue
+        if ready:
+            node = a
+            continue
         if not stack:
             return
         node = pop()
