@@ -251,7 +251,7 @@ def main(argv=None):
         parser.error(f"--sizes: choose among {', '.join(map(str, SHAPES))}")
     results, run_times, modes = demo(args.rounds)
     rows = scaling(sizes, max(3, args.rounds // 2))
-    compiling = compile_times([s for s in sizes if s <= 100000], max(3, args.rounds // 2))
+    compiling = compile_times([s for s in sizes if s <= 100000], args.rounds)
     if args.json:
         print(json.dumps({"demo": results, "twenty_steps_seconds": run_times, "modes": modes,
                           "scaling": rows, "compile": compiling}, indent=2))
@@ -273,7 +273,7 @@ def main(argv=None):
     print("(after the 20-step run, compile()'s default 'auto' was using: " +
           ", ".join(f"{name}: {mode}" for name, mode in modes.items()) + ")")
     print()
-    print(f"compile() in its default mode, {max(3, args.rounds // 2)} times per graph "
+    print(f"compile() in its default mode, {args.rounds} times per graph "
           "(µs per node: median, range)")
     print(f"{'graph':<32}{'nodes':>8}{'edges':>8}{'mode':>11}{'µs/node':>20}")
     for name, r in compiling.items():
