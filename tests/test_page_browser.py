@@ -80,14 +80,23 @@ def open_page(browser, path):
     return browser
 
 
+BROWSER_OWN = ("chrome:", "chrome-untrusted:", "chrome-extension:", "devtools:")
+
+
 def problems(browser, page):
-    """Console errors, and every request that is not the page itself."""
+    """Console errors, and every request the page makes that is not the page itself (the
+    browser's own pages, chrome://new-tab-page and its icons as a fresh browser starts, are
+    not the page's)."""
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     requests = []
     for entry in browser.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
-            url = message["params"]["request"]["url"]
+            params = message["params"]
+            url = params["request"]["url"]
+            if url.startswith(BROWSER_OWN) or \
+                    params.get("documentURL", "").startswith(BROWSER_OWN):
+                continue
             if url != page.as_uri() and not url.startswith("data:"):
                 requests.append(url)
     return errors, requests
