@@ -215,7 +215,7 @@ def compile(output, inputs=None, params=None, mode="auto"):   # noqa: A001 (as t
     ``inputs``: the placeholders fed at each run (default: every placeholder in the graph).
     ``params``: a Module (then each run checks that its parameters were not replaced) or a
     list of Values that must be in the graph; every leaf is read afresh at each run anyway.
-    ``mode``: "code" generates straight-line code (fastest per node; slow to build, ~70 µs a
+    ``mode``: "code" generates straight-line code (fastest per node; slow to build, ~20 µs a
     node written, but a repeated subgraph is written once), "interpret" walks a plan of the
     nodes (built in a blink, slower per node), "auto" generates code at once when that takes
     up to EAGER_CODE seconds and otherwise interprets until the runs have cost what
