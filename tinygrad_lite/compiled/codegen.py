@@ -154,8 +154,8 @@ def generate(recording, forward_cut=None):
             continue
         if found.reads_out:
             read_back.add(i)
-        if len(args) > MANY:
-            continue            # n-ary: every operand is listed already (see above)
+        if len(args) > MANY:    # (only an n-ary node has more than two operands)
+            continue            # every operand is listed already (see above)
         for m in found.reads:
             read_back.add(args[m])
     values = {i for i, args in enumerate(operands_of) if not args} | recording.named
@@ -168,7 +168,7 @@ def generate(recording, forward_cut=None):
         for i in seq:
             args = operands_of[i]
             if len(args) > MANY:
-                continue        # n-ary: every operand is listed already
+                continue        # an n-ary node: every operand is listed already
             here = piece_of[i]
             for j in args:
                 if piece_of[j] != here and piece_of[j] != -1:

@@ -1,7 +1,7 @@
 """Scheduling a recorded graph: the pieces its forward and backward run in, what writing them
 as code would cost, and the interpreted form that needs no code at all.
 
-    segments(seq, kind)     ("plain", nodes) of at most CHUNK nodes and ("rolled", …) for each
+    segments(seq, kinds)    ("plain", nodes) of at most CHUNK nodes and ("rolled", …) for each
                             subgraph repeated often enough to be written once as a loop
     kinds(recording)        each node's kind and shape for finding repeated subgraphs (rolling)
     code_cost(recording)    about how long generating code would take, and the forward's cut
