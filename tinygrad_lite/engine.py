@@ -1103,7 +1103,7 @@ def _propagate(root, seed):
         root.grad = seed if root.grad is None else root.grad + seed
         return
     root.grad = seed
-    FIRST, Shares, Named = _FIRST, _Shares, _NamedOp
+    FIRST, Named = _FIRST, _NamedOp
     stack = []
     push, pop = stack.append, stack.pop
     node = root
