@@ -571,15 +571,16 @@ def test_leaves_are_numbered_first_and_the_rest_as_the_engine_numbers_them(keys,
     # order, and each node's operands the numbers of the same nodes; walked with the nodes as
     # keys, or by id() (as when a Value class has its own == or hash())
     from tinygrad_lite import engine
-    from tinygrad_lite.compiled.capture import leaves_first
+    from tinygrad_lite.compiled import capture
     output = program(*[Value(x) for x in program.inputs])
     nodes, operands_of, index = engine.numbered(output)
-    saved = engine._nodes_are_keys
-    engine._nodes_are_keys = keys == "nodes"
+    saved = capture.nodes_are_keys
+    capture.nodes_are_keys = lambda: keys == "nodes"
     try:
-        first, first_operands, number_of = leaves_first(output)
+        first, first_operands, number_of, post_order = capture.leaves_first(output)
     finally:
-        engine._nodes_are_keys = saved
+        capture.nodes_are_keys = saved
+    assert post_order == nodes
     leaves = [n for n in nodes if n.is_leaf]
     assert first == leaves + [n for n in nodes if not n.is_leaf]
     assert all(number_of(n) == k for k, n in enumerate(first))
@@ -589,26 +590,105 @@ def test_leaves_are_numbered_first_and_the_rest_as_the_engine_numbers_them(keys,
             [nodes[j] for j in operands]
 
 
-def test_a_value_class_with_its_own_equality_is_compiled_by_identity(monkeypatch):
-    # a subclass whose == says any two are equal (and hash() alike) would make a walk keyed by
-    # the nodes take distinct nodes for one: its very definition turns walks to id()
-    from tinygrad_lite import engine
-    monkeypatch.setattr(engine, "_nodes_are_keys", True)    # (restored after the test)
+class ByData:
+    """A mixin whose == and hash() go by the number: two nodes holding 2.0 are "equal"."""
 
-    class Alike(Value):
+    def __eq__(self, other):
+        return isinstance(other, Value) and self.data == other.data
+
+    def __hash__(self):
+        return hash(self.data)
+
+
+def _equal_numbers_compiled(make):
+    """a * 3 + b * 5 with a and b both 2.0 but distinct leaves, compiled: (value, grads)."""
+    a, b = make(2.0), make(2.0)
+    graph = compile(a * 3.0 + b * 5.0, params=[a, b], mode="code")
+    value = graph.run()
+    graph.backward()
+    return value, a.grad, b.grad
+
+
+def test_a_value_class_with_its_own_equality_is_compiled_by_identity():
+    # a subclass whose == says nodes holding the same number are equal (hash() alike) would
+    # make a walk keyed by the nodes take two leaves for one: defined on the class, inherited
+    # from a mixin, or set on the class later, it turns walks to id(); gone, they turn back
+    import gc
+    from tinygrad_lite import engine
+
+    class Own(Value):
+        __slots__ = ()
+        __eq__, __hash__ = ByData.__eq__, ByData.__hash__
+
+    class Mixed(ByData, Value):
         __slots__ = ()
 
-        def __eq__(self, other):
-            return True
+    class Late(Value):
+        __slots__ = ()
 
-        def __hash__(self):
-            return 0
+    for cls in (Own, Mixed):
+        assert not engine.nodes_are_keys()
+        assert _equal_numbers_compiled(cls) == (16.0, 3.0, 5.0)
+    del Own, Mixed, cls
+    gc.collect()
+    assert engine.nodes_are_keys()
+    Late.__eq__, Late.__hash__ = ByData.__eq__, ByData.__hash__
     assert not engine.nodes_are_keys()
-    a, b = Alike(2.0), Alike(3.0)
-    graph = compile(a * b + a, params=[a, b], mode="code")
-    assert graph.run() == 8.0
-    graph.backward()
-    assert (a.grad, b.grad) == (4.0, 2.0)
+    assert _equal_numbers_compiled(Late) == (16.0, 3.0, 5.0)
+    del Late
+    gc.collect()
+    assert engine.nodes_are_keys()
+
+
+def test_copies_whose_n_ary_nodes_differ_in_operand_count_are_not_taken_for_copies():
+    # max of one operand in some copies, of two in the others: kinds once matched them (and
+    # the code read one operand for two): copies must have the same operand counts
+    def build(single):
+        total = Value(0.0)
+        leaves = []
+        for k in range(40):
+            x, y = Value(k + 1.0), Value(1000.0)
+            leaves += [x, y]
+            t = -x
+            total = total + t * (maximum([y]) if k in single else maximum([t, y]))
+        return total, leaves
+    for single in ({1}, {3, 7}):
+        expected, leaves = build(single)
+        expected.backward()
+        total, fresh = build(single)
+        graph = compile(total, params=fresh, mode="code")
+        assert graph.run() == expected.data
+        graph.backward()
+        assert [bits(v.grad) for v in fresh] == [bits(v.grad) for v in leaves]
+
+
+def test_a_negated_share_keeps_a_nan_s_sign_as_the_engine_does():
+    # the first share of x - y to y is -1.0 * g: written -g, a NaN's sign would flip
+    def grads(compiled_):
+        x, y = Value(0.5), Value(2.0)
+        out = (x - y.tanh()) * float("nan")
+        if compiled_:
+            graph = compile(out, params=[x, y], mode="code")
+            graph.run()
+            graph.backward()
+        else:
+            out.backward()
+        return bits(x.grad), bits(y.grad)
+    assert grads(True) == grads(False)
+
+
+def test_a_name_on_two_nodes_stands_for_the_first_the_engine_numbers():
+    # a leaf and an inner node both called "h": value("h") is the first in numbered order
+    from tinygrad_lite.engine import numbered
+    x = Value(2.0, name="x")
+    inner = x * 3.0
+    inner.name = "h"
+    h = Value(5.0, name="h")
+    out = inner + h
+    first = next(n for n in numbered(out)[0] if n.name == "h")
+    graph = compile(out, params=[x, h], mode="code")
+    graph.run()
+    assert graph.value("h") == first.data == 6.0
 
 
 @pytest.mark.parametrize("width", [16, 8])

@@ -848,6 +848,33 @@ def test_a_chain_on_top_of_any_graph_gives_the_reference_floats_to_the_bit(progr
                 assert bits(nodes[key].grad) == bits(g), (program, links, start)
 
 
+def test_a_backward_interrupted_down_a_chain_leaves_what_it_had_not_done_at_zero(monkeypatch):
+    # the nodes under the one whose rule raised hold 0.0, not the last backward's gradients,
+    # as when backward is interrupted after counting
+    x = Value(0.5, name="x")
+    inner = x * x + x                    # two interior operands: the chain stops here
+    h = inner.sin() * 1.5
+    h = h.tanh()
+    h.backward()
+    assert inner.grad != 0.0 and inner.operands[0].grad != 0.0
+    original = engine.SIN.local
+
+    def interrupted(a, out):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.SIN, "local", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        h.backward()
+    sine = h.operands[0].operands[0]
+    assert h.grad == 1.0 and h.operands[0].grad != 0.0           # done before the raise
+    assert sine.grad == 0.0 and inner.grad == 0.0 and inner.operands[0].grad == 0.0
+    monkeypatch.setattr(engine.SIN, "local", original)
+    x.grad = 0.0
+    expected = reference_backward(h)
+    h.backward()
+    assert bits(x.grad) == bits(expected[id(x)])
+
+
 def test_a_backward_interrupted_down_a_chain_leaves_the_graph_usable(monkeypatch):
     x = Value(0.5, name="x")
     h = x * x

@@ -35,6 +35,7 @@ and 0 for c = 0, and d/db a**b at a = 0 is 0.
 import math
 import operator
 import threading
+import weakref
 from collections import Counter
 from functools import lru_cache
 from itertools import chain, repeat
@@ -475,6 +476,9 @@ def is_grad_enabled():
 # Value
 # ================================================================================================
 
+_value_classes = weakref.WeakSet()      # every subclass of Value (see Value.__init_subclass__)
+
+
 class Value:
     """A scalar that records the operations that produced it, for reverse-mode differentiation.
 
@@ -498,12 +502,10 @@ class Value:
     __array_ufunc__ = None  # numpy defers to our reflected operators (np.float64(2) * v)
 
     def __init_subclass__(cls, **kwargs):
-        """A subclass with its own == or hash() makes graph walks key nodes by id() (see
-        nodes_are_keys)."""
+        """Every subclass is known to nodes_are_keys(), which asks whether they all compare
+        and hash by identity."""
         super().__init_subclass__(**kwargs)
-        if "__eq__" in cls.__dict__ or "__hash__" in cls.__dict__:
-            global _nodes_are_keys
-            _nodes_are_keys = False
+        _value_classes.add(cls)
 
     def __init__(self, data, name=None):
         self.data = _to_float(data, "Value(data)")
@@ -1022,27 +1024,35 @@ def _down_the_chain(node, g):
     unary op, x * c, x + c) as far as it goes; returns where it stops and that node's
     gradient.  No counting is needed there: each node of such a chain is reachable from the
     output only through the node above it, so its one share is its whole gradient.  The same
-    arithmetic, in the same order, as _propagate, which takes over where the chain stops."""
+    arithmetic, in the same order, as _propagate, which takes over where the chain stops.
+    Interrupted, it leaves the node it was at and every interior node under it at 0.0, as
+    the counting passes leave what they had not done."""
     Named = _NamedOp
-    while True:
-        a = node._a
-        if a is None:
-            return node, g
-        b = node._b
-        op = node._op
-        if type(op) is Named:
-            op = op.inner
-        if b is None:
-            share = op.local(a.data, node.data) * g
-        elif op is MUL_CONSTANT:
-            share = b.data * g
-        elif op is ADD_CONSTANT:
-            share = g
-        else:
-            return node, g
-        node.grad = g
-        node = a
-        g = share
+    try:
+        while True:
+            a = node._a
+            if a is None:
+                return node, g
+            b = node._b
+            op = node._op
+            if type(op) is Named:
+                op = op.inner
+            if b is None:
+                share = op.local(a.data, node.data) * g
+            elif op is MUL_CONSTANT:
+                share = b.data * g
+            elif op is ADD_CONSTANT:
+                share = g
+            else:
+                return node, g
+            node.grad = g
+            node = a
+            g = share
+    except BaseException:
+        for below in numbered(node)[0]:
+            if below._a is not None:
+                below.grad = 0.0
+        raise
 
 
 def _count_consumers(root):
@@ -1217,13 +1227,13 @@ def _propagate(root, seed):
         node = pop()
 
 
-_nodes_are_keys = True     # until a Value subclass defines == or hash() (see Value)
-
-
 def nodes_are_keys():
-    """True while every Value class compares and hashes by identity, as object does: then a
-    walk may key its dicts by the nodes themselves, which is twice as fast as by id()."""
-    return _nodes_are_keys
+    """True if Value and every subclass of it compare and hash by identity, as object does
+    (asked now: an == or hash() of a mixin, or one set on a class later, counts too): then
+    a walk may key its dicts by the nodes themselves, which is twice as fast as by id()."""
+    eq, hash_ = object.__eq__, object.__hash__
+    return all(cls.__eq__ is eq and cls.__hash__ is hash_
+               for cls in (Value, *_value_classes))
 
 
 def numbered(root):

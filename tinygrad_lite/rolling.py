@@ -43,13 +43,13 @@ def kinds(ops, operands_of):
     for i, args in enumerate(operands_of):
         if len(args) == 2:          # (written out for two operands: twice as fast)
             a, b = args
-            key = (ops[i], (i - a if i - a < NEAR else -1) if operands_of[a] else None,
+            key = (ops[i], 2, (i - a if i - a < NEAR else -1) if operands_of[a] else None,
                    (i - b if i - b < NEAR else -1) if operands_of[b] else None)
         else:
             n = len(args)
             key = (ops[i], n, *[(i - j if i - j < NEAR else -1) if operands_of[j] else None
                                 for j in (args if n <= 3 else (args[0], args[n // 2], args[-1]))])
-        k = seen.get(key)
+        k = seen.get(key)           # (the key holds the operand count: a kind has one shape)
         if k is None:               # a new kind: its shape, once
             k = seen[key] = len(seen)
             shape_of.append(shapes.setdefault((ops[i], len(args)), len(shapes)))

@@ -42,11 +42,11 @@ class Recording:
     def __init__(self, output, inputs=None, params=None):
         if not isinstance(output, Value):
             raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
-        nodes, operands_of, number_of = leaves_first(output)
+        nodes, operands_of, number_of, post_order = leaves_first(output)
         self.output_index = number_of(output)
         # one pass over the nodes: names, placeholders, other leaves, ops, n-ary nodes
         self.names, self.ids, self.named, self.nary = {}, {}, set(), set()
-        self.ops, found, self.leaves = [], [], []
+        self.ops, found, self.leaves, twice = [], [], [], set()
         # (the fields read directly, as Value.name and Value.op read them: a tenth of the time)
         for i, node in enumerate(nodes):
             op = node._op
@@ -66,10 +66,21 @@ class Recording:
                         name = op.node_name
                     op = op.base
             if name is not None:
-                self.names.setdefault(name, i)
+                if name in self.names:
+                    twice.add(name)
+                else:
+                    self.names[name] = i
                 self.named.add(i)
                 self.ids[id(node)] = i
             self.ops.append(op)
+        # a name on several nodes stands for the first in engine.numbered's order, as ever
+        for node in post_order if twice else ():
+            name = node.name
+            if name in twice:
+                self.names[name] = number_of(node)
+                twice.discard(name)
+                if not twice:
+                    break
         self.inputs, self.unused_inputs, self.input_slots = _inputs(inputs, found, number_of)
         self.module = params if hasattr(params, "parameters") else None
         self.params_snapshot = list(params.parameters()) if self.module is not None else None
@@ -85,10 +96,11 @@ class Recording:
 
 
 def leaves_first(root):
-    """engine.numbered(root) with the leaves numbered first: (nodes, operands_of, number_of),
-    the leaves in the order they are first met, then the interior nodes in engine.numbered's
-    order (operands before results; backward() processes them in the same order either way),
-    and number_of(v) the number of a Value v in the graph, or None.  The interior nodes are
+    """engine.numbered(root) with the leaves numbered first: (nodes, operands_of, number_of,
+    post_order), the leaves in the order they are first met, then the interior nodes in
+    engine.numbered's order (operands before results; backward() processes them in the same
+    order either way); number_of(v) the number of a Value v in the graph, or None; and
+    post_order the nodes in engine.numbered's order.  The interior nodes are
     then numbered without gaps, so the copies of a subgraph built in a loop lie at one shift
     from each other, the first copy too (where a network's shared weights are first met): all
     of them can be written as one loop (tinygrad_lite.rolling)."""
@@ -140,11 +152,11 @@ def leaves_first(root):
             operands_of.append(tuple([index[child] for child in a]))
         else:
             operands_of.append((index[a], index[b]))
-    return nodes, operands_of, lambda v: index.get(v) if isinstance(v, Value) else None
+    return nodes, operands_of, lambda v: index.get(v) if isinstance(v, Value) else None, order
 
 
 def _leaves_moved_first(nodes, operands_of, index):
-    """numbered()'s numbering with the leaves moved to the front, keys by id()."""
+    """numbered()'s numbering with the leaves moved to the front, keyed by id()."""
     leaves = [i for i, operands in enumerate(operands_of) if not operands]
     moved = leaves + [i for i, operands in enumerate(operands_of) if operands]
     new = [0] * len(nodes)
@@ -152,7 +164,7 @@ def _leaves_moved_first(nodes, operands_of, index):
         new[i] = k
     return [nodes[i] for i in moved], \
         [tuple([new[j] for j in operands_of[i]]) for i in moved], \
-        lambda v: None if index.get(id(v)) is None else new[index[id(v)]]
+        lambda v: None if index.get(id(v)) is None else new[index[id(v)]], nodes
 
 
 def _inputs(inputs, found, number_of):

@@ -261,12 +261,13 @@ def generate(recording, forward_cut=None):
                 was = alias.pop(target, None)
                 lines.append(f"{target} {sign}= {term}" if was is None else
                              f"{target} = {was} {sign} {term}")
-            else:           # -0.0 + share is the share, -0.0 - share its negation
-                started.add(target)
+            else:           # -0.0 + share is the share; a share of -1.0 * g is that product
+                started.add(target)          # (not -g, which would flip a NaN's sign)
                 if sign == "+" and term is gi and own[1]:
                     alias[target] = gi
                 else:
-                    lines.append(f"{target} = {term}" if sign == "+" else f"{target} = -{term}")
+                    lines.append(f"{target} = {term}" if sign == "+" else
+                                 f"{target} = -1.0 * {term}")
 
     def plain(what, i, lines):
         args = operands_of[i]
