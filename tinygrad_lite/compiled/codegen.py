@@ -128,20 +128,23 @@ def generate(recording, forward_cut=None):
     computed = [i for i, args in enumerate(operands_of) if args]
     listed, read_back = set(), set()
     forward_rules, backward_rules = {}, {}
-    forward_of, backward_of = {}, {}     # (op, operands, n-ary) -> its rule, per node
+    # an op's rules, looked up by the op (an n-ary node's by the op and its operand count)
+    forward_of, backward_of = {}, {}
     for i in computed:
         args = operands_of[i]
-        if i in nary and len(args) > MANY:
-            listed.update(args)                 # gathered by an itemgetter
-        else:
-            key = (ops[i], len(args), i in nary)
-            found = forward_of.get(key)
-            if found is None:
-                found = forward_of[key] = rule(ops[i].forward, len(args), i in nary, False)
-            forward_rules[i] = found
+        key = ops[i]
+        if i in nary:
+            if len(args) > MANY:
+                listed.update(args)             # gathered by an itemgetter
+                continue
+            key = (key, len(args))
+        found = forward_of.get(key)
+        if found is None:
+            found = forward_of[key] = rule(ops[i].forward, len(args), i in nary, False)
+        forward_rules[i] = found
     for i in order:
         args = operands_of[i]
-        key = (ops[i], len(args), i in nary)
+        key = (ops[i], len(args)) if i in nary else ops[i]
         found = backward_of.get(key)
         if found is None:
             found = backward_of[key] = rule(ops[i].local, len(args), i in nary, True)
