@@ -378,20 +378,22 @@ def test_backward_from_an_interior_node_leaves_later_nodes_alone():
     assert (x.grad, y.grad) == (16.0, 1.0)
 
 
+def interrupt(monkeypatch, op):
+    """op's local derivative raises KeyboardInterrupt, as Ctrl-C would, until monkeypatch.undo()."""
+    def interrupted(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(op, "local", interrupted)
+
+
 def test_interrupted_backward_leaves_the_graph_usable(monkeypatch):
     x = Value(2.0)
     y = (x * x).sin()
-    original = engine.SIN.local
-
-    def interrupted(a, out):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(engine.SIN, "local", interrupted)
+    interrupt(monkeypatch, engine.SIN)
     with pytest.raises(KeyboardInterrupt):
         y.backward()
     inner = y.operands[0]
     assert inner.grad == 0.0          # a number again, not the "no share yet" mark
-    monkeypatch.setattr(engine.SIN, "local", original)
+    monkeypatch.undo()
     x.grad = 0.0
     y.backward()
     assert x.grad == pytest.approx(math.cos(4.0) * 4.0)
@@ -857,18 +859,13 @@ def test_a_backward_interrupted_down_a_chain_leaves_what_it_had_not_done_at_zero
     h = h.tanh()
     h.backward()
     assert inner.grad != 0.0 and inner.operands[0].grad != 0.0
-    original = engine.SIN.local
-
-    def interrupted(a, out):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(engine.SIN, "local", interrupted)
+    interrupt(monkeypatch, engine.SIN)
     with pytest.raises(KeyboardInterrupt):
         h.backward()
     sine = h.operands[0].operands[0]
     assert h.grad == 1.0 and h.operands[0].grad != 0.0           # done before the raise
     assert sine.grad == 0.0 and inner.grad == 0.0 and inner.operands[0].grad == 0.0
-    monkeypatch.setattr(engine.SIN, "local", original)
+    monkeypatch.undo()
     x.grad = 0.0
     expected = reference_backward(h)
     h.backward()
